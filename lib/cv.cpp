@@ -1,0 +1,167 @@
+/* The OpenCV wrapper: the library's only C++. Decoding, warping, contour and template matching
+ * behind plain C functions on c1_pix; it owns no state and lets no exception escape. */
+#include <opencv2/calib3d.hpp>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstring>
+#include <vector>
+
+extern "C" {
+#include "internal.h"
+}
+
+static cv::Mat as_mat(const c1_pix *p)
+{
+    return cv::Mat(p->h, p->w, p->channels == 3 ? CV_8UC3 : CV_8UC1, p->data, (size_t)p->stride);
+}
+
+static c1_pix *from_mat(const cv::Mat &m)
+{
+    if (m.empty() || m.depth() != CV_8U || (m.channels() != 1 && m.channels() != 3))
+        return nullptr;
+    c1_pix *p = pix_create(m.cols, m.rows, m.channels());
+    if (!p)
+        return nullptr;
+    for (int y = 0; y < m.rows; y++)
+        std::memcpy(pix_row(p, y), m.ptr(y), (size_t)m.cols * m.channels());
+    return p;
+}
+
+extern "C" c1_pix *cv_decode(const uint8_t *data, size_t size)
+{
+    try {
+        cv::Mat buf(1, (int)size, CV_8UC1, (void *)data);
+        return from_mat(cv::imdecode(buf, cv::IMREAD_COLOR));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" c1_pix *cv_read_gray(const char *path)
+{
+    try {
+        return from_mat(cv::imread(path, cv::IMREAD_GRAYSCALE));
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" c1_pix *cv_resize(const c1_pix *src, int w, int h)
+{
+    try {
+        cv::Mat out;
+        int shrink = w < src->w || h < src->h;
+        cv::resize(as_mat(src), out, cv::Size(w, h), 0, 0, shrink ? cv::INTER_AREA : cv::INTER_LINEAR);
+        return from_mat(out);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" int cv_find_dark_quads(const c1_pix *gray, double *quads, int max_quads)
+{
+    try {
+        cv::Mat g = as_mat(gray), local, dark;
+        /* Dark relative to the neighbourhood, so that shadows and uneven light do not matter. */
+        int win = (std::max(g.cols, g.rows) / 16) | 1;
+        cv::blur(g, local, cv::Size(win, win));
+        cv::Mat gf, lf;
+        g.convertTo(gf, CV_32F);
+        local.convertTo(lf, CV_32F);
+        dark = gf < lf * 0.62;
+        std::vector<std::vector<cv::Point>> contours;
+        cv::findContours(dark, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+        int n = 0;
+        for (const auto &c : contours) {
+            double area = cv::contourArea(c);
+            if (area < 30 || n >= max_quads)
+                continue;
+            std::vector<cv::Point> hull, poly;
+            cv::convexHull(c, hull);
+            double hull_area = cv::contourArea(hull);
+            if (hull_area <= 0 || area / hull_area < 0.88)
+                continue;
+            cv::approxPolyDP(hull, poly, 0.06 * cv::arcLength(hull, true), true);
+            if (poly.size() != 4)
+                continue;
+            double poly_area = cv::contourArea(poly);
+            cv::Mat mask = cv::Mat::zeros(g.size(), CV_8U);
+            std::vector<std::vector<cv::Point>> one{poly};
+            cv::Rect box = cv::boundingRect(poly) & cv::Rect(0, 0, g.cols, g.rows);
+            cv::fillPoly(mask, one, 255);
+            double fill = cv::countNonZero(dark(box) & mask(box)) / std::max(1.0, poly_area);
+            double *q = quads + 10 * n++;
+            for (int k = 0; k < 4; k++) {
+                q[2 * k] = poly[k].x;
+                q[2 * k + 1] = poly[k].y;
+            }
+            q[8] = poly_area;
+            q[9] = fill;
+        }
+        return n;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9])
+{
+    try {
+        std::vector<cv::Point2d> s, d;
+        for (int i = 0; i < n; i++) {
+            s.emplace_back(src_xy[2 * i], src_xy[2 * i + 1]);
+            d.emplace_back(dst_xy[2 * i], dst_xy[2 * i + 1]);
+        }
+        cv::Mat H = cv::findHomography(s, d, 0);
+        if (H.empty())
+            return 0;
+        for (int i = 0; i < 9; i++)
+            h[i] = H.at<double>(i / 3, i % 3);
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" c1_pix *cv_warp(const c1_pix *src, const double dst_to_src[9], int w, int h)
+{
+    try {
+        cv::Mat H(3, 3, CV_64F, (void *)dst_to_src), out;
+        cv::warpPerspective(as_mat(src), out, H, cv::Size(w, h), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                            cv::BORDER_CONSTANT, cv::Scalar::all(255));
+        return from_mat(out);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, double *score)
+{
+    try {
+        cv::Mat res;
+        cv::matchTemplate(as_mat(image), as_mat(templ), res, cv::TM_CCOEFF_NORMED);
+        double best;
+        cv::Point at;
+        cv::minMaxLoc(res, nullptr, &best, nullptr, &at);
+        /* A parabola through the peak and its neighbours: sub-pixel placement. */
+        double dx = 0, dy = 0;
+        if (at.x > 0 && at.x < res.cols - 1) {
+            float l = res.at<float>(at.y, at.x - 1), c = res.at<float>(at.y, at.x), r = res.at<float>(at.y, at.x + 1);
+            double den = l - 2 * c + r;
+            dx = den < 0 ? 0.5 * (l - r) / den : 0;
+        }
+        if (at.y > 0 && at.y < res.rows - 1) {
+            float u = res.at<float>(at.y - 1, at.x), c = res.at<float>(at.y, at.x), d = res.at<float>(at.y + 1, at.x);
+            double den = u - 2 * c + d;
+            dy = den < 0 ? 0.5 * (u - d) / den : 0;
+        }
+        *x = at.x + dx;
+        *y = at.y + dy;
+        *score = best;
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}

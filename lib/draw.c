@@ -1,0 +1,85 @@
+/* Debug drawing: the rectified page with every located box on it, written as PNG through libpng,
+ * so that a person can see what the library thinks is where. Reads the result only. */
+#include <math.h>
+#include <png.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+typedef struct {
+    int w, h;
+    uint8_t *rgb;
+} canvas;
+
+static void put(canvas *c, int x, int y, const uint8_t col[3])
+{
+    if (x >= 0 && y >= 0 && x < c->w && y < c->h)
+        memcpy(c->rgb + 3 * ((size_t)y * c->w + x), col, 3);
+}
+
+static void line(canvas *c, double x0, double y0, double x1, double y1, const uint8_t col[3])
+{
+    int steps = (int)fmax(fabs(x1 - x0), fabs(y1 - y0)) + 1;
+    for (int i = 0; i <= steps; i++) {
+        double t = (double)i / steps;
+        int x = (int)lround(x0 + t * (x1 - x0)), y = (int)lround(y0 + t * (y1 - y0));
+        put(c, x, y, col), put(c, x + 1, y, col), put(c, x, y + 1, col);
+    }
+}
+
+static void quad_mm(canvas *c, const double mm[8], const uint8_t col[3])
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    for (int i = 0; i < 4; i++) {
+        int j = (i + 1) % 4;
+        line(c, mm[2 * i] * k, mm[2 * i + 1] * k, mm[2 * j] * k, mm[2 * j + 1] * k, col);
+    }
+}
+
+static int write_png(const char *path, const canvas *c)
+{
+    FILE *fh = fopen(path, "wb");
+    if (!fh)
+        return 0;
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!png || !info || setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        fclose(fh);
+        return 0;
+    }
+    png_init_io(png, fh);
+    png_set_IHDR(png, info, (png_uint_32)c->w, (png_uint_32)c->h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_write_info(png, info);
+    for (int y = 0; y < c->h; y++)
+        png_write_row(png, c->rgb + 3 * (size_t)y * c->w);
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    return fclose(fh) == 0;
+}
+
+c1_error c1_result_write_debug_png(const c1_result *r, const char *path)
+{
+    if (!r || !path || !r->page)
+        return C1_ERR_INVALID_ARGUMENT;
+    canvas c = {r->page->w, r->page->h, malloc((size_t)r->page->w * r->page->h * 3)};
+    if (!c.rgb)
+        return C1_ERR_NO_MEMORY;
+    for (int y = 0; y < c.h; y++)
+        for (int x = 0; x < c.w; x++)
+            memset(c.rgb + 3 * ((size_t)y * c.w + x), pix_row(r->page, y)[x], 3);
+    static const uint8_t green[3] = {0, 170, 0}, red[3] = {220, 0, 0}, blue[3] = {0, 90, 230};
+    for (int i = 0; i < r->n_fields; i++) {
+        const c1_field_result *f = &r->fields[i];
+        for (int d = 0; d < C1_DIGITS; d++)
+            quad_mm(&c, f->mm[d], f->status == C1_FIELD_ACCEPTED ? green : red);
+        if (r->form->fields[i].has_tally)
+            quad_mm(&c, f->tally_mm, blue);
+    }
+    int ok = write_png(path, &c);
+    free(c.rgb);
+    return ok ? C1_OK : C1_ERR_IO;
+}

@@ -1,0 +1,240 @@
+/* Engine and the read pipeline: loads the form once, keeps the Tesseract pool, and runs the stages
+ * in order for each photo (load, register, identify, quality, locate, read), timing each. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <tesseract/capi.h>
+
+#include "internal.h"
+
+#ifndef C1_DEFAULT_DATA_DIR
+#define C1_DEFAULT_DATA_DIR "."
+#endif
+#define DEFAULT_MAX_PIXELS 50000000u
+#define MAX_FILE_BYTES (512u << 20)
+
+void c1_engine_options_init(c1_engine_options *o)
+{
+    if (!o)
+        return;
+    memset(o, 0, sizeof *o);
+    o->max_pixels = DEFAULT_MAX_PIXELS;
+    o->tesseract_instances = 2;
+}
+
+static void set_message(char *msg, size_t size, const char *text)
+{
+    if (msg && size)
+        snprintf(msg, size, "%s", text);
+}
+
+c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, char *msg, size_t msg_size)
+{
+    if (!out)
+        return C1_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    c1_engine_options o;
+    c1_engine_options_init(&o);
+    if (options)
+        o = *options;
+    c1_engine *e = calloc(1, sizeof *e);
+    if (!e) {
+        set_message(msg, msg_size, "out of memory");
+        return C1_ERR_NO_MEMORY;
+    }
+    const char *dir = o.data_dir ? o.data_dir : getenv("C1_DATA_DIR") ? getenv("C1_DATA_DIR") : C1_DEFAULT_DATA_DIR;
+    snprintf(e->data_dir, sizeof e->data_dir, "%s", dir);
+    e->max_pixels = o.max_pixels ? o.max_pixels : DEFAULT_MAX_PIXELS;
+    e->n_tess = o.tesseract_instances > 0 ? o.tesseract_instances : 2;
+    char forms[600];
+    snprintf(forms, sizeof forms, "%s/forms", e->data_dir);
+    c1_error err = form_load(forms, "c1-ppwp", &e->form, msg, msg_size);
+    if (!err) {
+        e->tess = calloc((size_t)e->n_tess, sizeof *e->tess);
+        e->tess_busy = calloc((size_t)e->n_tess, sizeof *e->tess_busy);
+        if (!e->tess || !e->tess_busy)
+            err = C1_ERR_NO_MEMORY;
+    }
+    if (err) {
+        c1_engine_free(e);
+        return err;
+    }
+    pthread_mutex_init(&e->pool_lock, NULL);
+    pthread_cond_init(&e->pool_free, NULL);
+    *out = e;
+    return C1_OK;
+}
+
+void c1_engine_free(c1_engine *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; e->tess && i < e->n_tess; i++)
+        if (e->tess[i]) {
+            TessBaseAPIEnd(e->tess[i]);
+            TessBaseAPIDelete(e->tess[i]);
+        }
+    if (e->tess) {
+        pthread_mutex_destroy(&e->pool_lock);
+        pthread_cond_destroy(&e->pool_free);
+    }
+    free(e->tess);
+    free(e->tess_busy);
+    form_release(&e->form);
+    free(e);
+}
+
+/* The pool is the engine's only mutable part; it lives behind its lock. */
+void *engine_take_tesseract(const c1_engine *ce)
+{
+    c1_engine *e = (c1_engine *)ce;
+    pthread_mutex_lock(&e->pool_lock);
+    int slot = -1;
+    while (slot < 0) {
+        for (int i = 0; i < e->n_tess && slot < 0; i++)
+            if (!e->tess_busy[i])
+                slot = i;
+        if (slot < 0)
+            pthread_cond_wait(&e->pool_free, &e->pool_lock);
+    }
+    e->tess_busy[slot] = 1;
+    pthread_mutex_unlock(&e->pool_lock);
+    if (!e->tess[slot]) {
+        TessBaseAPI *api = TessBaseAPICreate();
+        if (api && TessBaseAPIInit3(api, NULL, "eng") != 0) {
+            TessBaseAPIDelete(api);
+            api = NULL;
+        }
+        e->tess[slot] = api;
+    }
+    if (!e->tess[slot]) {
+        pthread_mutex_lock(&e->pool_lock);
+        e->tess_busy[slot] = 0;
+        pthread_cond_signal(&e->pool_free);
+        pthread_mutex_unlock(&e->pool_lock);
+        return NULL;
+    }
+    return e->tess[slot];
+}
+
+void engine_give_tesseract(const c1_engine *ce, void *api)
+{
+    c1_engine *e = (c1_engine *)ce;
+    pthread_mutex_lock(&e->pool_lock);
+    for (int i = 0; i < e->n_tess; i++)
+        if (e->tess[i] == api)
+            e->tess_busy[i] = 0;
+    pthread_cond_signal(&e->pool_free);
+    pthread_mutex_unlock(&e->pool_lock);
+}
+
+static c1_result *result_new(const c1_engine *e)
+{
+    c1_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->form = &e->form;
+    for (int s = 0; s < STAGE_COUNT; s++)
+        r->stage_ms[s] = -1;
+    return r;
+}
+
+/* Runs one stage, timing it; a stage that rejects the photo ends the pipeline. */
+#define STAGE(id, call)                                  \
+    do {                                                 \
+        double t0_ = now_ms();                           \
+        c1_error e_ = (call);                            \
+        r->stage_ms[id] = now_ms() - t0_;                \
+        if (e_)                                          \
+            goto done;                                   \
+    } while (0)
+
+static void run_pipeline(const c1_engine *e, const uint8_t *data, size_t size, c1_result *r)
+{
+    c1_pix *photo = NULL, *gray = NULL;
+    STAGE(STAGE_LOAD, load_image(e, data, size, &photo, r));
+    gray = pix_gray(photo);
+    pix_destroy(&photo);
+    if (!gray) {
+        result_fail(r, C1_ERR_NO_MEMORY, "no memory for the grey image");
+        goto done;
+    }
+    STAGE(STAGE_REGISTER, register_page(e, gray, r));
+    STAGE(STAGE_IDENTIFY, identify_form(e, r));
+    STAGE(STAGE_QUALITY, check_quality(e, gray, r));
+    STAGE(STAGE_LOCATE, locate_boxes(e, r));
+    double t0 = now_ms();
+    read_fields(e, r);
+    r->stage_ms[STAGE_READ] = now_ms() - t0;
+done:
+    pix_destroy(&photo);
+    pix_destroy(&gray);
+    if (r->error)
+        r->n_fields = 0;
+}
+
+c1_error c1_read_memory(const c1_engine *e, const void *data, size_t size, c1_result **out)
+{
+    if (!out)
+        return C1_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!e || (!data && size))
+        return C1_ERR_INVALID_ARGUMENT;
+    c1_result *r = result_new(e);
+    if (!r)
+        return C1_ERR_NO_MEMORY;
+    run_pipeline(e, data, size, r);
+    *out = r;
+    return r->error;
+}
+
+static c1_error slurp(const char *path, uint8_t **data, size_t *size, c1_result *r)
+{
+    FILE *fh = fopen(path, "rb");
+    struct stat st;
+    if (!fh || fstat(fileno(fh), &st) != 0 || !S_ISREG(st.st_mode)) {
+        result_fail(r, C1_ERR_IO, "cannot read '%.200s': %s", path, fh ? "not a regular file" : strerror(errno));
+        if (fh)
+            fclose(fh);
+        return r->error;
+    }
+    if ((unsigned long long)st.st_size > MAX_FILE_BYTES) {
+        fclose(fh);
+        result_fail(r, C1_ERR_IMAGE_TOO_LARGE, "the file is %lld bytes, more than any photo", (long long)st.st_size);
+        return r->error;
+    }
+    *size = (size_t)st.st_size;
+    *data = malloc(*size ? *size : 1);
+    if (!*data || fread(*data, 1, *size, fh) != *size) {
+        result_fail(r, *data ? C1_ERR_IO : C1_ERR_NO_MEMORY, "cannot read '%.200s'", path);
+        free(*data);
+        *data = NULL;
+    }
+    fclose(fh);
+    return r->error;
+}
+
+c1_error c1_read_file(const c1_engine *e, const char *path, c1_result **out)
+{
+    if (!out)
+        return C1_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    if (!e || !path)
+        return C1_ERR_INVALID_ARGUMENT;
+    c1_result *r = result_new(e);
+    if (!r)
+        return C1_ERR_NO_MEMORY;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    double t0 = now_ms();
+    if (slurp(path, &data, &size, r) == C1_OK)
+        run_pipeline(e, data, size, r);
+    else
+        r->stage_ms[STAGE_LOAD] = now_ms() - t0;
+    free(data);
+    *out = r;
+    return r->error;
+}

@@ -1,0 +1,165 @@
+/* The library's private types, shared by the pipeline stages; nothing here is public API. */
+#ifndef C1_INTERNAL_H
+#define C1_INTERNAL_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c1.h"
+
+#define C1_MAX_FIELDS 32
+#define C1_MAX_RULES 32
+#define C1_MAX_ANCHORS 96
+#define C1_DIGITS 3
+#define C1_MAX_REASONS 8
+#define C1_ID_LEN 48
+#define C1_MSG_LEN 256
+
+/* ---- images: 8-bit, 1 or 3 channels, rows `stride` bytes apart ---- */
+typedef struct {
+    int w, h, channels, stride;
+    uint8_t *data;
+} c1_pix;
+
+c1_pix *pix_create(int w, int h, int channels);
+void pix_destroy(c1_pix **pix);
+c1_pix *pix_gray(const c1_pix *src);       /* a grey copy of a colour or grey image */
+double pix_sample(const c1_pix *p, double x, double y); /* bilinear, pixel centres at +0.5; -1 outside */
+c1_pix *pix_crop(const c1_pix *p, int x0, int y0, int x1, int y1);  /* clipped to the image; NULL if empty */
+static inline uint8_t *pix_row(const c1_pix *p, int y) { return p->data + (size_t)y * p->stride; }
+
+/* ---- the printed form, as described by its template ---- */
+typedef struct { double x, y, w, h; } c1_rect;
+
+typedef struct {
+    char id[C1_ID_LEN];
+    c1_rect digits[C1_DIGITS];
+    int max;
+    int has_tally;
+    c1_rect tally;           /* the whole grid */
+    int tally_cols, tally_rows;
+} c1_form_field;
+
+typedef enum { C1_RULE_SUM, C1_RULE_LE } c1_rule_kind;
+
+typedef struct {
+    char id[C1_ID_LEN];
+    c1_rule_kind kind;
+    int terms[C1_MAX_FIELDS]; /* field indices */
+    int n_terms;
+    int target;               /* SUM: the field the terms add up to; LE: the upper bound */
+} c1_form_rule;
+
+typedef struct {
+    char id[C1_ID_LEN];
+    char title[128];
+    char qr_payload[128];
+    double page_w, page_h;
+    c1_rect markers[4];       /* tl, tr, br, bl */
+    c1_rect qr;
+    c1_rect title_box;
+    c1_form_field fields[C1_MAX_FIELDS];
+    int n_fields;
+    c1_form_rule rules[C1_MAX_RULES];
+    int n_rules;
+    c1_rect anchors[C1_MAX_ANCHORS]; /* printed things that pin the page down locally */
+    int n_anchors;
+    double dots[6][2];
+    char segments[7][2];      /* dot pairs of a..g */
+    char digit_segments[10][8];
+    c1_pix *blank;            /* the printed page at C1_PAGE_PX_PER_MM, grey */
+} c1_form;
+
+/* A crop of a page image at C1_PAGE_PX_PER_MM around a form rectangle, margin mm wider. */
+c1_pix *pix_crop_mm(const c1_pix *page, c1_rect r, double margin);
+
+/* The rectified page's resolution: 5 px/mm keeps a 12 mm digit box at 60 px. */
+#define C1_PAGE_PX_PER_MM 5.0
+
+c1_error form_load(const char *dir, const char *name, c1_form *form, char *msg, size_t msg_size);
+void form_release(c1_form *form);
+int form_field_index(const c1_form *form, const char *id);
+
+/* ---- engine ---- */
+struct c1_engine {
+    char data_dir[512];
+    size_t max_pixels;
+    c1_form form;
+    /* Tesseract handles are not thread-safe: a small pool, one per concurrent title read. */
+    pthread_mutex_t pool_lock;
+    pthread_cond_t pool_free;
+    void **tess;
+    int *tess_busy;
+    int n_tess;
+    int tess_ready;           /* 0 until first use: most photos never need the title */
+};
+
+void *engine_take_tesseract(const c1_engine *engine);
+void engine_give_tesseract(const c1_engine *engine, void *api);
+
+/* ---- per-read state and result ---- */
+typedef struct {
+    double mm[C1_DIGITS][8];       /* located box corners on the page, mm */
+    double photo[C1_DIGITS][8];    /* the same in photo pixels */
+    double tally_mm[8], tally_photo[8];
+    double shift_mm[2];            /* local correction found for this field */
+    double match;                  /* how well the printed boxes matched, 0..1 */
+    int value;                     /* -1: none */
+    c1_field_status status;
+    double confidence;
+    int n_reasons;
+    const char *reasons[C1_MAX_REASONS];
+} c1_field_result;
+
+enum { STAGE_LOAD, STAGE_REGISTER, STAGE_IDENTIFY, STAGE_QUALITY, STAGE_LOCATE, STAGE_READ, STAGE_COUNT };
+extern const char *const c1_stage_names[STAGE_COUNT];
+
+struct c1_result {
+    const c1_form *form;
+    c1_photo_status status;
+    c1_error error;
+    char message[C1_MSG_LEN];
+    int photo_w, photo_h;
+    int have_page;
+    double corners[8];             /* page corners in photo pixels */
+    double h_page_to_photo[9];     /* page mm -> photo px */
+    double px_per_mm;              /* the photo's resolution on the page */
+    double blur_mm;                /* estimated blur (Gaussian sigma) on the page */
+    char qr_text[128];
+    char title_text[128];
+    double stage_ms[STAGE_COUNT];
+    c1_pix *page;                  /* rectified, grey, C1_PAGE_PX_PER_MM */
+    c1_field_result fields[C1_MAX_FIELDS];
+    int n_fields;
+};
+
+void result_fail(c1_result *r, c1_error code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void field_add_reason(c1_field_result *f, const char *reason);
+
+/* ---- pipeline stages, in order ---- */
+c1_error load_image(const c1_engine *e, const uint8_t *data, size_t size, c1_pix **out, c1_result *r);
+c1_error register_page(const c1_engine *e, const c1_pix *photo, c1_result *r);
+c1_error identify_form(const c1_engine *e, c1_result *r);
+c1_error check_quality(const c1_engine *e, const c1_pix *photo, c1_result *r);
+c1_error locate_boxes(const c1_engine *e, c1_result *r);
+void read_fields(const c1_engine *e, c1_result *r);
+
+/* ---- geometry helpers ---- */
+void homography_apply(const double h[9], double x, double y, double *ox, double *oy);
+int homography_invert(const double h[9], double inv[9]);
+double now_ms(void);
+
+/* ---- the OpenCV wrapper (cv.cpp): the only C++ in the library ---- */
+c1_pix *cv_decode(const uint8_t *data, size_t size);          /* honours EXIF orientation */
+c1_pix *cv_read_gray(const char *path);
+c1_pix *cv_resize(const c1_pix *src, int w, int h);
+/* Solid dark quadrilaterals: up to max_quads of [x0,y0,...,x3,y3, area, fill]. */
+int cv_find_dark_quads(const c1_pix *gray, double *quads, int max_quads);
+int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9]);
+/* Warps src into a w x h image by the homography that maps destination to source pixels. */
+c1_pix *cv_warp(const c1_pix *src, const double dst_to_src[9], int w, int h);
+/* Best placement of templ inside image (normalised correlation): top-left and its score. */
+int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, double *score);
+
+#endif

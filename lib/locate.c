@@ -1,0 +1,110 @@
+/* Locate: corrects the marker homography locally, because a folded or curved page is not one
+ * plane. Each digit-box group and printed label is matched against the blank page nearby; tally
+ * grids, which have no printed lines, take the shift of the anchors around them. Reads the
+ * rectified page and the form; writes each field's box corners (page mm and photo pixels). */
+#include <math.h>
+
+#include "internal.h"
+
+#define SEARCH_MM 4.0
+#define MARGIN_MM 1.5
+#define MIN_MATCH 0.35
+
+typedef struct {
+    double cx, cy;     /* centre on the page, mm */
+    double dx, dy;     /* where the printed thing really is, relative to the template, mm */
+    double score;
+} anchor_fit;
+
+/* Finds the printed content of rect (blank page) in the rectified photo near where it should be. */
+static anchor_fit fit_anchor(const c1_form *f, const c1_pix *page, c1_rect rect)
+{
+    anchor_fit a = {rect.x + rect.w / 2, rect.y + rect.h / 2, 0, 0, 0};
+    c1_pix *templ = pix_crop_mm(f->blank, rect, MARGIN_MM);
+    c1_pix *area = pix_crop_mm(page, rect, MARGIN_MM + SEARCH_MM);
+    double x, y, score;
+    if (templ && area && area->w > templ->w && area->h > templ->h && cv_match(area, templ, &x, &y, &score)) {
+        /* Both crops start on whole pixels: convert the offset back from those pixel origins. */
+        const double k = C1_PAGE_PX_PER_MM;
+        double tx = floor((rect.x - MARGIN_MM) * k), ax = floor((rect.x - MARGIN_MM - SEARCH_MM) * k);
+        double ty = floor((rect.y - MARGIN_MM) * k), ay = floor((rect.y - MARGIN_MM - SEARCH_MM) * k);
+        a.dx = (fmax(ax, 0) + x - tx) / k;
+        a.dy = (fmax(ay, 0) + y - ty) / k;
+        a.score = score;
+    }
+    pix_destroy(&templ);
+    pix_destroy(&area);
+    return a;
+}
+
+static c1_rect field_group(const c1_form_field *fd)
+{
+    const c1_rect *a = &fd->digits[0], *c = &fd->digits[C1_DIGITS - 1];
+    double y0 = fmin(a->y, c->y), y1 = fmax(a->y + a->h, c->y + c->h);
+    return (c1_rect){a->x, y0, c->x + c->w - a->x, y1 - y0};
+}
+
+/* A shift for any page point from the trusted anchors around it, nearer ones weighing more. */
+static void interpolate_shift(const anchor_fit *fits, int n, double x, double y, double *dx, double *dy)
+{
+    double sw = 0, sx = 0, sy = 0;
+    for (int i = 0; i < n; i++) {
+        if (fits[i].score < MIN_MATCH)
+            continue;
+        double d2 = (fits[i].cx - x) * (fits[i].cx - x) + (fits[i].cy - y) * (fits[i].cy - y);
+        double w = 1.0 / (d2 + 25.0);
+        w *= w;
+        sw += w, sx += w * fits[i].dx, sy += w * fits[i].dy;
+    }
+    *dx = sw > 0 ? sx / sw : 0;
+    *dy = sw > 0 ? sy / sw : 0;
+}
+
+static void rect_corners(c1_rect r, double dx, double dy, double out[8])
+{
+    const double xs[4] = {r.x, r.x + r.w, r.x + r.w, r.x}, ys[4] = {r.y, r.y, r.y + r.h, r.y + r.h};
+    for (int k = 0; k < 4; k++)
+        out[2 * k] = xs[k] + dx, out[2 * k + 1] = ys[k] + dy;
+}
+
+static void to_photo(const double h[9], const double mm[8], double px[8])
+{
+    for (int k = 0; k < 4; k++)
+        homography_apply(h, mm[2 * k], mm[2 * k + 1], &px[2 * k], &px[2 * k + 1]);
+}
+
+c1_error locate_boxes(const c1_engine *e, c1_result *r)
+{
+    const c1_form *f = &e->form;
+    anchor_fit fits[C1_MAX_FIELDS + C1_MAX_ANCHORS];
+    int n = 0;
+    for (int i = 0; i < f->n_fields; i++)
+        fits[n++] = fit_anchor(f, r->page, field_group(&f->fields[i]));
+    for (int i = 0; i < f->n_anchors; i++)
+        fits[n++] = fit_anchor(f, r->page, f->anchors[i]);
+    r->n_fields = f->n_fields;
+    for (int i = 0; i < f->n_fields; i++) {
+        const c1_form_field *fd = &f->fields[i];
+        c1_field_result *out = &r->fields[i];
+        double dx = fits[i].dx, dy = fits[i].dy;
+        out->match = fits[i].score;
+        if (fits[i].score < MIN_MATCH) {
+            /* The boxes themselves did not match (ink over them, glare): trust the neighbours. */
+            c1_rect g = field_group(fd);
+            interpolate_shift(fits, n, g.x + g.w / 2, g.y + g.h / 2, &dx, &dy);
+            field_add_reason(out, "boxes_not_matched");
+        }
+        out->shift_mm[0] = dx, out->shift_mm[1] = dy;
+        for (int d = 0; d < C1_DIGITS; d++) {
+            rect_corners(fd->digits[d], dx, dy, out->mm[d]);
+            to_photo(r->h_page_to_photo, out->mm[d], out->photo[d]);
+        }
+        if (fd->has_tally) {
+            double tx, ty;
+            interpolate_shift(fits, n, fd->tally.x + fd->tally.w / 2, fd->tally.y + fd->tally.h / 2, &tx, &ty);
+            rect_corners(fd->tally, tx, ty, out->tally_mm);
+            to_photo(r->h_page_to_photo, out->tally_mm, out->tally_photo);
+        }
+    }
+    return C1_OK;
+}

@@ -1,0 +1,356 @@
+/* c1scan: reads folders of C1 photos with libc1 and writes one JSON result per photo.
+ *
+ *   c1scan [--out DIR] [--jobs N] [--debug DIR] [--csv FILE] [--shard I/N] [--force] [--quiet] PATH...
+ *
+ * PATH is a photo or a folder (searched recursively for .jpg .jpeg .png .tif .tiff). The result for
+ * photos/a/b.jpg given as `photos` is DIR/a/b.json. A photo whose JSON already exists is skipped
+ * unless --force, so an interrupted batch resumes where it stopped; --shard I/N takes every N-th
+ * photo from the I-th (0-based), so N machines can share one batch. Without --out, JSON goes to
+ * standard output, one object a line. Exit status: 0 when every photo was processed (read or
+ * rejected), 1 for a usage or engine error, 2 when some result could not be written. */
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "c1.h"
+
+typedef struct {
+    char *path;   /* as found */
+    char *rel;    /* relative to the PATH argument it came from, without extension */
+} photo;
+
+typedef struct {
+    photo *items;
+    size_t n, cap;
+} photo_list;
+
+typedef struct {
+    const char *out_dir, *debug_dir, *csv_path;
+    int jobs, force, quiet, shard, shards;
+} options;
+
+typedef struct {
+    const options *opt;
+    const c1_engine *engine;
+    photo_list *photos;
+    size_t next, done, skipped, read, rejected, accepted_fields, review_fields, write_errors;
+    FILE *csv;
+    pthread_mutex_t lock;
+} batch;
+
+static int has_image_extension(const char *name)
+{
+    static const char *const exts[] = {".jpg", ".jpeg", ".png", ".tif", ".tiff"};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof exts / sizeof *exts; i++)
+        if (!strcasecmp(dot, exts[i]))
+            return 1;
+    return 0;
+}
+
+static void add_photo(photo_list *l, const char *path, const char *rel)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? 2 * l->cap : 64;
+        l->items = realloc(l->items, l->cap * sizeof *l->items);
+        if (!l->items) {
+            perror("c1scan");
+            exit(1);
+        }
+    }
+    char *r = strdup(rel), *dot = strrchr(r, '.'), *slash = strrchr(r, '/');
+    if (dot && (!slash || dot > slash))
+        *dot = '\0';
+    l->items[l->n++] = (photo){strdup(path), r};
+}
+
+static void walk(photo_list *l, const char *dir, const char *rel)
+{
+    struct dirent **names;
+    int n = scandir(dir, &names, NULL, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "c1scan: %s: %s\n", dir, strerror(errno));
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = names[i]->d_name;
+        if (name[0] != '.') {
+            char *path, *sub;
+            if (asprintf(&path, "%s/%s", dir, name) < 0 || asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "", name) < 0)
+                exit(1);
+            struct stat st;
+            if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+                walk(l, path, sub);
+            else if (has_image_extension(name))
+                add_photo(l, path, sub);
+            free(path);
+            free(sub);
+        }
+        free(names[i]);
+    }
+    free(names);
+}
+
+static int make_dirs(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(buf, 0777) == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static char *output_path(const char *dir, const char *rel, const char *ext)
+{
+    char *p;
+    if (asprintf(&p, "%s/%s%s", dir, rel, ext) < 0)
+        return NULL;
+    char *slash = strrchr(p, '/');
+    *slash = '\0';
+    int ok = make_dirs(p) == 0;
+    *slash = '/';
+    if (!ok) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static int write_text(const char *path, const char *text)
+{
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *fh = fopen(tmp, "w");
+    if (!fh)
+        return 0;
+    int ok = fputs(text, fh) >= 0 && fputc('\n', fh) != EOF;
+    ok = fclose(fh) == 0 && ok;
+    /* Renamed into place only when complete: a resumed batch never trusts a half-written file. */
+    return ok && rename(tmp, path) == 0;
+}
+
+static void csv_rows(FILE *csv, const photo *p, const c1_result *r)
+{
+    int n = c1_result_field_count(r);
+    if (n == 0)
+        fprintf(csv, "\"%s\",,,rejected,0,%s\n", p->path, c1_error_name(c1_result_error(r)));
+    for (int i = 0; i < n; i++) {
+        fprintf(csv, "\"%s\",%s,", p->path, c1_field_id(r, i));
+        if (c1_field_value(r, i) >= 0)
+            fprintf(csv, "%d", c1_field_value(r, i));
+        fprintf(csv, ",%s,%.4f,", c1_field_status_of(r, i) == C1_FIELD_ACCEPTED ? "accepted" : "review",
+                c1_field_confidence(r, i));
+        for (int k = 0; k < c1_field_reason_count(r, i); k++)
+            fprintf(csv, "%s%s", k ? ";" : "", c1_field_reason(r, i, k));
+        fputc('\n', csv);
+    }
+}
+
+static int write_outputs(batch *b, const photo *p, const c1_result *r)
+{
+    const options *o = b->opt;
+    int ok = 1;
+    char *json = c1_result_to_json(r, p->path);
+    if (o->out_dir) {
+        char *path = output_path(o->out_dir, p->rel, ".json");
+        ok = path && json && write_text(path, json);
+        if (!ok)
+            fprintf(stderr, "c1scan: cannot write the result for %s\n", p->path);
+        free(path);
+    } else if (json) {
+        pthread_mutex_lock(&b->lock);
+        for (char *c = json; *c; c++)
+            if (*c == '\n' || *c == '\t')
+                *c = ' ';
+        puts(json);
+        pthread_mutex_unlock(&b->lock);
+    }
+    c1_string_free(json);
+    if (o->debug_dir && c1_result_status(r) == C1_PHOTO_READ) {
+        char *path = output_path(o->debug_dir, p->rel, ".png");
+        if (!path || c1_result_write_debug_png(r, path) != C1_OK)
+            fprintf(stderr, "c1scan: cannot write the debug image for %s\n", p->path);
+        free(path);
+    }
+    return ok;
+}
+
+static int already_done(const options *o, const photo *p)
+{
+    if (!o->out_dir || o->force)
+        return 0;
+    char *path;
+    if (asprintf(&path, "%s/%s.json", o->out_dir, p->rel) < 0)
+        return 0;
+    struct stat st;
+    int done = stat(path, &st) == 0 && st.st_size > 0;
+    free(path);
+    return done;
+}
+
+static void account(batch *b, const photo *p, const c1_result *r, int wrote)
+{
+    pthread_mutex_lock(&b->lock);
+    b->done++;
+    b->write_errors += !wrote;
+    int accepted = 0, n = c1_result_field_count(r);
+    for (int i = 0; i < n; i++)
+        accepted += c1_field_status_of(r, i) == C1_FIELD_ACCEPTED;
+    if (c1_result_status(r) == C1_PHOTO_READ)
+        b->read++;
+    else
+        b->rejected++;
+    b->accepted_fields += (size_t)accepted;
+    b->review_fields += (size_t)(n - accepted);
+    if (b->csv)
+        csv_rows(b->csv, p, r);
+    if (!b->opt->quiet) {
+        if (c1_result_status(r) == C1_PHOTO_READ)
+            fprintf(stderr, "[%zu/%zu] %s: read, %d accepted, %d review\n", b->done, b->photos->n, p->path,
+                    accepted, n - accepted);
+        else
+            fprintf(stderr, "[%zu/%zu] %s: rejected, %s: %s\n", b->done, b->photos->n, p->path,
+                    c1_error_name(c1_result_error(r)), c1_result_message(r));
+    }
+    pthread_mutex_unlock(&b->lock);
+}
+
+static void *worker(void *arg)
+{
+    batch *b = arg;
+    for (;;) {
+        pthread_mutex_lock(&b->lock);
+        size_t i = b->next++;
+        pthread_mutex_unlock(&b->lock);
+        if (i >= b->photos->n)
+            return NULL;
+        const photo *p = &b->photos->items[i];
+        if (already_done(b->opt, p)) {
+            pthread_mutex_lock(&b->lock);
+            b->done++, b->skipped++;
+            pthread_mutex_unlock(&b->lock);
+            continue;
+        }
+        c1_result *r = NULL;
+        c1_read_file(b->engine, p->path, &r);
+        if (!r) {
+            fprintf(stderr, "c1scan: out of memory reading %s\n", p->path);
+            pthread_mutex_lock(&b->lock);
+            b->done++, b->write_errors++;
+            pthread_mutex_unlock(&b->lock);
+            continue;
+        }
+        int wrote = write_outputs(b, p, r);
+        account(b, p, r, wrote);
+        c1_result_free(r);
+    }
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: c1scan [--out DIR] [--jobs N] [--debug DIR] [--csv FILE] [--shard I/N] [--force] "
+                    "[--quiet] PATH...\n");
+    exit(1);
+}
+
+static int parse_args(int argc, char **argv, options *o, photo_list *photos)
+{
+    *o = (options){NULL, NULL, NULL, 1, 0, 0, 0, 1};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int more = i + 1 < argc;
+        if (!strcmp(a, "--out") && more)
+            o->out_dir = argv[++i];
+        else if (!strcmp(a, "--debug") && more)
+            o->debug_dir = argv[++i];
+        else if (!strcmp(a, "--csv") && more)
+            o->csv_path = argv[++i];
+        else if (!strcmp(a, "--jobs") && more)
+            o->jobs = atoi(argv[++i]);
+        else if (!strcmp(a, "--shard") && more) {
+            if (sscanf(argv[++i], "%d/%d", &o->shard, &o->shards) != 2 || o->shards < 1 || o->shard < 0 ||
+                o->shard >= o->shards)
+                usage();
+        } else if (!strcmp(a, "--force"))
+            o->force = 1;
+        else if (!strcmp(a, "--quiet"))
+            o->quiet = 1;
+        else if (a[0] == '-' && a[1])
+            usage();
+        else {
+            struct stat st;
+            if (stat(a, &st) == 0 && S_ISDIR(st.st_mode))
+                walk(photos, a, "");
+            else {
+                const char *base = strrchr(a, '/');
+                add_photo(photos, a, base ? base + 1 : a);
+            }
+        }
+    }
+    if (o->jobs < 1 || o->jobs > 256 || photos->n == 0)
+        usage();
+    return 0;
+}
+
+static void take_shard(photo_list *l, int shard, int shards)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < l->n; i++) {
+        if ((int)(i % (size_t)shards) == shard)
+            l->items[k++] = l->items[i];
+        else
+            free(l->items[i].path), free(l->items[i].rel);
+    }
+    l->n = k;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    photo_list photos = {0};
+    parse_args(argc, argv, &o, &photos);
+    take_shard(&photos, o.shard, o.shards);
+    c1_engine *engine;
+    char msg[512];
+    c1_engine_options eo;
+    c1_engine_options_init(&eo);
+    eo.tesseract_instances = o.jobs < 4 ? o.jobs : 4;
+    if (c1_engine_create(&eo, &engine, msg, sizeof msg) != C1_OK) {
+        fprintf(stderr, "c1scan: %s\n", msg);
+        return 1;
+    }
+    batch b = {.opt = &o, .engine = engine, .photos = &photos};
+    pthread_mutex_init(&b.lock, NULL);
+    if (o.csv_path) {
+        b.csv = fopen(o.csv_path, "w");
+        if (!b.csv) {
+            fprintf(stderr, "c1scan: cannot write %s: %s\n", o.csv_path, strerror(errno));
+            return 1;
+        }
+        fprintf(b.csv, "file,field,value,status,confidence,reasons\n");
+    }
+    pthread_t threads[256];
+    for (int t = 0; t < o.jobs; t++)
+        pthread_create(&threads[t], NULL, worker, &b);
+    for (int t = 0; t < o.jobs; t++)
+        pthread_join(threads[t], NULL);
+    if (b.csv)
+        fclose(b.csv);
+    fprintf(stderr, "c1scan: %zu photos: %zu read, %zu rejected, %zu skipped (done before); fields: %zu accepted, "
+                    "%zu review\n", photos.n, b.read, b.rejected, b.skipped, b.accepted_fields, b.review_fields);
+    for (size_t i = 0; i < photos.n; i++)
+        free(photos.items[i].path), free(photos.items[i].rel);
+    free(photos.items);
+    c1_engine_free(engine);
+    return b.write_errors ? 2 : 0;
+}
