@@ -12,7 +12,7 @@ EVAL_SEEDS := 1000 1300
 EVAL_DIR   := $(DATA)/eval-v$(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
-                npm libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
+                libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
                 libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-calib3d-dev \
                 libopencv-dnn-dev
 
@@ -37,6 +37,7 @@ all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 # ---- set-up
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

@@ -261,6 +261,11 @@ static c1_error parse_line(parse_ctx *p, c1_form *f, const char *dir, char *raw)
         return n == 2 ? copy_id(p, f->id, sizeof f->id, w[1]) : bad(p, "form needs one name");
     if (!strcmp(k, "title"))
         return copy_text(p, f->title, sizeof f->title, rest_of_line(raw, 1));
+    if (!strcmp(k, "other_title")) {
+        if (f->n_other_titles == 8)
+            return bad(p, "more than 8 other titles");
+        return copy_text(p, f->other_titles[f->n_other_titles++], sizeof f->other_titles[0], rest_of_line(raw, 1));
+    }
     if (!strcmp(k, "page")) {
         double v[2];
         if (n != 3 || need_numbers(p, &w[1], 2, v, "page") || v[0] < 50 || v[1] < 50 || v[0] > 2000 || v[1] > 2000)

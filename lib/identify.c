@@ -99,13 +99,27 @@ static int edit_distance(const char *a, const char *b)
     return d;
 }
 
-static int title_matches(const char *read, const char *title)
+static int title_distance(const char *read, const char *title)
 {
     char a[128], b[128];
     normalise(read, a, sizeof a);
     normalise(title, b, sizeof b);
-    int allowed = (int)strlen(b) / 6;   /* a few misread letters, not another form's name */
-    return edit_distance(a, b) <= allowed;
+    return edit_distance(a, b);
+}
+
+/* Ours only when the OCR text is near our title and clearly nearer it than any sibling form's:
+ * blur turns letters into others, but not DPD into PPWP. */
+static int title_matches(const c1_form *f, const char *read)
+{
+    char ours[128];
+    normalise(f->title, ours, sizeof ours);
+    int d = title_distance(read, f->title), allowed = (int)strlen(ours) / 4;
+    if (d > allowed)
+        return 0;
+    for (int i = 0; i < f->n_other_titles; i++)
+        if (title_distance(read, f->other_titles[i]) <= d)
+            return 0;
+    return 1;
 }
 
 c1_error identify_form(const c1_engine *e, c1_result *r)
@@ -129,7 +143,7 @@ c1_error identify_form(const c1_engine *e, c1_result *r)
     char *nl = strchr(r->title_text, '\n');
     if (nl)
         *nl = '\0';
-    if (!read || !title_matches(r->title_text, f->title))
+    if (!read || !title_matches(f, r->title_text))
         result_fail(r, C1_ERR_WRONG_FORM, "no readable QR code and the title reads '%.60s', not '%s'",
                     r->title_text, f->title);
     return r->error;

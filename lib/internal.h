@@ -54,6 +54,8 @@ typedef struct {
 typedef struct {
     char id[C1_ID_LEN];
     char title[128];
+    char other_titles[8][64];  /* sibling forms' titles: a title nearer one of these is not ours */
+    int n_other_titles;
     char qr_payload[128];
     double page_w, page_h;
     c1_rect markers[4];       /* tl, tr, br, bl */

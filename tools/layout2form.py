@@ -37,6 +37,11 @@ def text_rough_box(t):
     return x0 - 1, y0 - 0.5, x0 + width + 1, y0 + t["size"] * 1.25
 
 
+# The commission's other result forms: a photo of one of them must never be read as this one.
+OTHER_TITLES = ["MODEL C.HASIL-DPR", "MODEL C.HASIL-DPD", "MODEL C.HASIL-DPRD PROVINSI",
+                "MODEL C.HASIL-DPRD KAB/KOTA"]
+
+
 def fmt(*vals):
     return " ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vals)
 
@@ -48,6 +53,7 @@ def main(path):
     blank = cv2.imread(os.path.join(folder, layout["blank"]["file"]), cv2.IMREAD_GRAYSCALE)
     out = [f"# {layout['form']} form template, written by tools/layout2form.py from layout.json; mm from the page's top-left.",
            f"form {layout['form']}", f"title {layout['title']}",
+           *[f"other_title {t}" for t in OTHER_TITLES if t != layout["title"]],
            fmt("page", layout["page"]["width"], layout["page"]["height"]),
            fmt("blank", os.path.basename(folder) + "/" + layout["blank"]["file"], pxmm)]
     q = layout["qr"]

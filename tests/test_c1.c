@@ -1,0 +1,392 @@
+/* Tests of the C library through its public API only: templates, bad input, registration against
+ * the committed fixtures' labels, JSON, memory reads and threads. Run from the project root. */
+#include <dirent.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "c1.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                          \
+    do {                                                          \
+        if (cond) {                                               \
+            passed++;                                             \
+        } else {                                                  \
+            failed++;                                             \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);           \
+            printf(__VA_ARGS__);                                  \
+            printf("\n");                                         \
+        }                                                         \
+    } while (0)
+
+static char *slurp(const char *path, size_t *size)
+{
+    FILE *fh = fopen(path, "rb");
+    if (!fh)
+        return NULL;
+    fseek(fh, 0, SEEK_END);
+    long n = ftell(fh);
+    fseek(fh, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, fh) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[n] = '\0';
+    fclose(fh);
+    if (size)
+        *size = (size_t)n;
+    return buf;
+}
+
+static cJSON *load_json(const char *path)
+{
+    char *text = slurp(path, NULL);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
+    return j;
+}
+
+/* The result as JSON without its timings, which differ from run to run. */
+static char *stable_json(const c1_result *r)
+{
+    char *text = c1_result_to_json(r, NULL);
+    cJSON *j = cJSON_Parse(text);
+    c1_string_free(text);
+    cJSON_DeleteItemFromObject(j, "timing_ms");
+    char *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return out;
+}
+
+/* ---- form templates */
+
+/* A data dir whose template is the real one with line `line_no` replaced by `replacement`. */
+static void make_data_dir(const char *dir, int line_no, const char *replacement)
+{
+    char path[512], cmd[1024];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/forms && ln -s %s/forms/c1-ppwp %s/forms/c1-ppwp", dir, dir,
+             getcwd(path, sizeof path), dir);
+    if (system(cmd) != 0)
+        return;
+    char *orig = slurp("forms/c1-ppwp.form", NULL);
+    snprintf(path, sizeof path, "%s/forms/c1-ppwp.form", dir);
+    FILE *fh = fopen(path, "w");
+    int line = 1;
+    for (char *s = orig, *nl; s && *s; s = nl + 1, line++) {
+        nl = strchr(s, '\n');
+        if (!nl)
+            break;
+        if (line == line_no)
+            fprintf(fh, "%s\n", replacement);
+        else
+            fwrite(s, 1, (size_t)(nl - s + 1), fh);
+    }
+    fclose(fh);
+    free(orig);
+}
+
+static void expect_template_error(int line_no, const char *replacement, const char *want)
+{
+    const char *dir = "build/test-data";
+    make_data_dir(dir, line_no, replacement);
+    c1_engine_options o;
+    c1_engine_options_init(&o);
+    o.data_dir = dir;
+    c1_engine *e = (c1_engine *)1;
+    char msg[512] = "";
+    c1_error err = c1_engine_create(&o, &e, msg, sizeof msg);
+    CHECK(err == C1_ERR_FORM_TEMPLATE && e == NULL, "line %d '%s': got %s", line_no, replacement, c1_error_name(err));
+    CHECK(strstr(msg, want) != NULL, "message '%s' should contain '%s'", msg, want);
+    c1_engine_free(e);
+}
+
+static void test_templates(void)
+{
+    expect_template_error(12, "bogus 1 2 3", "c1-ppwp.form:12: unknown keyword 'bogus'");
+    expect_template_error(12, "marker tl 10 10 16", "c1-ppwp.form:12: marker needs");
+    expect_template_error(12, "marker tl 10 10 16 x", "c1-ppwp.form:12: marker: 'x' is not a number");
+    expect_template_error(12, "marker tl 590 10 16 16", "off the 594x420 page");
+    char *form = slurp("forms/c1-ppwp.form", NULL);
+    int rule_line = 1;
+    for (char *s = form; s && strncmp(s, "rule ", 5); s = strchr(s, '\n') + 1)
+        rule_line++;
+    free(form);
+    expect_template_error(rule_line, "rule r1 sum dpt nosuch = paslon1", "unknown field 'nosuch'");
+    expect_template_error(rule_line, "rule r1 sum dpt paslon1", "a sum ends with '= FIELD'");
+
+    c1_engine_options o;
+    c1_engine_options_init(&o);
+    o.data_dir = "build/no-such-dir";
+    c1_engine *e;
+    char msg[512];
+    CHECK(c1_engine_create(&o, &e, msg, sizeof msg) == C1_ERR_FORM_TEMPLATE && strstr(msg, "cannot open"),
+          "missing template: %s", msg);
+}
+
+/* ---- bad input */
+
+static void expect_rejection(const c1_engine *e, const char *path, c1_error want)
+{
+    c1_result *r = NULL;
+    c1_error got = c1_read_file(e, path, &r);
+    CHECK(r != NULL, "%s: no result", path);
+    CHECK(got == want && c1_result_error(r) == want, "%s: want %s, got %s (%s)", path, c1_error_name(want),
+          c1_error_name(got), c1_result_message(r));
+    CHECK(c1_result_status(r) == C1_PHOTO_REJECTED && c1_result_field_count(r) == 0 && c1_result_message(r)[0],
+          "%s: a rejected photo has a message and no fields", path);
+    c1_result_free(r);
+}
+
+static void test_bad_input(const c1_engine *e)
+{
+    expect_rejection(e, "fixtures/bad_empty.jpg", C1_ERR_EMPTY_INPUT);
+    expect_rejection(e, "fixtures/bad_not_image.jpg", C1_ERR_NOT_AN_IMAGE);
+    expect_rejection(e, "fixtures/bad_truncated.jpg", C1_ERR_TRUNCATED);
+    expect_rejection(e, "fixtures/bad_huge_header.png", C1_ERR_IMAGE_TOO_LARGE);
+    expect_rejection(e, "fixtures/bad_no_form.jpg", C1_ERR_PAGE_NOT_FOUND);
+    expect_rejection(e, "fixtures/bad_wrong_form.jpg", C1_ERR_WRONG_FORM);
+    expect_rejection(e, "fixtures/free_cut_corner.jpg", C1_ERR_PAGE_NOT_FOUND);
+    expect_rejection(e, "fixtures/no-such-file.jpg", C1_ERR_IO);
+    expect_rejection(e, "fixtures", C1_ERR_IO);
+
+    /* Every prefix length class of a real photo: rejected with a code, never a crash or a read. */
+    size_t size;
+    char *jpeg = slurp("fixtures/dots_upright.jpg", &size);
+    const size_t cuts[] = {1, 2, 3, 10, 100, 1000, size / 3, size - 2};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+        c1_result *r;
+        c1_error err = c1_read_memory(e, jpeg, cuts[i], &r);
+        CHECK(err != C1_OK && c1_result_status(r) == C1_PHOTO_REJECTED, "first %zu bytes: %s", cuts[i],
+              c1_error_name(err));
+        c1_result_free(r);
+    }
+    /* Noise after a JPEG signature. */
+    srand(7);
+    for (size_t i = 3; i < size; i++)
+        jpeg[i] = (char)rand();
+    c1_result *r;
+    CHECK(c1_read_memory(e, jpeg, size, &r) != C1_OK, "random bytes behind a JPEG signature were read");
+    c1_result_free(r);
+    free(jpeg);
+
+    CHECK(c1_read_memory(e, NULL, 10, &r) == C1_ERR_INVALID_ARGUMENT && r == NULL, "NULL data");
+    CHECK(c1_read_file(NULL, "x", &r) == C1_ERR_INVALID_ARGUMENT && r == NULL, "NULL engine");
+    CHECK(c1_read_file(e, "x", NULL) == C1_ERR_INVALID_ARGUMENT, "NULL result pointer");
+}
+
+static void test_pixel_limit(void)
+{
+    c1_engine_options o;
+    c1_engine_options_init(&o);
+    o.max_pixels = 1000000;
+    c1_engine *e;
+    CHECK(c1_engine_create(&o, &e, NULL, 0) == C1_OK, "engine with a 1 MP limit");
+    expect_rejection(e, "fixtures/dots_upright.jpg", C1_ERR_IMAGE_TOO_LARGE);
+    c1_engine_free(e);
+}
+
+/* ---- registration against the labels */
+
+static double label_scale(const cJSON *quad, double w_mm, double h_mm)
+{
+    double p[4][2];
+    for (int k = 0; k < 4; k++)
+        for (int c = 0; c < 2; c++)
+            p[k][c] = cJSON_GetArrayItem(cJSON_GetArrayItem(quad, k), c)->valuedouble;
+    double top = hypot(p[1][0] - p[0][0], p[1][1] - p[0][1]), bottom = hypot(p[2][0] - p[3][0], p[2][1] - p[3][1]);
+    double left = hypot(p[3][0] - p[0][0], p[3][1] - p[0][1]), right = hypot(p[2][0] - p[1][0], p[2][1] - p[1][1]);
+    return ((top + bottom) / (2 * w_mm) + (left + right) / (2 * h_mm)) / 2;
+}
+
+static double quad_error_mm(const cJSON *truth, const double xy[8], double px_per_mm)
+{
+    double worst = 0;
+    for (int k = 0; k < 4; k++) {
+        const cJSON *pt = cJSON_GetArrayItem(truth, k);
+        double dx = cJSON_GetArrayItem(pt, 0)->valuedouble - xy[2 * k];
+        double dy = cJSON_GetArrayItem(pt, 1)->valuedouble - xy[2 * k + 1];
+        worst = fmax(worst, hypot(dx, dy) / px_per_mm);
+    }
+    return worst;
+}
+
+static void check_registration(const c1_engine *e, const char *name, const cJSON *label)
+{
+    char path[512];
+    snprintf(path, sizeof path, "fixtures/%s.jpg", name);
+    c1_result *r;
+    c1_error err = c1_read_file(e, path, &r);
+    CHECK(err == C1_OK && c1_result_status(r) == C1_PHOTO_READ, "%s: %s %s", name, c1_error_name(err),
+          c1_result_message(r));
+    if (err) {
+        c1_result_free(r);
+        return;
+    }
+    const cJSON *corners = cJSON_GetObjectItem(label, "page_corners");
+    double xy[8], k = label_scale(corners, 594, 420);
+    CHECK(c1_result_page_corners(r, xy) && quad_error_mm(corners, xy, k) < 2.0, "%s: page corners %.2f mm off", name,
+          quad_error_mm(corners, xy, k));
+    CHECK(!strcmp(c1_result_form(r), "c1-ppwp"), "%s: form '%s'", name, c1_result_form(r));
+    const cJSON *boxes = cJSON_GetObjectItem(label, "boxes");
+    double worst = 0;   /* mm at the page's mean resolution; c1score uses each box's own */
+    for (int i = 0; i < c1_result_field_count(r); i++) {
+        const cJSON *fb = cJSON_GetObjectItem(boxes, c1_field_id(r, i));
+        for (int d = 0; d < 3; d++) {
+            const cJSON *q = cJSON_GetArrayItem(fb, d);
+            double bxy[8];
+            c1_field_box_corners(r, i, d, bxy);
+            worst = fmax(worst, quad_error_mm(q, bxy, k));
+        }
+        /* Nothing is published without readers: every field waits for a person. */
+        CHECK(c1_field_status_of(r, i) == C1_FIELD_REVIEW && c1_field_value(r, i) == -1 &&
+                  c1_field_reason_count(r, i) > 0,
+              "%s: field %s is not in review", name, c1_field_id(r, i));
+    }
+    CHECK(worst < 1.5, "%s: a located box corner is %.2f mm from the truth", name, worst);
+    c1_result_free(r);
+}
+
+static void test_registration(const c1_engine *e)
+{
+    DIR *d = opendir("fixtures");
+    struct dirent *ent;
+    int n = 0;
+    while ((ent = readdir(d))) {
+        char *dot = strrchr(ent->d_name, '.');
+        if (!dot || strcmp(dot, ".json") || strncmp(ent->d_name, "bad_", 4) == 0)
+            continue;
+        char path[512], name[256];
+        snprintf(path, sizeof path, "fixtures/%s", ent->d_name);
+        snprintf(name, sizeof name, "%.*s", (int)(dot - ent->d_name), ent->d_name);
+        cJSON *label = load_json(path);
+        if (label && !cJSON_IsTrue(cJSON_GetObjectItem(label, "expect_reject_ok"))) {
+            check_registration(e, name, label);
+            n++;
+        }
+        cJSON_Delete(label);
+    }
+    closedir(d);
+    CHECK(n >= 15, "only %d intact fixtures", n);
+}
+
+/* ---- API behaviour */
+
+static void test_json_and_memory(const c1_engine *e)
+{
+    c1_result *a, *b;
+    size_t size;
+    char *data = slurp("fixtures/free_rot90.jpg", &size);
+    c1_read_file(e, "fixtures/free_rot90.jpg", &a);
+    c1_read_memory(e, data, size, &b);
+    char *ja = stable_json(a), *jb = stable_json(b);
+    CHECK(!strcmp(ja, jb), "reading from memory and from the file differ");
+    cJSON_free(ja), cJSON_free(jb);
+    free(data);
+
+    char *text = c1_result_to_json(a, "some/file.jpg");
+    cJSON *j = cJSON_Parse(text);
+    CHECK(j != NULL, "JSON parses");
+    CHECK(!strcmp(cJSON_GetObjectItem(j, "file")->valuestring, "some/file.jpg"), "file key");
+    CHECK(!strcmp(cJSON_GetObjectItem(j, "status")->valuestring, "read"), "status key");
+    CHECK(!strcmp(cJSON_GetObjectItem(j, "form")->valuestring, "c1-ppwp"), "form key");
+    CHECK(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "page"), "corners")) == 4, "page corners");
+    const cJSON *fields = cJSON_GetObjectItem(j, "fields");
+    CHECK(cJSON_GetArraySize(fields) == 16, "16 fields");
+    const cJSON *f = cJSON_GetObjectItem(fields, "paslon1");
+    CHECK(f && cJSON_IsNull(cJSON_GetObjectItem(f, "value")) &&
+              !strcmp(cJSON_GetObjectItem(f, "status")->valuestring, "review") &&
+              cJSON_IsNumber(cJSON_GetObjectItem(f, "confidence")) && cJSON_IsArray(cJSON_GetObjectItem(f, "reasons")),
+          "field shape");
+    CHECK(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "timing_ms"), "register") != NULL, "timing of register");
+    cJSON_Delete(j);
+    c1_string_free(text);
+
+    CHECK(c1_result_field_index(a, "paslon3") == 12 && c1_result_field_index(a, "nope") == -1, "field index");
+    CHECK(c1_result_stage_ms(a, "locate") >= 0 && c1_result_stage_ms(a, "nope") == -1, "stage timing");
+    CHECK(c1_result_write_debug_png(a, "build/test-debug.png") == C1_OK, "debug png");
+    char *png = slurp("build/test-debug.png", &size);
+    CHECK(png && size > 1000 && !memcmp(png, "\x89PNG", 4), "debug png is a PNG");
+    free(png);
+    c1_result_free(a);
+    c1_result_free(b);
+
+    CHECK(!strcmp(c1_error_name(C1_ERR_WRONG_FORM), "wrong_form") && strlen(c1_error_string(C1_ERR_TRUNCATED)) > 5,
+          "error names");
+    CHECK(!strcmp(c1_error_name((c1_error)999), "unknown"), "unknown code");
+}
+
+typedef struct {
+    const c1_engine *e;
+    const char *files[3];
+    char *json[3];
+} thread_job;
+
+static void *read_three(void *arg)
+{
+    thread_job *job = arg;
+    for (int i = 0; i < 3; i++) {
+        c1_result *r;
+        c1_read_file(job->e, job->files[i], &r);
+        job->json[i] = stable_json(r);
+        c1_result_free(r);
+    }
+    return NULL;
+}
+
+static void test_threads(const c1_engine *e)
+{
+    thread_job jobs[3] = {
+        {e, {"fixtures/dots_upright.jpg", "fixtures/free_blur.jpg", "fixtures/dots_tilt35.jpg"}, {0}},
+        {e, {"fixtures/free_blur.jpg", "fixtures/dots_tilt35.jpg", "fixtures/dots_upright.jpg"}, {0}},
+        {e, {"fixtures/dots_tilt35.jpg", "fixtures/dots_upright.jpg", "fixtures/free_blur.jpg"}, {0}},
+    };
+    pthread_t t[3];
+    for (int i = 0; i < 3; i++)
+        pthread_create(&t[i], NULL, read_three, &jobs[i]);
+    for (int i = 0; i < 3; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < 3; i++) {
+        c1_result *r;
+        c1_read_file(e, jobs[0].files[i], &r);
+        char *alone = stable_json(r);
+        c1_result_free(r);
+        for (int k = 0; k < 3; k++)
+            for (int j = 0; j < 3; j++)
+                if (!strcmp(jobs[k].files[j], jobs[0].files[i]))
+                    CHECK(!strcmp(jobs[k].json[j], alone), "thread %d reading %s differs from a lone read", k,
+                          jobs[0].files[i]);
+        cJSON_free(alone);
+    }
+    for (int k = 0; k < 3; k++)
+        for (int j = 0; j < 3; j++)
+            cJSON_free(jobs[k].json[j]);
+}
+
+int main(void)
+{
+    test_templates();
+    c1_engine *e;
+    char msg[512];
+    c1_error err = c1_engine_create(NULL, &e, msg, sizeof msg);
+    CHECK(err == C1_OK, "engine: %s", msg);
+    if (err)
+        return 1;
+    test_bad_input(e);
+    test_pixel_limit();
+    test_registration(e);
+    test_json_and_memory(e);
+    test_threads(e);
+    c1_engine_free(e);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

@@ -1,0 +1,288 @@
+"""Tests of the tools: the fixture generator's labels, the scoring harness, c1scan's batch behaviour
+and the form template's agreement with the commission's layout. Run by tests/run_py_tests.py."""
+import copy
+import glob
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import cv2
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PY = "/usr/bin/python3"
+C1SCAN = os.path.join(ROOT, "build", "c1scan")
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import c1gen  # noqa: E402
+
+FIXTURES = os.path.join(ROOT, "fixtures")
+
+
+def labels():
+    out = {}
+    for path in sorted(glob.glob(os.path.join(FIXTURES, "*.json"))):
+        out[os.path.basename(path)[:-5]] = json.load(open(path))
+    return out
+
+
+def run(*args, **kw):
+    return subprocess.run(list(args), capture_output=True, text=True, cwd=ROOT, **kw)
+
+
+class GeneratorLabels(unittest.TestCase):
+    """The labels are the truth everything is measured against: they must be consistent."""
+
+    def test_rules_hold_except_where_must_review_says(self):
+        for name, lab in labels().items():
+            if lab.get("must_reject"):
+                continue
+            must = set(lab["must_review"])
+            for rule in c1gen.check_rules(lab["fields"]):
+                self.assertTrue(set(c1gen.rule_fields(rule)) <= must, f"{name}: rule {rule['id']} broken silently")
+            for fid, n in lab["tally"].items():
+                if n != lab["fields"][fid]:
+                    self.assertIn(fid, must, f"{name}: tally of {fid} disagrees silently")
+
+    def test_values_are_plausible(self):
+        for name, lab in labels().items():
+            for fid, v in lab["fields"].items():
+                self.assertTrue(0 <= v <= c1gen.FIELDS[fid]["max"], f"{name}: {fid}={v}")
+            if lab["fields"]:
+                self.assertLessEqual(lab["fields"]["pengguna_total"], 300, name)
+
+    def test_page_corners_inside_unless_reject_ok(self):
+        for name, lab in labels().items():
+            if lab.get("must_reject"):
+                continue
+            img = cv2.imread(os.path.join(FIXTURES, name + ".jpg"))
+            h, w = img.shape[:2]
+            inside = all(0 <= x < w and 0 <= y < h for x, y in lab["page_corners"])
+            self.assertEqual(inside, not lab["expect_reject_ok"], name)
+
+    def test_conventions_are_in_must_review(self):
+        for seed, key in ((3, "left"), (4, "correction")):
+            opts = {"p_left": 0, "p_correction": 0, "p_sum_error": 0, "p_tally_error": 0, "long": 1700}
+            opts["p_" + key] = 1
+            _, _, lab = c1gen.generate(seed, opts, c1gen.load_mnist())
+            self.assertIn("left_aligned" if key == "left" else key, lab["conditions"])
+            self.assertEqual(len(lab["must_review"]), 1, lab["must_review"])
+
+    def test_mistakes_are_labelled(self):
+        _, _, lab = c1gen.generate(9, {"p_sum_error": 1, "p_tally_error": 1, "long": 1700}, c1gen.load_mnist())
+        self.assertTrue({"mistake_sum", "mistake_tally"} & set(lab["conditions"]))
+        self.assertTrue(lab["must_review"])
+
+    def test_fixtures_cover_every_condition(self):
+        seen = set()
+        for lab in labels().values():
+            seen.update(lab["conditions"])
+        need = {"style_dots", "style_free", "euro", "tilt_high", "rot90", "rot180", "rot270", "rot_any", "fold",
+                "shadow", "blur", "jpeg_low", "lowres", "cut_corner", "spill", "border_cross", "left_aligned",
+                "correction", "mistake_sum", "mistake_tally", "not_image", "empty", "truncated", "huge_header",
+                "no_form", "wrong_form"}
+        self.assertEqual(need - seen, set())
+        total = sum(os.path.getsize(p) for p in glob.glob(os.path.join(FIXTURES, "*")))
+        self.assertLess(total, 8 << 20)
+
+    def test_rendering_is_deterministic(self):
+        spec = {name: (seed, opts) for name, seed, opts in c1gen.read_spec(os.path.join(FIXTURES, "fixtures.txt"))}
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in ("dots_upright", "free_rot90", "bad_wrong_form"):
+                seed, opts = spec[name]
+                c1gen.make_one(tmp, name, seed, dict(opts))
+                self.assertEqual(json.load(open(os.path.join(tmp, name + ".json"))),
+                                 json.load(open(os.path.join(FIXTURES, name + ".json"))), name)
+                a = cv2.imread(os.path.join(tmp, name + ".jpg")).astype(float)
+                b = cv2.imread(os.path.join(FIXTURES, name + ".jpg")).astype(float)
+                self.assertEqual(a.shape, b.shape)
+                self.assertLess(np.abs(a - b).mean(), 1.0, name)
+
+    def test_eval_digits_never_come_from_the_unseen_half(self):
+        m = c1gen.load_mnist()
+        self.assertTrue(all(i < 5000 for ids in m.by_digit.values() for i in ids))
+
+
+def perfect_result(label):
+    return {"status": "read", "form": "c1-ppwp", "page": {"corners": label["page_corners"]},
+            "fields": {f: {"value": v, "status": "accepted", "confidence": 0.999, "reasons": [],
+                           "ocr": {"value": v}, "boxes": label["boxes"][f]}
+                       for f, v in label["fields"].items()}}
+
+
+class Harness(unittest.TestCase):
+    """c1score must not be able to pass silently."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.fx = os.path.join(self.tmp, "fx")
+        self.res = os.path.join(self.tmp, "res")
+        os.makedirs(self.fx)
+        os.makedirs(self.res)
+        for name in ("dots_upright", "free_sum_error", "bad_not_image"):
+            for ext in (".json", ".jpg"):
+                shutil.copy(os.path.join(FIXTURES, name + ext), self.fx)
+        self.labels = {n: json.load(open(os.path.join(self.fx, n + ".json")))
+                       for n in ("dots_upright", "free_sum_error")}
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def write(self, name, obj):
+        with open(os.path.join(self.res, name + ".json"), "w") as fh:
+            json.dump(obj, fh)
+
+    def score(self):
+        return run(PY, "tools/c1score.py", self.fx, self.res)
+
+    def write_all(self, results):
+        for n, r in results.items():
+            self.write(n, r)
+        self.write("bad_not_image", {"status": "rejected", "error": {"code": "not_an_image", "message": "x"}})
+
+    def honest(self):
+        out = {n: perfect_result(l) for n, l in self.labels.items()}
+        for n, l in self.labels.items():
+            for f in l["must_review"]:
+                out[n]["fields"][f]["status"] = "review"
+        return out
+
+    def test_perfect_passes(self):
+        self.write_all(self.honest())
+        p = self.score()
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertIn("published_errors: 0", p.stdout)
+        self.assertIn("boxes_within_1mm: 100.00%", p.stdout)
+
+    def test_published_error_fails(self):
+        res = self.honest()
+        res["dots_upright"]["fields"]["paslon1"]["value"] += 300
+        self.write_all(res)
+        p = self.score()
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("published_errors: 1", p.stdout)
+        self.assertIn("PUBLISHED ERROR paslon1", p.stdout)
+
+    def test_missed_review_fails(self):
+        res = copy.deepcopy(self.honest())
+        f = self.labels["free_sum_error"]["must_review"][0]
+        res["free_sum_error"]["fields"][f]["status"] = "accepted"
+        self.write_all(res)
+        p = self.score()
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("MISSED REVIEW " + f, p.stdout)
+
+    def test_hostile_photo_read_is_reported(self):
+        self.write_all(self.honest())
+        self.write("bad_not_image", {"status": "read", "fields": {}})
+        p = self.score()
+        self.assertIn("must be rejected but was read", p.stdout)
+
+    def test_missing_result_fails(self):
+        self.write_all(self.honest())
+        os.remove(os.path.join(self.res, "dots_upright.json"))
+        self.assertEqual(self.score().returncode, 2)
+
+    def test_all_review_has_zero_coverage(self):
+        res = self.honest()
+        for r in res.values():
+            for f in r["fields"].values():
+                f["status"] = "review"
+        self.write_all(res)
+        p = self.score()
+        self.assertEqual(p.returncode, 0)
+        self.assertIn("auto_accept_coverage: 0.00%", p.stdout)
+
+
+class Scan(unittest.TestCase):
+    """c1scan's batch behaviour: output layout, resuming, sharding, CSV, EXIF orientation."""
+
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp()
+        self.photos = os.path.join(self.tmp, "photos")
+        os.makedirs(os.path.join(self.photos, "a", "b"))
+        shutil.copy(os.path.join(FIXTURES, "dots_upright.jpg"), os.path.join(self.photos, "a", "b", "one.jpg"))
+        shutil.copy(os.path.join(FIXTURES, "bad_not_image.jpg"), os.path.join(self.photos, "two.jpg"))
+        shutil.copy(os.path.join(FIXTURES, "free_rot90.jpg"), os.path.join(self.photos, "a", "three.JPG"))
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp)
+
+    def scan(self, *args):
+        return run(C1SCAN, *args)
+
+    def test_layout_and_bad_file_does_not_stop_the_batch(self):
+        out = os.path.join(self.tmp, "out")
+        p = self.scan("--jobs", "2", "--out", out, self.photos)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        one = json.load(open(os.path.join(out, "a", "b", "one.json")))
+        self.assertEqual(one["status"], "read")
+        self.assertEqual(len(one["page"]["corners"]), 4)
+        two = json.load(open(os.path.join(out, "two.json")))
+        self.assertEqual(two["error"]["code"], "not_an_image")
+        self.assertTrue(os.path.exists(os.path.join(out, "a", "three.json")))
+        self.assertIn("3 photos: 2 read, 1 rejected", p.stderr)
+
+    def test_resume_skips_done_photos(self):
+        out = os.path.join(self.tmp, "out")
+        self.scan("--quiet", "--out", out, self.photos)
+        p = self.scan("--quiet", "--out", out, self.photos)
+        self.assertIn("3 skipped", p.stderr)
+        os.remove(os.path.join(out, "two.json"))
+        p = self.scan("--quiet", "--out", out, self.photos)
+        self.assertIn("2 skipped", p.stderr)
+        self.assertTrue(os.path.exists(os.path.join(out, "two.json")))
+
+    def test_shards_partition_the_batch(self):
+        seen = []
+        for i in range(2):
+            out = os.path.join(self.tmp, f"s{i}")
+            self.scan("--quiet", "--shard", f"{i}/2", "--out", out, self.photos)
+            seen += [os.path.relpath(p, out) for p in glob.glob(os.path.join(out, "**", "*.json"), recursive=True)]
+        self.assertEqual(sorted(seen), ["a/b/one.json", "a/three.json", "two.json"])
+
+    def test_csv_and_stdout(self):
+        csv = os.path.join(self.tmp, "r.csv")
+        p = self.scan("--quiet", "--csv", csv, os.path.join(self.photos, "a", "b", "one.jpg"))
+        obj = json.loads(p.stdout.strip())
+        self.assertEqual(obj["status"], "read")
+        rows = open(csv).read().splitlines()
+        self.assertEqual(rows[0], "file,field,value,status,confidence,reasons")
+        self.assertEqual(len(rows), 1 + 16)
+        self.assertIn(",review,", rows[1])
+
+    def test_usage_errors(self):
+        self.assertEqual(self.scan().returncode, 1)
+        self.assertEqual(self.scan("--shard", "3/2", self.photos).returncode, 1)
+        self.assertEqual(self.scan("--bogus", self.photos).returncode, 1)
+
+    def test_exif_orientation_is_honoured(self):
+        from PIL import Image
+        src = os.path.join(FIXTURES, "dots_upright.jpg")
+        img = Image.open(src)
+        exif = Image.Exif()
+        exif[0x0112] = 6   # "rotate 90 CW to view": the stored pixels are turned 90 CCW
+        turned = os.path.join(self.tmp, "turned.jpg")
+        img.transpose(Image.Transpose.ROTATE_90).save(turned, quality=92, exif=exif.tobytes())
+        a = json.loads(self.scan("--quiet", src).stdout)
+        b = json.loads(self.scan("--quiet", turned).stdout)
+        self.assertEqual(b["status"], "read")
+        self.assertEqual(b["photo"], a["photo"])
+        for p, q in zip(a["page"]["corners"], b["page"]["corners"]):
+            self.assertLess(np.hypot(p[0] - q[0], p[1] - q[1]), 3.0)
+
+
+class FormTemplate(unittest.TestCase):
+    def test_template_matches_layout(self):
+        p = run(PY, "tools/layout2form.py", "forms/c1-ppwp/layout.json")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, open(os.path.join(ROOT, "forms", "c1-ppwp.form")).read())
+
+    def test_layout_is_the_commissions(self):
+        shared = os.path.join(ROOT, "..", "shared", "forms", "c1-ppwp", "layout.json")
+        if not os.path.exists(shared):
+            self.skipTest("no ../shared beside this checkout")
+        self.assertEqual(json.load(open(shared)), json.load(open(os.path.join(ROOT, "forms", "c1-ppwp", "layout.json"))))

@@ -1,0 +1,200 @@
+#!/usr/bin/python3
+"""c1score: scores c1scan's JSON results against labelled photos.
+
+    c1score.py [--report FILE] FIXTURES RESULTS
+
+FIXTURES holds photos with their labels (NAME.jpg + NAME.json, fixtures/README.md); RESULTS holds
+c1scan's output for that folder (RESULTS/NAME.json). Prints, overall and per condition: fields read,
+published errors (accepted but not the written value: must be 0), auto-accept coverage, OCR and
+tally exact accuracy, must_review fields sent to review, rejected photos, and registration error.
+
+Exit status: 0 when nothing wrong was published and nothing that must be reviewed was accepted;
+1 when there are published errors or missed reviews; 2 when results are missing or unreadable.
+"""
+import argparse
+import collections
+import json
+import math
+import os
+import sys
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
+LAYOUT_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "forms", "c1-ppwp", "layout.json")
+with open(LAYOUT_PATH) as _fh:
+    BOX_MM = {f["id"]: [(b["w"], b["h"]) for b in f["digits"]] for f in json.load(_fh)["fields"]}
+
+
+def find_labels(root):
+    """(relative name without extension, label path) for every photo that has a label beside it."""
+    out = []
+    for dirpath, dirs, files in os.walk(root):
+        dirs.sort()
+        names = set(files)
+        for f in sorted(files):
+            stem, ext = os.path.splitext(f)
+            if ext.lower() in IMAGE_EXTS and stem + ".json" in names:
+                rel = os.path.relpath(os.path.join(dirpath, stem), root)
+                out.append((rel, os.path.join(dirpath, stem + ".json")))
+    return out
+
+
+def mm_scale(quad_px, w_mm, h_mm):
+    """Photo pixels per mm along a labelled quadrilateral (mean of its sides)."""
+    d = lambda a, b: math.dist(quad_px[a], quad_px[b])   # noqa: E731
+    return ((d(0, 1) + d(3, 2)) / (2 * w_mm) + (d(0, 3) + d(1, 2)) / (2 * h_mm)) / 2
+
+
+class Tally:
+    """Counters for one group of photos (all of them, or one condition)."""
+
+    def __init__(self):
+        self.c = collections.Counter()
+        self.box_err = []
+        self.corner_err = []
+
+    def add(self, key, n=1):
+        self.c[key] += n
+
+    def rows(self):
+        c = self.c
+        pct = lambda a, b: f"{100.0 * c[a] / c[b]:.2f}%" if c[b] else "-"   # noqa: E731
+        within = lambda xs, t: f"{100.0 * sum(e <= t for e in xs) / len(xs):.2f}%" if xs else "-"   # noqa: E731
+        return [
+            ("photos", c["photos"]),
+            ("rejected", f"{c['rejected']} (must: {c['must_reject']}, may: {c['may_reject']}, "
+                         f"wrongly: {c['wrongly_rejected']})"),
+            ("fields_read", c["fields"]),
+            ("published_errors", c["published_errors"]),
+            ("missed_reviews", f"{c['missed_reviews']} of {c['must_review']} must_review fields"),
+            ("auto_accept_coverage", pct("accepted", "fields")),
+            ("coverage_of_clean_fields", pct("accepted_clean", "clean_fields")),
+            ("ocr_exact", pct("ocr_ok", "fields")),
+            ("segments_exact", pct("seg_ok", "fields")),
+            ("tally_exact", pct("tally_ok", "tally_fields")),
+            ("must_review_in_review", pct("review_ok", "must_review")),
+            ("page_corner_err_mm_median", f"{sorted(self.corner_err)[len(self.corner_err) // 2]:.3f}"
+             if self.corner_err else "-"),
+            ("boxes_within_1mm", within(self.box_err, 1.0)),
+            ("boxes_max_err_mm", f"{max(self.box_err):.3f}" if self.box_err else "-"),
+        ]
+
+
+def score_photo(label, result, groups, problems, name):
+    for g in groups:
+        g.add("photos")
+    rejected = result.get("status") != "read"
+    if label.get("must_reject"):
+        for g in groups:
+            g.add("must_reject")
+        if not rejected:
+            problems.append(f"{name}: must be rejected but was read")
+    if rejected:
+        for g in groups:
+            g.add("rejected")
+            if not label.get("must_reject"):
+                g.add("may_reject" if label.get("expect_reject_ok") else "wrongly_rejected")
+        return
+    fields = result.get("fields", {})
+    must = set(label.get("must_review", []))
+    score_registration(label, result, groups)
+    for fid, truth in label.get("fields", {}).items():
+        r = fields.get(fid)
+        if r is None:
+            problems.append(f"{name}: field {fid} missing from the result")
+            continue
+        accepted = r.get("status") == "accepted"
+        keys = ["fields", "accepted" if accepted else None]
+        if accepted and r.get("value") != truth:
+            keys.append("published_errors")
+            problems.append(f"{name}: PUBLISHED ERROR {fid}: accepted {r.get('value')}, written {truth}")
+        if fid in must:
+            keys.append("must_review")
+            if accepted:
+                keys.append("missed_reviews")
+                problems.append(f"{name}: MISSED REVIEW {fid}: accepted although the paper is in doubt")
+            else:
+                keys.append("review_ok")
+        else:
+            keys += ["clean_fields", "accepted_clean" if accepted else None]
+        if (r.get("ocr") or {}).get("value") == truth:
+            keys.append("ocr_ok")
+        if (r.get("segments") or {}).get("value") == truth:
+            keys.append("seg_ok")
+        if fid in label.get("tally", {}):
+            keys.append("tally_fields")
+            if (r.get("tally") or {}).get("value") == label["tally"][fid]:
+                keys.append("tally_ok")
+        for g in groups:
+            for k in keys:
+                if k:
+                    g.add(k)
+
+
+def score_registration(label, result, groups):
+    truth = label.get("page_corners")
+    got = (result.get("page") or {}).get("corners")
+    if truth and got:
+        k = mm_scale(truth, 594, 420)
+        errs = [math.dist(a, b) / k for a, b in zip(truth, got)]
+        for g in groups:
+            g.corner_err.extend(errs)
+    for fid, boxes in (label.get("boxes") or {}).items():
+        located = ((result.get("fields") or {}).get(fid) or {}).get("boxes")
+        if not located:
+            continue
+        for tb, lb, (w_mm, h_mm) in zip(boxes, located, BOX_MM[fid]):
+            k = mm_scale(tb, w_mm, h_mm)      # the photo's local resolution at this box
+            err = max(math.dist(a, b) for a, b in zip(tb, lb)) / k
+            for g in groups:
+                g.box_err.append(err)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("fixtures")
+    ap.add_argument("results")
+    ap.add_argument("--report", help="also write the figures as JSON here")
+    a = ap.parse_args(argv)
+    overall, by_cond, problems, missing = Tally(), collections.defaultdict(Tally), [], []
+    labels = find_labels(a.fixtures)
+    if not labels:
+        print(f"c1score: no labelled photos in {a.fixtures}", file=sys.stderr)
+        return 2
+    for rel, label_path in labels:
+        with open(label_path) as fh:
+            label = json.load(fh)
+        try:
+            with open(os.path.join(a.results, rel + ".json")) as fh:
+                result = json.load(fh)
+        except (OSError, ValueError) as e:
+            missing.append(f"{rel}: no readable result ({e.__class__.__name__})")
+            continue
+        groups = [overall] + [by_cond[c] for c in label.get("conditions", [])]
+        score_photo(label, result, groups, problems, rel)
+    print_report(overall, by_cond)
+    for p in problems + missing:
+        print(p)
+    if a.report:
+        with open(a.report, "w") as fh:
+            json.dump({"overall": dict(overall.rows()), "conditions": {c: dict(t.rows()) for c, t in by_cond.items()}},
+                      fh, indent=1, default=str)
+    if missing:
+        return 2
+    return 1 if overall.c["published_errors"] or overall.c["missed_reviews"] else 0
+
+
+def print_report(overall, by_cond):
+    print("== overall")
+    for k, v in overall.rows():
+        print(f"{k}: {v}")
+    keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "ocr_exact", "tally_exact",
+            "boxes_within_1mm", "boxes_max_err_mm"]
+    print("== by condition")
+    print("condition".ljust(16) + "".join(k[:14].rjust(16) for k in keys))
+    for cond in sorted(by_cond):
+        rows = dict(by_cond[cond].rows())
+        print(cond[:16].ljust(16) + "".join(str(rows[k]).split(" ")[0][:15].rjust(16) for k in keys))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
