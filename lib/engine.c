@@ -1,5 +1,5 @@
 /* Engine and the read pipeline: loads the form once, keeps the Tesseract pool, and runs the stages
- * in order for each photo (load, register, identify, quality, locate, read), timing each. */
+ * in order for each photo (load, register, quality, identify, locate, read), timing each. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,13 +163,20 @@ static void run_pipeline(const c1_engine *e, const uint8_t *data, size_t size, c
         goto done;
     }
     STAGE(STAGE_REGISTER, register_page(e, gray, r));
-    STAGE(STAGE_IDENTIFY, identify_form(e, r));
+    /* Quality before identity: a blurred title is not another form's title. */
     STAGE(STAGE_QUALITY, check_quality(e, gray, r));
+    if (r->upright_unknown) {
+        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four markers found, but no QR code beside any of them");
+        goto done;
+    }
+    STAGE(STAGE_IDENTIFY, identify_form(e, r));
     STAGE(STAGE_LOCATE, locate_boxes(e, r));
     double t0 = now_ms();
     read_fields(e, r);
     r->stage_ms[STAGE_READ] = now_ms() - t0;
 done:
+    if (r->upright_unknown)
+        r->have_page = 0;   /* its corners would be a guess at which way is up */
     pix_destroy(&photo);
     pix_destroy(&gray);
     if (r->error)

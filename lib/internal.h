@@ -114,7 +114,7 @@ typedef struct {
     const char *reasons[C1_MAX_REASONS];
 } c1_field_result;
 
-enum { STAGE_LOAD, STAGE_REGISTER, STAGE_IDENTIFY, STAGE_QUALITY, STAGE_LOCATE, STAGE_READ, STAGE_COUNT };
+enum { STAGE_LOAD, STAGE_REGISTER, STAGE_QUALITY, STAGE_IDENTIFY, STAGE_LOCATE, STAGE_READ, STAGE_COUNT };
 extern const char *const c1_stage_names[STAGE_COUNT];
 
 struct c1_result {
@@ -124,6 +124,7 @@ struct c1_result {
     char message[C1_MSG_LEN];
     int photo_w, photo_h;
     int have_page;
+    int upright_unknown;           /* markers found, but no QR code told which way is up */
     double corners[8];             /* page corners in photo pixels */
     double h_page_to_photo[9];     /* page mm -> photo px */
     double px_per_mm;              /* the photo's resolution on the page */

@@ -2,7 +2,6 @@
  * place, and computes the page-to-photo homography and the rectified page. Reads the photo and the
  * form; writes the result's geometry and page. */
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -155,6 +154,8 @@ static int choose_orientation(const c1_form *f, const c1_pix *small, double scal
                               double h_best[9])
 {
     double best = -1, second = -1;
+    if (!homography_from_markers(f, centres, h_best))
+        return 0;
     for (int rot = 0; rot < 4; rot++) {
         double xy[8], h[9];
         for (int k = 0; k < 4; k++) {
@@ -164,8 +165,6 @@ static int choose_orientation(const c1_form *f, const c1_pix *small, double scal
         if (!homography_from_markers(f, xy, h))
             continue;
         double s = region_contrast(small, h, f->qr, scale);
-        if (getenv("C1_TRACE"))
-            fprintf(stderr, "rot %d qr contrast %.3f\n", rot, s);
         if (s > best) {
             second = best;
             best = s;
@@ -249,12 +248,10 @@ c1_error register_page(const c1_engine *e, const c1_pix *gray, c1_result *r)
         rough[2 * k] = m[k]->cx / scale, rough[2 * k + 1] = m[k]->cy / scale;
         refine_centre(gray, m[k], scale, &fine[2 * k], &fine[2 * k + 1]);
     }
-    int upright = choose_orientation(f, small, scale, rough, h);
+    /* Without a clear QR the page is still rectified, so that the quality gate can say whether
+     * blur is why; the markers are symmetric, so their edges measure blur in any orientation. */
+    r->upright_unknown = !choose_orientation(f, small, scale, rough, h);
     pix_destroy(&small);
-    if (!upright) {
-        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four markers found, but no QR code beside any of them");
-        return r->error;
-    }
     /* Re-solve with the refined centres in the orientation just chosen. */
     double page_xy[8], xy[8];
     for (int k = 0; k < 4; k++)

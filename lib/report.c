@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-const char *const c1_stage_names[STAGE_COUNT] = {"load", "register", "identify", "quality", "locate", "read"};
+const char *const c1_stage_names[STAGE_COUNT] = {"load", "register", "quality", "identify", "locate", "read"};
 
 static const struct {
     const char *name, *text;

@@ -156,6 +156,7 @@ static void test_bad_input(const c1_engine *e)
     expect_rejection(e, "fixtures/bad_no_form.jpg", C1_ERR_PAGE_NOT_FOUND);
     expect_rejection(e, "fixtures/bad_wrong_form.jpg", C1_ERR_WRONG_FORM);
     expect_rejection(e, "fixtures/free_cut_corner.jpg", C1_ERR_PAGE_NOT_FOUND);
+    expect_rejection(e, "fixtures/free_blur_unreadable.jpg", C1_ERR_TOO_BLURRED);
     expect_rejection(e, "fixtures/no-such-file.jpg", C1_ERR_IO);
     expect_rejection(e, "fixtures", C1_ERR_IO);
 

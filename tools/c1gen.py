@@ -20,7 +20,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORM_DIR = os.path.join(ROOT, "forms", "c1-ppwp")
 MNIST_DIR = os.environ.get("C1_MNIST_DIR", os.path.join(ROOT, ".cache", "mnist"))
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 # The t10k digits the fixtures may use; 5000-9999 stay unseen for independent checks.
 MNIST_FIXTURE_RANGE = (0, 5000)
 
@@ -534,7 +534,7 @@ def photograph(rng, page, opts, conditions, fold):
     centre = (proj.max(0) + proj.min(0)) / 2
     off = np.array([W / 2, Hh / 2]) - s * centre
     off += rng.uniform(-1, 1, 2) * (np.array([W, Hh]) - s * span) * 0.4
-    if int(opts.get("cut", 0)):
+    if int(opts.get("cut", rng.random() < 0.04)):
         # Push one page corner and its marker past the nearest frame edge; a neighbour may follow.
         k = int(rng.integers(4))
         x, y = s * proj[k] + off
@@ -664,12 +664,17 @@ def generate(seed, opts, mnist):
     to_photo = lambda pts: [[round(float(a), 2), round(float(b), 2)] for a, b in apply_h(H, fold.forward(pts))]  # noqa: E731
     corners = to_photo([(0, 0), (PAGE_W, 0), (PAGE_W, PAGE_H), (0, PAGE_H)])
     inside = all(0 <= x < geom["width"] and 0 <= y < geom["height"] for x, y in corners)
+    # Blur beyond 0.75 mm (sigma on the page) smears a 0.5 mm pen stroke away: rejecting is right.
+    px_per_mm = (math.dist(corners[0], corners[1]) + math.dist(corners[3], corners[2])) / (2 * PAGE_W)
+    geom["blur_mm"] = round(geom["blur_sigma"] / px_per_mm, 3)
+    if geom["blur_mm"] > 0.75:
+        conditions.append("blur_unreadable")
     label = {
         "form": "c1-ppwp",
         "fields": written,
         "tally": tally,
         "must_review": sorted(must_review),
-        "expect_reject_ok": not inside,
+        "expect_reject_ok": not inside or geom["blur_mm"] > 0.75,
         "page_corners": corners,
         "style": writer.style,
         "conditions": sorted(set(conditions)),
