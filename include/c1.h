@@ -112,6 +112,11 @@ void c1_string_free(char *string);
  * Returns C1_ERR_INVALID_ARGUMENT when the photo was rejected before rectification. */
 c1_error c1_result_write_debug_png(const c1_result *result, const char *path);
 
+/* Writes a PNG crop of one field for a person's review: its three digit boxes and, for a vote
+ * count, its tally grid, cut from the rectified page with the located boxes drawn (green accepted,
+ * red review). */
+c1_error c1_result_write_field_png(const c1_result *result, int index, const char *path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -2,6 +2,7 @@
  * behind plain C functions on c1_pix; it owns no state and lets no exception escape. */
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -60,19 +61,25 @@ extern "C" c1_pix *cv_resize(const c1_pix *src, int w, int h)
     }
 }
 
-extern "C" int cv_find_dark_quads(const c1_pix *gray, double *quads, int max_quads)
+extern "C" int cv_find_dark_quads(const c1_pix *gray, int relative_to_max, double *quads, int max_quads)
 {
     try {
         cv::Mat g = as_mat(gray), local, dark;
-        /* Dark relative to the neighbourhood, so that shadows and uneven light do not matter. */
-        int win = (std::max(g.cols, g.rows) / 16) | 1;
-        cv::blur(g, local, cv::Size(win, win));
+        /* Dark relative to the neighbourhood's mean (right inside a shadow) or to its brightest
+         * paper (right beside a dark table): each misses markers the other finds. */
+        int win = (std::max(g.cols, g.rows) / (relative_to_max ? 24 : 16)) | 1;
+        if (relative_to_max) {
+            cv::dilate(g, local, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(win, win)));
+            cv::blur(local, local, cv::Size(win, win));
+        } else {
+            cv::blur(g, local, cv::Size(win, win));
+        }
         cv::Mat gf, lf;
         g.convertTo(gf, CV_32F);
         local.convertTo(lf, CV_32F);
         dark = gf < lf * 0.62;
         std::vector<std::vector<cv::Point>> contours;
-        cv::findContours(dark, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+        cv::findContours(dark, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);  /* markers can sit inside a dark frame */
         int n = 0;
         for (const auto &c : contours) {
             double area = cv::contourArea(c);
@@ -103,6 +110,30 @@ extern "C" int cv_find_dark_quads(const c1_pix *gray, double *quads, int max_qua
         return n;
     } catch (...) {
         return 0;
+    }
+}
+
+extern "C" c1_pix *cv_flatten(const c1_pix *gray, int window)
+{
+    try {
+        cv::Mat g = as_mat(gray), bg, out;
+        cv::dilate(g, bg, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(window | 1, window | 1)));
+        cv::blur(bg, bg, cv::Size(window | 1, window | 1));
+        cv::divide(g, bg, out, 255.0);
+        return from_mat(out);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" c1_pix *cv_gaussian_blur(const c1_pix *src, double sigma)
+{
+    try {
+        cv::Mat out;
+        cv::GaussianBlur(as_mat(src), out, cv::Size(0, 0), sigma);
+        return from_mat(out);
+    } catch (...) {
+        return nullptr;
     }
 }
 
@@ -160,6 +191,44 @@ extern "C" int cv_match(const c1_pix *image, const c1_pix *templ, double *x, dou
         *x = at.x + dx;
         *y = at.y + dy;
         *score = best;
+        return 1;
+    } catch (...) {
+        return 0;
+    }
+}
+
+extern "C" void *cv_dnn_load(const uint8_t *onnx, size_t size)
+{
+    try {
+        auto *net = new cv::dnn::Net(cv::dnn::readNetFromONNX(reinterpret_cast<const char *>(onnx), size));
+        if (net->empty()) {
+            delete net;
+            return nullptr;
+        }
+        net->setPreferableBackend(cv::dnn::DNN_BACKEND_OPENCV);
+        net->setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
+        return net;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+extern "C" void cv_dnn_free(void *net)
+{
+    delete static_cast<cv::dnn::Net *>(net);
+}
+
+extern "C" int cv_dnn_forward(void *net, const float *cells, int n, float *out, int n_classes)
+{
+    try {
+        const int shape[4] = {n, 1, 28, 28};
+        cv::Mat blob(4, shape, CV_32F, const_cast<float *>(cells));
+        auto *nn = static_cast<cv::dnn::Net *>(net);
+        nn->setInput(blob);
+        cv::Mat res = nn->forward();
+        if (res.total() != (size_t)n * n_classes)
+            return 0;
+        std::memcpy(out, res.ptr<float>(), sizeof(float) * n * n_classes);
         return 1;
     } catch (...) {
         return 0;

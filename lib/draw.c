@@ -61,25 +61,70 @@ static int write_png(const char *path, const canvas *c)
     return fclose(fh) == 0;
 }
 
-c1_error c1_result_write_debug_png(const c1_result *r, const char *path)
+static canvas page_canvas(const c1_result *r)
 {
-    if (!r || !path || !r->page)
-        return C1_ERR_INVALID_ARGUMENT;
     canvas c = {r->page->w, r->page->h, malloc((size_t)r->page->w * r->page->h * 3)};
-    if (!c.rgb)
-        return C1_ERR_NO_MEMORY;
-    for (int y = 0; y < c.h; y++)
+    for (int y = 0; c.rgb && y < c.h; y++)
         for (int x = 0; x < c.w; x++)
             memset(c.rgb + 3 * ((size_t)y * c.w + x), pix_row(r->page, y)[x], 3);
-    static const uint8_t green[3] = {0, 170, 0}, red[3] = {220, 0, 0}, blue[3] = {0, 90, 230};
+    return c;
+}
+
+/* The page with every field drawn: green accepted, red review; tally grids and counted strokes. */
+static canvas annotated_page(const c1_result *r)
+{
+    canvas c = page_canvas(r);
+    if (!c.rgb)
+        return c;
+    static const uint8_t green[3] = {0, 170, 0}, red[3] = {220, 0, 0}, blue[3] = {0, 90, 230},
+                         magenta[3] = {200, 0, 200};
     for (int i = 0; i < r->n_fields; i++) {
         const c1_field_result *f = &r->fields[i];
         for (int d = 0; d < C1_DIGITS; d++)
             quad_mm(&c, f->mm[d], f->status == C1_FIELD_ACCEPTED ? green : red);
         if (r->form->fields[i].has_tally)
             quad_mm(&c, f->tally_mm, blue);
+        for (int k = 0; f->tally && k < f->tally->n_strokes; k++) {
+            const c1_stroke *s = &f->tally->strokes[k];
+            const double box[8] = {s->x0, s->y0, s->x1, s->y0, s->x1, s->y1, s->x0, s->y1};
+            quad_mm(&c, box, s->crossing ? magenta : blue);
+        }
     }
+    return c;
+}
+
+c1_error c1_result_write_debug_png(const c1_result *r, const char *path)
+{
+    if (!r || !path || !r->page)
+        return C1_ERR_INVALID_ARGUMENT;
+    canvas c = annotated_page(r);
+    if (!c.rgb)
+        return C1_ERR_NO_MEMORY;
     int ok = write_png(path, &c);
     free(c.rgb);
+    return ok ? C1_OK : C1_ERR_IO;
+}
+
+c1_error c1_result_write_field_png(const c1_result *r, int index, const char *path)
+{
+    if (!r || !path || !r->page || index < 0 || index >= r->n_fields)
+        return C1_ERR_INVALID_ARGUMENT;
+    const c1_field_result *f = &r->fields[index];
+    double x0 = f->mm[0][0], y0 = f->mm[0][1], x1 = f->mm[C1_DIGITS - 1][4], y1 = f->mm[C1_DIGITS - 1][5];
+    if (r->form->fields[index].has_tally) {
+        x0 = fmin(x0, f->tally_mm[0]), y0 = fmin(y0, f->tally_mm[1]);
+        y1 = fmax(y1, f->tally_mm[5]);
+    }
+    const double k = C1_PAGE_PX_PER_MM, m = 4;
+    int px0 = (int)fmax(0, (x0 - m) * k), py0 = (int)fmax(0, (y0 - m) * k);
+    int px1 = (int)fmin(r->page->w, (x1 + m) * k), py1 = (int)fmin(r->page->h, (y1 + m) * k);
+    canvas full = annotated_page(r);
+    if (!full.rgb)
+        return C1_ERR_NO_MEMORY;
+    canvas c = {px1 - px0, py1 - py0, malloc((size_t)(px1 - px0) * (py1 - py0) * 3)};
+    for (int y = 0; c.rgb && y < c.h; y++)
+        memcpy(c.rgb + 3 * (size_t)y * c.w, full.rgb + 3 * ((size_t)(py0 + y) * full.w + px0), 3 * (size_t)c.w);
+    int ok = c.rgb && write_png(path, &c);
+    free(full.rgb), free(c.rgb);
     return ok ? C1_OK : C1_ERR_IO;
 }

@@ -1,4 +1,5 @@
-/* Engine and the read pipeline: loads the form once, keeps the Tesseract pool, and runs the stages
+/* Engine and the read pipeline: loads the form and the digit model once, keeps the pools of
+ * Tesseract handles and networks, and runs the stages
  * in order for each photo (load, register, quality, identify, locate, read), timing each. */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,29 @@ static void set_message(char *msg, size_t size, const char *text)
         snprintf(msg, size, "%s", text);
 }
 
+static void *make_tesseract(const void *ctx)
+{
+    (void)ctx;
+    TessBaseAPI *api = TessBaseAPICreate();
+    if (api && TessBaseAPIInit3(api, NULL, "eng") != 0) {
+        TessBaseAPIDelete(api);
+        api = NULL;
+    }
+    return api;
+}
+
+static void destroy_tesseract(void *api)
+{
+    TessBaseAPIEnd(api);
+    TessBaseAPIDelete(api);
+}
+
+static void *make_digit_net(const void *ctx)
+{
+    const c1_engine *e = ctx;
+    return cv_dnn_load(e->digit_model, e->digit_model_size);
+}
+
 c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, char *msg, size_t msg_size)
 {
     if (!out)
@@ -48,22 +72,21 @@ c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, cha
     const char *dir = o.data_dir ? o.data_dir : getenv("C1_DATA_DIR") ? getenv("C1_DATA_DIR") : C1_DEFAULT_DATA_DIR;
     snprintf(e->data_dir, sizeof e->data_dir, "%s", dir);
     e->max_pixels = o.max_pixels ? o.max_pixels : DEFAULT_MAX_PIXELS;
-    e->n_tess = o.tesseract_instances > 0 ? o.tesseract_instances : 2;
+    int readers = o.tesseract_instances > 0 ? o.tesseract_instances : 2;
     char forms[600];
     snprintf(forms, sizeof forms, "%s/forms", e->data_dir);
     c1_error err = form_load(forms, "c1-ppwp", &e->form, msg, msg_size);
-    if (!err) {
-        e->tess = calloc((size_t)e->n_tess, sizeof *e->tess);
-        e->tess_busy = calloc((size_t)e->n_tess, sizeof *e->tess_busy);
-        if (!e->tess || !e->tess_busy)
-            err = C1_ERR_NO_MEMORY;
+    if (!err)
+        err = digits_load_model(e, msg, msg_size);
+    if (!err && (!pool_init(&e->tesseract, readers, make_tesseract, destroy_tesseract, e) ||
+                 !pool_init(&e->digit_nets, readers, make_digit_net, cv_dnn_free, e))) {
+        set_message(msg, msg_size, "out of memory");
+        err = C1_ERR_NO_MEMORY;
     }
     if (err) {
         c1_engine_free(e);
         return err;
     }
-    pthread_mutex_init(&e->pool_lock, NULL);
-    pthread_cond_init(&e->pool_free, NULL);
     *out = e;
     return C1_OK;
 }
@@ -72,63 +95,78 @@ void c1_engine_free(c1_engine *e)
 {
     if (!e)
         return;
-    for (int i = 0; e->tess && i < e->n_tess; i++)
-        if (e->tess[i]) {
-            TessBaseAPIEnd(e->tess[i]);
-            TessBaseAPIDelete(e->tess[i]);
-        }
-    if (e->tess) {
-        pthread_mutex_destroy(&e->pool_lock);
-        pthread_cond_destroy(&e->pool_free);
-    }
-    free(e->tess);
-    free(e->tess_busy);
+    pool_release(&e->tesseract);
+    pool_release(&e->digit_nets);
+    free(e->digit_model);
     form_release(&e->form);
     free(e);
 }
 
-/* The pool is the engine's only mutable part; it lives behind its lock. */
-void *engine_take_tesseract(const c1_engine *ce)
+int pool_init(c1_pool *p, int n, void *(*make)(const void *), void (*destroy)(void *), const void *ctx)
 {
-    c1_engine *e = (c1_engine *)ce;
-    pthread_mutex_lock(&e->pool_lock);
-    int slot = -1;
-    while (slot < 0) {
-        for (int i = 0; i < e->n_tess && slot < 0; i++)
-            if (!e->tess_busy[i])
-                slot = i;
-        if (slot < 0)
-            pthread_cond_wait(&e->pool_free, &e->pool_lock);
+    memset(p, 0, sizeof *p);
+    p->items = calloc((size_t)n, sizeof *p->items);
+    p->busy = calloc((size_t)n, sizeof *p->busy);
+    if (!p->items || !p->busy) {
+        free(p->items), free(p->busy);
+        p->items = NULL, p->busy = NULL;
+        return 0;
     }
-    e->tess_busy[slot] = 1;
-    pthread_mutex_unlock(&e->pool_lock);
-    if (!e->tess[slot]) {
-        TessBaseAPI *api = TessBaseAPICreate();
-        if (api && TessBaseAPIInit3(api, NULL, "eng") != 0) {
-            TessBaseAPIDelete(api);
-            api = NULL;
-        }
-        e->tess[slot] = api;
-    }
-    if (!e->tess[slot]) {
-        pthread_mutex_lock(&e->pool_lock);
-        e->tess_busy[slot] = 0;
-        pthread_cond_signal(&e->pool_free);
-        pthread_mutex_unlock(&e->pool_lock);
-        return NULL;
-    }
-    return e->tess[slot];
+    p->n = n, p->make = make, p->destroy = destroy, p->ctx = ctx;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->returned, NULL);
+    return 1;
 }
 
-void engine_give_tesseract(const c1_engine *ce, void *api)
+void pool_release(c1_pool *p)
 {
-    c1_engine *e = (c1_engine *)ce;
-    pthread_mutex_lock(&e->pool_lock);
-    for (int i = 0; i < e->n_tess; i++)
-        if (e->tess[i] == api)
-            e->tess_busy[i] = 0;
-    pthread_cond_signal(&e->pool_free);
-    pthread_mutex_unlock(&e->pool_lock);
+    if (!p->items)
+        return;
+    for (int i = 0; i < p->n; i++)
+        if (p->items[i])
+            p->destroy(p->items[i]);
+    free(p->items);
+    free(p->busy);
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->returned);
+    p->items = NULL;
+}
+
+/* The pools are an engine's only mutable part; they live behind their locks. */
+void *pool_take(const c1_pool *cp)
+{
+    c1_pool *p = (c1_pool *)cp;
+    pthread_mutex_lock(&p->lock);
+    int slot = -1;
+    while (slot < 0) {
+        for (int i = 0; i < p->n && slot < 0; i++)
+            if (!p->busy[i])
+                slot = i;
+        if (slot < 0)
+            pthread_cond_wait(&p->returned, &p->lock);
+    }
+    p->busy[slot] = 1;
+    pthread_mutex_unlock(&p->lock);
+    if (!p->items[slot])
+        p->items[slot] = p->make(p->ctx);   /* only this thread holds the slot */
+    if (!p->items[slot]) {
+        pthread_mutex_lock(&p->lock);
+        p->busy[slot] = 0;
+        pthread_cond_signal(&p->returned);
+        pthread_mutex_unlock(&p->lock);
+    }
+    return p->items[slot];
+}
+
+void pool_give(const c1_pool *cp, void *item)
+{
+    c1_pool *p = (c1_pool *)cp;
+    pthread_mutex_lock(&p->lock);
+    for (int i = 0; i < p->n; i++)
+        if (p->items[i] == item)
+            p->busy[i] = 0;
+    pthread_cond_signal(&p->returned);
+    pthread_mutex_unlock(&p->lock);
 }
 
 static c1_result *result_new(const c1_engine *e)

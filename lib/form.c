@@ -170,6 +170,8 @@ static c1_error parse_rule(parse_ctx *p, c1_form *f, char **w, int n)
     c1_error e = copy_id(p, r->id, sizeof r->id, w[1]);
     if (e)
         return e;
+    strcpy(r->reason, "rule_violated:");
+    strcat(r->reason, r->id);   /* fits: the id is under C1_ID_LEN */
     int last = n - 1;
     if (!strcmp(w[2], "sum")) {
         if (n < 6 || strcmp(w[n - 2], "="))

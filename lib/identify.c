@@ -14,10 +14,13 @@
 static c1_pix *page_crop(const c1_pix *page, c1_rect r, double margin, double zoom)
 {
     c1_pix *crop = pix_crop_mm(page, r, margin);
-    if (!crop || zoom == 1.0)
-        return crop;
-    c1_pix *big = cv_resize(crop, (int)(crop->w * zoom), (int)(crop->h * zoom));
+    /* A shadow edge across the title defeats Tesseract's global threshold: flatten the paper first. */
+    c1_pix *flat = crop ? cv_flatten(crop, (int)(4 * C1_PAGE_PX_PER_MM)) : NULL;
     pix_destroy(&crop);
+    if (!flat || zoom == 1.0)
+        return flat;
+    c1_pix *big = cv_resize(flat, (int)(flat->w * zoom), (int)(flat->h * zoom));
+    pix_destroy(&flat);
     return big;
 }
 
@@ -49,7 +52,7 @@ static int decode_qr(const c1_pix *img, char *out, size_t out_size)
 
 static int read_title(const c1_engine *e, const c1_pix *img, char *out, size_t out_size)
 {
-    TessBaseAPI *api = engine_take_tesseract(e);
+    TessBaseAPI *api = pool_take(&e->tesseract);
     if (!api)
         return 0;
     TessBaseAPISetPageSegMode(api, PSM_SINGLE_LINE);
@@ -61,7 +64,7 @@ static int read_title(const c1_engine *e, const c1_pix *img, char *out, size_t o
         TessDeleteText(text);
     }
     TessBaseAPIClear(api);
-    engine_give_tesseract(e, api);
+    pool_give(&e->tesseract, api);
     return ok;
 }
 
@@ -75,28 +78,32 @@ static void normalise(const char *s, char *out, size_t size)
     out[n] = '\0';
 }
 
-static int edit_distance(const char *a, const char *b)
+/* Edits to turn `pattern` into some substring of `text`: OCR adds junk at the ends of a line. */
+static int substring_distance(const char *text, const char *pattern)
 {
-    size_t la = strlen(a), lb = strlen(b);
-    int *row = malloc(sizeof(int) * (lb + 1));
-    if (!row)
+    size_t lt = strlen(text), lp = strlen(pattern);
+    int *prev = malloc(sizeof(int) * (lt + 1)), *cur = malloc(sizeof(int) * (lt + 1));
+    if (!prev || !cur) {
+        free(prev), free(cur);
         return 1 << 20;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int sub = diag + (a[i - 1] != b[j - 1]);
-            int best = up + 1 < row[j - 1] + 1 ? up + 1 : row[j - 1] + 1;
-            row[j] = sub < best ? sub : best;
-            diag = up;
-        }
     }
-    int d = row[lb];
-    free(row);
-    return d;
+    for (size_t j = 0; j <= lt; j++)
+        prev[j] = 0;
+    for (size_t i = 1; i <= lp; i++) {
+        cur[0] = (int)i;
+        for (size_t j = 1; j <= lt; j++) {
+            int sub = prev[j - 1] + (pattern[i - 1] != text[j - 1]);
+            int del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        int *t = prev;
+        prev = cur, cur = t;
+    }
+    int best = (int)lp;
+    for (size_t j = 0; j <= lt; j++)
+        best = prev[j] < best ? prev[j] : best;
+    free(prev), free(cur);
+    return best;
 }
 
 static int title_distance(const char *read, const char *title)
@@ -104,7 +111,7 @@ static int title_distance(const char *read, const char *title)
     char a[128], b[128];
     normalise(read, a, sizeof a);
     normalise(title, b, sizeof b);
-    return edit_distance(a, b);
+    return substring_distance(a, b);
 }
 
 /* Ours only when the OCR text is near our title and clearly nearer it than any sibling form's:
@@ -137,13 +144,18 @@ c1_error identify_form(const c1_engine *e, c1_result *r)
             result_fail(r, C1_ERR_WRONG_FORM, "the QR code says '%.80s', not '%s'", r->qr_text, f->qr_payload);
         return r->error;
     }
-    c1_pix *crop = page_crop(r->page, f->title_box, 2, 1.0);
-    int read = crop && read_title(e, crop, r->title_text, sizeof r->title_text);
-    pix_destroy(&crop);
-    char *nl = strchr(r->title_text, '\n');
-    if (nl)
-        *nl = '\0';
-    if (!read || !title_matches(f, r->title_text))
+    /* Tesseract reads small blurred capitals better enlarged; try as is first, it is faster. */
+    int matched = 0;
+    for (size_t i = 0; i < sizeof zooms / sizeof *zooms && !matched; i++) {
+        c1_pix *crop = page_crop(r->page, f->title_box, 2, zooms[i]);
+        int read = crop && read_title(e, crop, r->title_text, sizeof r->title_text);
+        pix_destroy(&crop);
+        char *nl = strchr(r->title_text, '\n');
+        if (nl)
+            *nl = '\0';
+        matched = read && title_matches(f, r->title_text);
+    }
+    if (!matched)
         result_fail(r, C1_ERR_WRONG_FORM, "no readable QR code and the title reads '%.60s', not '%s'",
                     r->title_text, f->title);
     return r->error;

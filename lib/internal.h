@@ -49,6 +49,7 @@ typedef struct {
     int terms[C1_MAX_FIELDS]; /* field indices */
     int n_terms;
     int target;               /* SUM: the field the terms add up to; LE: the upper bound */
+    char reason[C1_ID_LEN + 16]; /* "rule_violated:<id>", the review reason it gives */
 } c1_form_rule;
 
 typedef struct {
@@ -84,29 +85,85 @@ void form_release(c1_form *form);
 int form_field_index(const c1_form *form, const char *id);
 
 /* ---- engine ---- */
+
+/* Objects that are not thread-safe (a Tesseract handle, a dnn network): a few, made on first use,
+ * lent to one read at a time. */
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t returned;
+    void **items;
+    int *busy;
+    int n;
+    void *(*make)(const void *ctx);
+    void (*destroy)(void *item);
+    const void *ctx;
+} c1_pool;
+
+int pool_init(c1_pool *p, int n, void *(*make)(const void *), void (*destroy)(void *), const void *ctx);
+void pool_release(c1_pool *p);
+void *pool_take(const c1_pool *p);     /* waits for a free item; NULL when one cannot be made */
+void pool_give(const c1_pool *p, void *item);
+
 struct c1_engine {
     char data_dir[512];
     size_t max_pixels;
     c1_form form;
-    /* Tesseract handles are not thread-safe: a small pool, one per concurrent title read. */
-    pthread_mutex_t pool_lock;
-    pthread_cond_t pool_free;
-    void **tess;
-    int *tess_busy;
-    int n_tess;
-    int tess_ready;           /* 0 until first use: most photos never need the title */
+    c1_pool tesseract;        /* title readers: most photos never need one */
+    c1_pool digit_nets;       /* the digit model, one network per concurrent read */
+    uint8_t *digit_model;     /* the ONNX file's bytes, shared by every network */
+    size_t digit_model_size;
 };
 
-void *engine_take_tesseract(const c1_engine *engine);
-void engine_give_tesseract(const c1_engine *engine, void *api);
-
 /* ---- per-read state and result ---- */
+
+/* What a box can hold, in the digit model's output order (models/digits.json). */
+enum { CLASS_EMPTY = 10, CLASS_FILLER, CLASS_STRUCK, CLASS_OTHER, C1_N_CLASSES };
+#define C1_MAX_ALTS 5
+
+typedef struct {
+    int value;
+    double p;
+} c1_alternative;
+
+/* One reader's view of a field: a distribution over 0..999 under the writing conventions. */
+typedef struct {
+    int valid;                                 /* 0: this reader did not run */
+    int value;                                 /* -1: no reading has any weight */
+    double confidence;                         /* probability of `value` */
+    c1_alternative alts[C1_MAX_ALTS];
+    int n_alts;
+    double left_aligned;                       /* probability mass of left-aligned readings */
+    double cells[C1_DIGITS][C1_N_CLASSES];     /* per box */
+} c1_reading;
+
+#define C1_MAX_STROKES 400
+#define C1_MAX_TALLY_CELLS 64
+
+typedef struct {
+    double x0, y0, x1, y1;         /* page mm */
+    int crossing;                  /* 0: a near-vertical stroke, 1: a crossing one */
+} c1_stroke;
+
+/* A tally grid's count, by two methods, with the cells where they have doubts. */
+typedef struct {
+    int valid, value;
+    double confidence;
+    int by_strokes, by_groups;
+    int cells[C1_MAX_TALLY_CELLS], n_cells;
+    int doubtful[C1_MAX_TALLY_CELLS], n_doubtful;
+    c1_stroke strokes[C1_MAX_STROKES];
+    int n_strokes;
+} c1_tally;
+
 typedef struct {
     double mm[C1_DIGITS][8];       /* located box corners on the page, mm */
     double photo[C1_DIGITS][8];    /* the same in photo pixels */
     double tally_mm[8], tally_photo[8];
     double shift_mm[2];            /* local correction found for this field */
     double match;                  /* how well the printed boxes matched, 0..1 */
+    c1_reading ocr;                /* the handwriting model */
+    c1_reading segments;           /* ink along the seven segments between the guide dots */
+    c1_tally *tally;               /* tally fields only; owned by the result */
     int value;                     /* -1: none */
     c1_field_status status;
     double confidence;
@@ -147,6 +204,14 @@ c1_error identify_form(const c1_engine *e, c1_result *r);
 c1_error check_quality(const c1_engine *e, const c1_pix *photo, c1_result *r);
 c1_error locate_boxes(const c1_engine *e, c1_result *r);
 void read_fields(const c1_engine *e, c1_result *r);
+c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size);
+void read_digits(const c1_engine *e, c1_result *r);
+const char *digits_class_name(int k);
+/* -1 blank, 1 normalised into out, 0 no ink: the cell pipeline alone (for tests). */
+int digits_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
+                   float out[784]);
+void read_tallies(const c1_engine *e, c1_result *r);
+void validate_fields(const c1_engine *e, c1_result *r);
 
 /* ---- geometry helpers ---- */
 void homography_apply(const double h[9], double x, double y, double *ox, double *oy);
@@ -158,11 +223,20 @@ c1_pix *cv_decode(const uint8_t *data, size_t size);          /* honours EXIF or
 c1_pix *cv_read_gray(const char *path);
 c1_pix *cv_resize(const c1_pix *src, int w, int h);
 /* Solid dark quadrilaterals: up to max_quads of [x0,y0,...,x3,y3, area, fill]. */
-int cv_find_dark_quads(const c1_pix *gray, double *quads, int max_quads);
+int cv_find_dark_quads(const c1_pix *gray, int relative_to_max, double *quads, int max_quads);
+c1_pix *cv_gaussian_blur(const c1_pix *src, double sigma);
+/* Divides by the local paper level (a max filter of `window` px): shadows gone, ink kept. */
+c1_pix *cv_flatten(const c1_pix *gray, int window);
 int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9]);
 /* Warps src into a w x h image by the homography that maps destination to source pixels. */
 c1_pix *cv_warp(const c1_pix *src, const double dst_to_src[9], int w, int h);
 /* Best placement of templ inside image (normalised correlation): top-left and its score. */
 int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, double *score);
+
+/* The digit model through OpenCV's dnn module: a network per thread (forward() is not thread-safe). */
+void *cv_dnn_load(const uint8_t *onnx, size_t size);
+void cv_dnn_free(void *net);
+/* n cells of 28x28 floats in, n rows of n_classes logits out. */
+int cv_dnn_forward(void *net, const float *cells, int n, float *out, int n_classes);
 
 #endif

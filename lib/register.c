@@ -56,29 +56,36 @@ static void order_clockwise(marker_candidate *m[4])
         }
 }
 
+/* Keeps the largest solid quadrilaterals, sorted by size; a square found twice is kept once. */
+static int add_candidate(marker_candidate *out, int n, const double *q)
+{
+    marker_candidate c = {0, 0, sqrt(q[8]), {0}};
+    for (int k = 0; k < 4; k++)
+        c.cx += q[2 * k] / 4, c.cy += q[2 * k + 1] / 4;
+    memcpy(c.q, q, sizeof c.q);
+    for (int i = 0; i < n; i++)
+        if (hypot(out[i].cx - c.cx, out[i].cy - c.cy) < 0.5 * fmax(out[i].side, c.side))
+            return n;
+    int at = n < MAX_CANDIDATES ? n++ : MAX_CANDIDATES;
+    while (at > 0 && out[at - 1].side < c.side) {
+        if (at < MAX_CANDIDATES)
+            out[at] = out[at - 1];
+        at--;
+    }
+    if (at < MAX_CANDIDATES)
+        out[at] = c;
+    return n;
+}
+
 static int collect_candidates(const c1_pix *small, marker_candidate *out)
 {
     double *quads = malloc(sizeof(double) * 10 * MAX_QUADS);
-    if (!quads)
-        return 0;
-    int nq = cv_find_dark_quads(small, quads, MAX_QUADS), n = 0;
-    for (int i = 0; i < nq; i++) {
-        const double *q = quads + 10 * i;
-        if (q[9] < 0.8 || q[8] < 64)
-            continue;
-        marker_candidate c = {0, 0, sqrt(q[8]), {0}};
-        for (int k = 0; k < 4; k++)
-            c.cx += q[2 * k] / 4, c.cy += q[2 * k + 1] / 4;
-        memcpy(c.q, q, sizeof c.q);
-        /* Keep the largest: the markers are the biggest solid squares on the page. */
-        int at = n < MAX_CANDIDATES ? n++ : MAX_CANDIDATES;
-        while (at > 0 && out[at - 1].side < c.side) {
-            if (at < MAX_CANDIDATES)
-                out[at] = out[at - 1];
-            at--;
-        }
-        if (at < MAX_CANDIDATES)
-            out[at] = c;
+    int n = 0;
+    for (int mode = 0; quads && mode < 2; mode++) {
+        int nq = cv_find_dark_quads(small, mode, quads, MAX_QUADS);
+        for (int i = 0; i < nq; i++)
+            if (quads[10 * i + 9] >= 0.8 && quads[10 * i + 8] >= 64)
+                n = add_candidate(out, n, quads + 10 * i);
     }
     free(quads);
     return n;

@@ -67,6 +67,8 @@ void c1_result_free(c1_result *r)
     if (!r)
         return;
     pix_destroy(&r->page);
+    for (int i = 0; i < C1_MAX_FIELDS; i++)
+        free(r->fields[i].tally);
     free(r);
 }
 
@@ -137,6 +139,57 @@ static cJSON *corners_json(const double xy[8])
     return a;
 }
 
+static double milli(double v) { return round(v * 10000) / 10000; }
+
+static cJSON *reading_json(const c1_reading *rd)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (rd->value >= 0)
+        cJSON_AddNumberToObject(o, "value", rd->value);
+    else
+        cJSON_AddNullToObject(o, "value");
+    cJSON_AddNumberToObject(o, "confidence", milli(rd->confidence));
+    cJSON *alts = cJSON_AddArrayToObject(o, "alternatives");
+    for (int k = 0; k < rd->n_alts; k++) {
+        const double pair[2] = {rd->alts[k].value, milli(rd->alts[k].p)};
+        cJSON_AddItemToArray(alts, cJSON_CreateDoubleArray(pair, 2));
+    }
+    if (rd->left_aligned > 0.0001)
+        cJSON_AddNumberToObject(o, "left_aligned", milli(rd->left_aligned));
+    return o;
+}
+
+/* Per box, each reader's class probabilities above 0.1 %: what a person debugging a reading needs. */
+static cJSON *cells_json(const c1_field_result *f)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (int d = 0; d < C1_DIGITS; d++) {
+        cJSON *box = cJSON_CreateObject();
+        const c1_reading *readers[2] = {&f->ocr, &f->segments};
+        const char *names[2] = {"ocr", "segments"};
+        for (int k = 0; k < 2; k++) {
+            cJSON *probs = cJSON_AddObjectToObject(box, names[k]);
+            for (int c = 0; c < C1_N_CLASSES; c++)
+                if (readers[k]->cells[d][c] >= 0.001)
+                    cJSON_AddNumberToObject(probs, digits_class_name(c), milli(readers[k]->cells[d][c]));
+        }
+        cJSON_AddItemToArray(a, box);
+    }
+    return a;
+}
+
+static cJSON *tally_json(const c1_tally *t)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "value", t->value);
+    cJSON_AddNumberToObject(o, "confidence", milli(t->confidence));
+    cJSON_AddItemToObject(o, "cells", cJSON_CreateIntArray(t->cells, t->n_cells));
+    cJSON_AddNumberToObject(o, "by_strokes", t->by_strokes);
+    cJSON_AddNumberToObject(o, "by_groups", t->by_groups);
+    cJSON_AddItemToObject(o, "doubtful_cells", cJSON_CreateIntArray(t->doubtful, t->n_doubtful));
+    return o;
+}
+
 static cJSON *field_json(const c1_result *r, int i)
 {
     const c1_field_result *f = &r->fields[i];
@@ -146,10 +199,18 @@ static cJSON *field_json(const c1_result *r, int i)
     else
         cJSON_AddNullToObject(o, "value");
     cJSON_AddStringToObject(o, "status", f->status == C1_FIELD_ACCEPTED ? "accepted" : "review");
-    cJSON_AddNumberToObject(o, "confidence", f->confidence);
+    cJSON_AddNumberToObject(o, "confidence", milli(f->confidence));
     cJSON *reasons = cJSON_AddArrayToObject(o, "reasons");
     for (int k = 0; k < f->n_reasons; k++)
         cJSON_AddItemToArray(reasons, cJSON_CreateString(f->reasons[k]));
+    if (f->ocr.valid)
+        cJSON_AddItemToObject(o, "ocr", reading_json(&f->ocr));
+    if (f->segments.valid)
+        cJSON_AddItemToObject(o, "segments", reading_json(&f->segments));
+    if (f->ocr.valid)
+        cJSON_AddItemToObject(o, "cells", cells_json(f));
+    if (f->tally && f->tally->valid)
+        cJSON_AddItemToObject(o, "tally", tally_json(f->tally));
     cJSON *boxes = cJSON_AddArrayToObject(o, "boxes");
     for (int d = 0; d < C1_DIGITS; d++)
         cJSON_AddItemToArray(boxes, corners_json(f->photo[d]));

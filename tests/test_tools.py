@@ -277,6 +277,36 @@ class Scan(unittest.TestCase):
             self.assertLess(np.hypot(p[0] - q[0], p[1] - q[1]), 3.0)
 
 
+class CellPipeline(unittest.TestCase):
+    """The model was trained on tools/cells.py's cells; lib/digits.c must make the same ones."""
+
+    def test_c_and_python_prepare_the_same_cells(self):
+        import cells
+        rng = np.random.default_rng(5)
+        raw = c1gen.load_mnist().images
+        with tempfile.TemporaryDirectory() as tmp:
+            for w_mm, h_mm in cells.BOX_SIZES_MM:
+                paths, want = [], []
+                for k in range(12):
+                    cls = k % 14
+                    ink8, _ = cells.sample(rng, cls, raw[k] if k % 2 else None)
+                    while ink8.shape != cells.interior_size(w_mm, h_mm)[::-1]:
+                        ink8, _ = cells.sample(rng, cls, raw[k] if k % 2 else None)
+                    dots = cells.dot_mask(w_mm, h_mm)
+                    path = os.path.join(tmp, f"c{k}.pgm")
+                    cv2.imwrite(path, ink8)
+                    paths.append(path)
+                    want.append(cells.prepare(ink8, dots))
+                out = run(os.path.join(ROOT, "build", "cellprep"), str(w_mm), str(h_mm), *paths).stdout.splitlines()
+                self.assertEqual(len(out), len(want))
+                for got, exp in zip(out, want):
+                    if exp is None:
+                        self.assertEqual(got, "blank")
+                        continue
+                    arr = np.array([float(v) for v in got.split()]).reshape(28, 28)
+                    self.assertLess(np.abs(arr - exp).max(), 0.02, (w_mm, h_mm))
+
+
 class FormTemplate(unittest.TestCase):
     def test_template_matches_layout(self):
         p = run(PY, "tools/layout2form.py", "forms/c1-ppwp/layout.json")

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORM_DIR = os.path.join(ROOT, "forms", "c1-ppwp")
 MNIST_DIR = os.environ.get("C1_MNIST_DIR", os.path.join(ROOT, ".cache", "mnist"))
-GENERATOR_VERSION = 4
+GENERATOR_VERSION = 5
 # The t10k digits the fixtures may use; 5000-9999 stay unseen for independent checks.
 MNIST_FIXTURE_RANGE = (0, 5000)
 
@@ -156,9 +156,9 @@ class Canvas:
 # ---------------------------------------------------------------- digits
 
 class Mnist:
-    def __init__(self, lo, hi):
-        path = os.path.join(MNIST_DIR, "t10k-images-idx3-ubyte")
-        lab = os.path.join(MNIST_DIR, "t10k-labels-idx1-ubyte")
+    def __init__(self, lo, hi, split="t10k"):
+        path = os.path.join(MNIST_DIR, f"{split}-images-idx3-ubyte")
+        lab = os.path.join(MNIST_DIR, f"{split}-labels-idx1-ubyte")
         if not os.path.exists(path):
             sys.exit(f"c1gen: MNIST not found in {MNIST_DIR} (run: make data)")
         with open(path, "rb") as fh:
@@ -656,7 +656,8 @@ def generate(seed, opts, mnist):
                 conditions.append(key)
         if how.get("spilled"):
             conditions.append("spill")
-    conditions += ["style_" + writer.style] + (["euro"] if writer.euro and writer.style == "free" else [])
+    conditions += ["style_" + writer.style, "lead_" + writer.leading]
+    conditions += ["euro"] if writer.euro and writer.style == "free" else []
     fold = Fold(rng, bool(int(opts.get("fold", rng.random() < 0.35))))
     page = page_image(canvas, rng)
     del canvas
@@ -777,12 +778,17 @@ def write_huge_png(path, w, h):
 # ---------------------------------------------------------------- driver
 
 _MNIST = None
+# Which digits fill the forms: the t10k half for fixtures and the eval set, or the training split's
+# held-out tail (never trained on, only used to calibrate) for the validation set that sets thresholds.
+MNIST_SOURCES = {"t10k": ("t10k", MNIST_FIXTURE_RANGE), "holdout": ("train", (55000, 60000))}
+_SOURCE = "t10k"
 
 
 def load_mnist():
     global _MNIST
     if _MNIST is None:
-        _MNIST = Mnist(*MNIST_FIXTURE_RANGE)
+        split, (lo, hi) = MNIST_SOURCES[_SOURCE]
+        _MNIST = Mnist(lo, hi, split)
     return _MNIST
 
 
@@ -850,11 +856,15 @@ def main(argv=None):
     ap.add_argument("--spec", help="file of 'NAME SEED [key=value ...]' lines")
     ap.add_argument("--range", nargs=2, type=int, metavar=("FIRST", "END"), help="seeds FIRST..END-1, named eNNNNN")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--mnist", choices=sorted(MNIST_SOURCES), default="t10k",
+                    help="t10k (fixtures, eval) or holdout (validation: training split 55000-59999)")
     a = ap.parse_args(argv)
+    global _SOURCE
+    _SOURCE = a.mnist
     if a.spec:
         jobs = read_spec(a.spec)
     elif a.range:
-        jobs = [(f"e{s:05d}", s, {}) for s in range(*a.range)]
+        jobs = [(f"{'e' if a.mnist == 't10k' else 'v'}{s:05d}", s, {}) for s in range(*a.range)]
     elif a.seed is not None:
         jobs = [(a.name or f"s{a.seed:05d}", a.seed, parse_opts(a.set))]
     else:

@@ -1,12 +1,15 @@
 /* c1scan: reads folders of C1 photos with libc1 and writes one JSON result per photo.
  *
- *   c1scan [--out DIR] [--jobs N] [--debug DIR] [--csv FILE] [--shard I/N] [--force] [--quiet] PATH...
+ *   c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--csv FILE] [--shard I/N] [--force]
+ *          [--quiet] PATH...
  *
  * PATH is a photo or a folder (searched recursively for .jpg .jpeg .png .tif .tiff). The result for
  * photos/a/b.jpg given as `photos` is DIR/a/b.json. A photo whose JSON already exists is skipped
  * unless --force, so an interrupted batch resumes where it stopped; --shard I/N takes every N-th
  * photo from the I-th (0-based), so N machines can share one batch. Without --out, JSON goes to
- * standard output, one object a line. Exit status: 0 when every photo was processed (read or
+ * standard output, one object a line. --review DIR writes, for every field in review, a PNG crop of
+ * its boxes and tally grid (DIR/a/b/FIELD.png) and DIR/a/b/review.txt with the readings and reasons.
+ * Exit status: 0 when every photo was processed (read or
  * rejected), 1 for a usage or engine error, 2 when some result could not be written. */
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +33,7 @@ typedef struct {
 } photo_list;
 
 typedef struct {
-    const char *out_dir, *debug_dir, *csv_path;
+    const char *out_dir, *debug_dir, *review_dir, *csv_path;
     int jobs, force, quiet, shard, shards;
 } options;
 
@@ -156,6 +159,29 @@ static void csv_rows(FILE *csv, const photo *p, const c1_result *r)
     }
 }
 
+/* For a person: a crop per field in review, and one line per field saying what was read and why. */
+static void write_review(const char *dir, const photo *p, const c1_result *r)
+{
+    char *list = output_path(dir, p->rel, "/review.txt");
+    FILE *fh = list ? fopen(list, "w") : NULL;
+    for (int i = 0; fh && i < c1_result_field_count(r); i++) {
+        if (c1_field_status_of(r, i) == C1_FIELD_ACCEPTED)
+            continue;
+        char *png;
+        if (asprintf(&png, "%s/%s/%s.png", dir, p->rel, c1_field_id(r, i)) >= 0) {
+            c1_result_write_field_png(r, i, png);
+            free(png);
+        }
+        fprintf(fh, "%-20s value %4d  p %.4f ", c1_field_id(r, i), c1_field_value(r, i), c1_field_confidence(r, i));
+        for (int k = 0; k < c1_field_reason_count(r, i); k++)
+            fprintf(fh, " %s", c1_field_reason(r, i, k));
+        fputc('\n', fh);
+    }
+    if (fh)
+        fclose(fh);
+    free(list);
+}
+
 static int write_outputs(batch *b, const photo *p, const c1_result *r)
 {
     const options *o = b->opt;
@@ -176,6 +202,8 @@ static int write_outputs(batch *b, const photo *p, const c1_result *r)
         pthread_mutex_unlock(&b->lock);
     }
     c1_string_free(json);
+    if (o->review_dir && c1_result_status(r) == C1_PHOTO_READ)
+        write_review(o->review_dir, p, r);
     if (o->debug_dir && c1_result_status(r) == C1_PHOTO_READ) {
         char *path = output_path(o->debug_dir, p->rel, ".png");
         if (!path || c1_result_write_debug_png(r, path) != C1_OK)
@@ -258,14 +286,14 @@ static void *worker(void *arg)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: c1scan [--out DIR] [--jobs N] [--debug DIR] [--csv FILE] [--shard I/N] [--force] "
-                    "[--quiet] PATH...\n");
+    fprintf(stderr, "usage: c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--csv FILE] [--shard I/N] "
+                    "[--force] [--quiet] PATH...\n");
     exit(1);
 }
 
 static int parse_args(int argc, char **argv, options *o, photo_list *photos)
 {
-    *o = (options){NULL, NULL, NULL, 1, 0, 0, 0, 1};
+    *o = (options){NULL, NULL, NULL, NULL, 1, 0, 0, 0, 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -273,6 +301,8 @@ static int parse_args(int argc, char **argv, options *o, photo_list *photos)
             o->out_dir = argv[++i];
         else if (!strcmp(a, "--debug") && more)
             o->debug_dir = argv[++i];
+        else if (!strcmp(a, "--review") && more)
+            o->review_dir = argv[++i];
         else if (!strcmp(a, "--csv") && more)
             o->csv_path = argv[++i];
         else if (!strcmp(a, "--jobs") && more)

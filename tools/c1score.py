@@ -6,7 +6,9 @@
 FIXTURES holds photos with their labels (NAME.jpg + NAME.json, fixtures/README.md); RESULTS holds
 c1scan's output for that folder (RESULTS/NAME.json). Prints, overall and per condition: fields read,
 published errors (accepted but not the written value: must be 0), auto-accept coverage, OCR and
-tally exact accuracy, must_review fields sent to review, rejected photos, and registration error.
+tally exact accuracy, how often the two digit readers agree (and are then wrong), the share of each
+reader's wrong values given with p > 0.99, must_review fields sent to review, rejected photos, and
+registration error.
 
 Exit status: 0 when nothing wrong was published and nothing that must be reviewed was accepted;
 1 when there are published errors or missed reviews; 2 when results are missing or unreadable.
@@ -70,6 +72,11 @@ class Tally:
             ("coverage_of_clean_fields", pct("accepted_clean", "clean_fields")),
             ("ocr_exact", pct("ocr_ok", "fields")),
             ("segments_exact", pct("seg_ok", "fields")),
+            ("combined_exact", pct("value_ok", "fields")),
+            ("readers_agree", pct("agree", "fields")),
+            ("wrong_when_readers_agree", f"{c['agree_wrong']} of {c['agree']}"),
+            ("ocr_wrong_with_p_over_0.99", pct("ocr_wrong_sure", "ocr_wrong")),
+            ("segments_wrong_with_p_over_0.99", pct("seg_wrong_sure", "seg_wrong")),
             ("tally_exact", pct("tally_ok", "tally_fields")),
             ("must_review_in_review", pct("review_ok", "must_review")),
             ("page_corner_err_mm_median", f"{sorted(self.corner_err)[len(self.corner_err) // 2]:.3f}"
@@ -116,10 +123,20 @@ def score_photo(label, result, groups, problems, name):
                 keys.append("review_ok")
         else:
             keys += ["clean_fields", "accepted_clean" if accepted else None]
-        if (r.get("ocr") or {}).get("value") == truth:
-            keys.append("ocr_ok")
-        if (r.get("segments") or {}).get("value") == truth:
-            keys.append("seg_ok")
+        for reader, short in (("ocr", "ocr"), ("segments", "seg")):
+            rd = r.get(reader) or {}
+            if rd.get("value") == truth:
+                keys.append(short + "_ok")
+            elif rd:
+                keys.append(short + "_wrong")
+                if rd.get("confidence", 0) > 0.99:
+                    keys.append(short + "_wrong_sure")
+        o, s = (r.get("ocr") or {}).get("value"), (r.get("segments") or {}).get("value")
+        if o is not None and o == s:
+            keys.append("agree")
+            keys.append("agree_ok" if o == truth else "agree_wrong")
+        if r.get("value") == truth:
+            keys.append("value_ok")
         if fid in label.get("tally", {}):
             keys.append("tally_fields")
             if (r.get("tally") or {}).get("value") == label["tally"][fid]:
@@ -187,8 +204,8 @@ def print_report(overall, by_cond):
     print("== overall")
     for k, v in overall.rows():
         print(f"{k}: {v}")
-    keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "ocr_exact", "tally_exact",
-            "boxes_within_1mm", "boxes_max_err_mm"]
+    keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "ocr_exact", "segments_exact",
+            "combined_exact", "tally_exact", "boxes_within_1mm"]
     print("== by condition")
     print("condition".ljust(16) + "".join(k[:14].rjust(16) for k in keys))
     for cond in sorted(by_cond):

@@ -1,0 +1,420 @@
+/* Digits: cuts every digit box from the rectified page and reads it two independent ways — the
+ * handwriting model (OpenCV dnn) on an MNIST-style normalised cell, and the ink along the seven
+ * segments between the printed guide dots — then turns each reader's three cells into a
+ * distribution over the field's value under the writing conventions. Reads the page, the located
+ * boxes and the model; writes each field's `ocr` and `segments` readings. The cell pipeline here
+ * must stay the same as tools/cells.py's, on which the model was trained. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "internal.h"
+
+#define INSET_MM 0.6          /* the interior starts this far inside the printed line */
+#define INK_THRESHOLD 77      /* of 255 */
+#define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
+#define MAX_CELL_PX 160
+
+static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
+                                                      "8", "9", "empty", "filler", "struck", "other"};
+
+const char *digits_class_name(int k) { return k >= 0 && k < C1_N_CLASSES ? class_names[k] : "?"; }
+
+/* ---- the model */
+
+static c1_error check_model_card(const char *path, char *msg, size_t msg_size)
+{
+    FILE *fh = fopen(path, "rb");
+    char buf[8192];
+    size_t n = fh ? fread(buf, 1, sizeof buf - 1, fh) : 0;
+    if (fh)
+        fclose(fh);
+    buf[n] = '\0';
+    cJSON *j = cJSON_Parse(buf);
+    const cJSON *classes = cJSON_GetObjectItem(j, "classes");
+    int ok = cJSON_GetArraySize(classes) == C1_N_CLASSES;
+    for (int k = 0; ok && k < C1_N_CLASSES; k++) {
+        const cJSON *c = cJSON_GetArrayItem(classes, k);
+        ok = cJSON_IsString(c) && !strcmp(c->valuestring, class_names[k]);
+    }
+    cJSON_Delete(j);
+    if (!ok && msg)
+        snprintf(msg, msg_size, "%s: missing, unreadable, or its classes are not the library's %d", path, C1_N_CLASSES);
+    return ok ? C1_OK : C1_ERR_MODEL;
+}
+
+c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/models/digits.json", e->data_dir);
+    c1_error err = check_model_card(path, msg, msg_size);
+    if (err)
+        return err;
+    snprintf(path, sizeof path, "%s/models/digits.onnx", e->data_dir);
+    FILE *fh = fopen(path, "rb");
+    long size = -1;
+    if (fh && fseek(fh, 0, SEEK_END) == 0)
+        size = ftell(fh);
+    if (fh && size > 0 && size < (64L << 20) && fseek(fh, 0, SEEK_SET) == 0) {
+        e->digit_model = malloc((size_t)size);
+        if (e->digit_model && fread(e->digit_model, 1, (size_t)size, fh) == (size_t)size)
+            e->digit_model_size = (size_t)size;
+    }
+    if (fh)
+        fclose(fh);
+    void *net = e->digit_model_size ? cv_dnn_load(e->digit_model, e->digit_model_size) : NULL;
+    if (!net) {
+        if (msg)
+            snprintf(msg, msg_size, "%s: cannot load the digit model", path);
+        return C1_ERR_MODEL;
+    }
+    cv_dnn_free(net);
+    return C1_OK;
+}
+
+/* ---- one cell: the ink inside a box, as the model was trained to see it */
+
+typedef struct {
+    int w, h;
+    uint8_t ink[MAX_CELL_PX * MAX_CELL_PX];
+    uint8_t dots[MAX_CELL_PX * MAX_CELL_PX];
+    double dot_xy[6][2];
+    double spacing;          /* distance between the dot columns, px */
+} cell;
+
+static void set_dots(cell *c, const c1_form *f, c1_rect box);
+
+static int cmp_u8(const void *a, const void *b) { return *(const uint8_t *)a - *(const uint8_t *)b; }
+
+/* Ink = how much darker than the paper, 0..255; the paper is the box's bright 90th percentile. */
+static int cut_cell(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    int x0 = (int)lround((x_mm + INSET_MM) * k), y0 = (int)lround((y_mm + INSET_MM) * k);
+    c->w = (int)lround((box.w - 2 * INSET_MM) * k);
+    c->h = (int)lround((box.h - 2 * INSET_MM) * k);
+    if (c->w < 8 || c->h < 8 || c->w > MAX_CELL_PX || c->h > MAX_CELL_PX || x0 < 0 || y0 < 0 ||
+        x0 + c->w > page->w || y0 + c->h > page->h)
+        return 0;
+    uint8_t sorted[MAX_CELL_PX * MAX_CELL_PX];
+    int n = 0;
+    for (int y = 0; y < c->h; y++)
+        memcpy(sorted + y * c->w, pix_row(page, y0 + y) + x0, (size_t)c->w), n += c->w;
+    qsort(sorted, (size_t)n, 1, cmp_u8);
+    double paper = fmax(40, sorted[n * 9 / 10]);
+    for (int y = 0; y < c->h; y++) {
+        const uint8_t *row = pix_row(page, y0 + y) + x0;
+        for (int x = 0; x < c->w; x++) {
+            double v = 255.0 * (paper - row[x]) / paper;
+            c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+        }
+    }
+    set_dots(c, f, box);
+    return 1;
+}
+
+/* The guide dots of a box, in interior pixels, and the mask that keeps them out of the framing. */
+static void set_dots(cell *c, const c1_form *f, c1_rect box)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    memset(c->dots, 0, (size_t)(c->w * c->h));
+    for (int d = 0; d < 6; d++) {
+        c->dot_xy[d][0] = (f->dots[d][0] * box.w - INSET_MM) * k;
+        c->dot_xy[d][1] = (f->dots[d][1] * box.h - INSET_MM) * k;
+        int cx = (int)lround(c->dot_xy[d][0]), cy = (int)lround(c->dot_xy[d][1]);
+        for (int y = cy - DOT_RADIUS_PX; y <= cy + DOT_RADIUS_PX; y++)
+            for (int x = cx - DOT_RADIUS_PX; x <= cx + DOT_RADIUS_PX; x++)
+                if (x >= 0 && y >= 0 && x < c->w && y < c->h &&
+                    (x - cx) * (x - cx) + (y - cy) * (y - cy) <= DOT_RADIUS_PX * DOT_RADIUS_PX)
+                    c->dots[y * c->w + x] = 1;
+    }
+    c->spacing = c->dot_xy[1][0] - c->dot_xy[0][0];
+}
+
+/* The printed line the inset missed is a row or column at the edge that is mostly ink. */
+static void clean_borders(cell *c)
+{
+    for (int k = 0; k < 3; k++) {
+        int rows[2] = {k, c->h - 1 - k}, cols[2] = {k, c->w - 1 - k};
+        for (int i = 0; i < 2; i++) {
+            int inked = 0;
+            for (int x = 0; x < c->w; x++)
+                inked += c->ink[rows[i] * c->w + x] >= INK_THRESHOLD;
+            if (inked * 2 > c->w)
+                memset(c->ink + rows[i] * c->w, 0, (size_t)c->w);
+        }
+        for (int i = 0; i < 2; i++) {
+            int inked = 0;
+            for (int y = 0; y < c->h; y++)
+                inked += c->ink[y * c->w + cols[i]] >= INK_THRESHOLD;
+            if (inked * 2 > c->h)
+                for (int y = 0; y < c->h; y++)
+                    c->ink[y * c->w + cols[i]] = 0;
+        }
+    }
+}
+
+/* The box of the ink that is not a guide dot; 0 when there is none. */
+static int ink_box(const cell *c, int *x0, int *y0, int *x1, int *y1, int *count)
+{
+    *x0 = c->w, *y0 = c->h, *x1 = -1, *y1 = -1, *count = 0;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            if (c->ink[y * c->w + x] >= INK_THRESHOLD && !c->dots[y * c->w + x]) {
+                *x0 = x < *x0 ? x : *x0, *x1 = x > *x1 ? x : *x1;
+                *y0 = y < *y0 ? y : *y0, *y1 = y > *y1 ? y : *y1;
+                (*count)++;
+            }
+    return *x1 >= 0;
+}
+
+/* No ink, or a speck under a quarter of the box both ways. */
+static int is_blank(const cell *c)
+{
+    int x0, y0, x1, y1, n;
+    if (!ink_box(c, &x0, &y0, &x1, &y1, &n) || n < 4)
+        return 1;
+    return (x1 - x0 + 1) * 4 < c->w && (y1 - y0 + 1) * 4 < c->h;
+}
+
+/* MNIST framing: the ink's box fitted in 20x20, its centre of mass at the centre of 28x28. */
+static int normalise(const cell *c, float out[784])
+{
+    memset(out, 0, sizeof(float) * 784);
+    int x0, y0, x1, y1, n;
+    if (!ink_box(c, &x0, &y0, &x1, &y1, &n))
+        return 0;
+    int w = x1 - x0 + 1, h = y1 - y0 + 1;
+    c1_pix *crop = pix_create(w, h, 1);
+    if (!crop)
+        return 0;
+    for (int y = 0; y < h; y++)
+        memcpy(pix_row(crop, y), c->ink + (y0 + y) * c->w + x0, (size_t)w);
+    double s = 20.0 / (w > h ? w : h);
+    int nw = (int)(w * s + 0.5), nh = (int)(h * s + 0.5);
+    nw = nw < 1 ? 1 : nw, nh = nh < 1 ? 1 : nh;
+    c1_pix *small = cv_resize(crop, nw, nh);
+    pix_destroy(&crop);
+    if (!small)
+        return 0;
+    double total = 0, sx = 0, sy = 0;
+    for (int y = 0; y < nh; y++)
+        for (int x = 0; x < nw; x++) {
+            double v = pix_row(small, y)[x];
+            total += v, sx += v * (x + 0.5), sy += v * (y + 0.5);
+        }
+    if (total > 0) {
+        int ox = (int)floor(14 - sx / total + 0.5), oy = (int)floor(14 - sy / total + 0.5);
+        for (int y = 0; y < nh; y++)
+            for (int x = 0; x < nw; x++)
+                if (y + oy >= 0 && y + oy < 28 && x + ox >= 0 && x + ox < 28)
+                    out[(y + oy) * 28 + x + ox] = pix_row(small, y)[x] / 255.0f;
+    }
+    pix_destroy(&small);
+    return total > 0;
+}
+
+/* The cell pipeline on a given ink map, for the test that holds it equal to tools/cells.py. */
+int digits_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
+                   float out[784])
+{
+    cell *c = malloc(sizeof *c);
+    int ret = -2;
+    if (c && w * h <= MAX_CELL_PX * MAX_CELL_PX) {
+        c->w = w, c->h = h;
+        memcpy(c->ink, ink, (size_t)(w * h));
+        set_dots(c, f, (c1_rect){0, 0, box_w_mm, box_h_mm});
+        clean_borders(c);
+        ret = is_blank(c) ? -1 : normalise(c, out);
+    }
+    free(c);
+    return ret;
+}
+
+/* ---- the segment reader */
+
+static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+static double dist_to_segment(double px, double py, const double a[2], const double b[2])
+{
+    double dx = b[0] - a[0], dy = b[1] - a[1];
+    double t = ((px - a[0]) * dx + (py - a[1]) * dy) / (dx * dx + dy * dy);
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return hypot(px - a[0] - t * dx, py - a[1] - t * dy);
+}
+
+/* How much of a segment's middle carries ink: the share of points along it with ink across it. */
+static double segment_coverage(const cell *c, const double a[2], const double b[2], double reach)
+{
+    const int samples = 13;
+    double dx = b[0] - a[0], dy = b[1] - a[1], len = hypot(dx, dy);
+    double nx = -dy / len, ny = dx / len;
+    int hits = 0;
+    for (int i = 0; i < samples; i++) {
+        double t = 0.2 + 0.6 * i / (samples - 1);
+        int hit = 0;
+        for (double o = -reach; o <= reach && !hit; o += 0.5) {
+            int x = (int)(a[0] + t * dx + o * nx), y = (int)(a[1] + t * dy + o * ny);
+            hit = x >= 0 && y >= 0 && x < c->w && y < c->h && c->ink[y * c->w + x] >= INK_THRESHOLD;
+        }
+        hits += hit;
+    }
+    return (double)hits / samples;
+}
+
+/* A distribution over {digits, empty, filler, other}: seven-segment patterns by their segments'
+ * ink, and "other" where the ink lies off the segments or fits no pattern, which is what an ordinary
+ * handwritten digit looks like to this reader. */
+static void read_segments(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
+{
+    memset(p, 0, sizeof(double) * C1_N_CLASSES);
+    double reach = fmax(1.2 * C1_PAGE_PX_PER_MM, 0.22 * c->spacing), on[7];
+    for (int s = 0; s < 7; s++)
+        on[s] = logistic((segment_coverage(c, c->dot_xy[(int)f->segments[s][0]], c->dot_xy[(int)f->segments[s][1]],
+                                           reach) - 0.45) * 10);
+    int inked = 0, off = 0;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            if (c->ink[y * c->w + x] < INK_THRESHOLD || c->dots[y * c->w + x])
+                continue;
+            inked++;
+            double near = 1e9;
+            for (int s = 0; s < 7; s++)
+                near = fmin(near, dist_to_segment(x, y, c->dot_xy[(int)f->segments[s][0]],
+                                                  c->dot_xy[(int)f->segments[s][1]]));
+            off += near > reach + 0.5 * C1_PAGE_PX_PER_MM;
+        }
+    /* Likelihood of every pattern: digits, the 1 drawn on the left dots, and a lone middle bar. */
+    double like[C1_N_CLASSES] = {0}, sum = 0, best = 0;
+    for (int d = 0; d <= 10; d++) {
+        const char *segs = d < 10 ? f->digit_segments[d] : "ef";
+        double l = 1;
+        for (int s = 0; s < 7; s++)
+            l *= strchr(segs, 'a' + s) ? on[s] : 1 - on[s];
+        int cls = d < 10 ? d : 1;
+        like[cls] = fmax(like[cls], l);
+        best = fmax(best, l);
+    }
+    double l_filler = 1;
+    for (int s = 0; s < 7; s++)
+        l_filler *= s == 6 ? on[s] : 1 - on[s];
+    like[CLASS_FILLER] = l_filler;
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        sum += like[k];
+    double off_share = inked ? (double)off / inked : 0;
+    double fit = pow(best, 1.0 / 7);
+    double other = fmax(fmin(1, fmax(0, (off_share - 0.12) / 0.25)), fmin(1, fmax(0, (0.8 - fit) / 0.3)));
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        p[k] = sum > 0 ? (1 - other) * like[k] / sum : 0;
+    p[CLASS_OTHER] += other + (sum > 0 ? 0 : 1 - other);
+}
+
+/* ---- from three cells to a value */
+
+static void add_alternative(c1_reading *rd, int value, double p)
+{
+    int at = rd->n_alts < C1_MAX_ALTS ? rd->n_alts++ : C1_MAX_ALTS;
+    while (at > 0 && rd->alts[at - 1].p < p) {
+        if (at < C1_MAX_ALTS)
+            rd->alts[at] = rd->alts[at - 1];
+        at--;
+    }
+    if (at < C1_MAX_ALTS)
+        rd->alts[at] = (c1_alternative){value, p};
+}
+
+/* Right-aligned with leading zeros, blanks or dashes (078, _78, -78), or left-aligned with the
+ * trailing boxes empty (78_): each value's probability is the sum over the ways it can be written. */
+static void combine_cells(c1_reading *rd)
+{
+    double (*c)[C1_N_CLASSES] = rd->cells;
+    double lead[C1_DIGITS];
+    for (int d = 0; d < C1_DIGITS; d++)
+        lead[d] = c[d][0] + c[d][CLASS_EMPTY] + c[d][CLASS_FILLER];
+    rd->n_alts = 0;
+    rd->left_aligned = 0;
+    for (int v = 0; v <= 999; v++) {
+        int h = v / 100, t = v / 10 % 10, u = v % 10;
+        double p = (h ? c[0][h] : lead[0]) * (h || t ? c[1][t] : lead[1]) * c[2][u];
+        double left = 0;
+        if (v >= 10 && v <= 99)
+            left = c[0][v / 10] * c[1][v % 10] * c[2][CLASS_EMPTY];
+        else if (v >= 1 && v <= 9)
+            left = c[0][v] * c[1][CLASS_EMPTY] * c[2][CLASS_EMPTY];
+        rd->left_aligned += left;
+        if (p + left > 1e-6)
+            add_alternative(rd, v, p + left);
+    }
+    rd->value = rd->n_alts ? rd->alts[0].value : -1;
+    rd->confidence = rd->n_alts ? rd->alts[0].p : 0;
+    rd->valid = 1;
+}
+
+static void softmax(const float *logits, double *p)
+{
+    double m = logits[0], sum = 0;
+    for (int k = 1; k < C1_N_CLASSES; k++)
+        m = fmax(m, logits[k]);
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        sum += p[k] = exp(logits[k] - m);
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        p[k] /= sum;
+}
+
+static void set_blank(double p[C1_N_CLASSES])
+{
+    memset(p, 0, sizeof(double) * C1_N_CLASSES);
+    p[CLASS_EMPTY] = 0.995;   /* a rule, not a certainty: a faint stroke may hide below the threshold */
+    p[CLASS_OTHER] = 0.005;
+}
+
+void read_digits(const c1_engine *e, c1_result *r)
+{
+    const c1_form *f = &e->form;
+    int total = r->n_fields * C1_DIGITS, n = 0;
+    float *batch = malloc(sizeof(float) * 784 * (size_t)total);
+    float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)total);
+    int *where = malloc(sizeof(int) * (size_t)total);
+    cell *c = malloc(sizeof *c);
+    if (!batch || !logits || !where || !c)
+        goto done;
+    for (int i = 0; i < r->n_fields; i++)
+        for (int d = 0; d < C1_DIGITS; d++) {
+            c1_field_result *fr = &r->fields[i];
+            double *ocr = fr->ocr.cells[d], *seg = fr->segments.cells[d];
+            if (!cut_cell(r->page, f, fr->mm[d][0], fr->mm[d][1], f->fields[i].digits[d], c)) {
+                ocr[CLASS_OTHER] = seg[CLASS_OTHER] = 1;   /* off the page: unreadable */
+                continue;
+            }
+            clean_borders(c);
+            if (is_blank(c)) {
+                set_blank(ocr), set_blank(seg);
+                continue;
+            }
+            read_segments(c, f, seg);
+            if (normalise(c, batch + 784 * n))
+                where[n++] = i * C1_DIGITS + d;
+            else
+                ocr[CLASS_OTHER] = 1;
+        }
+    void *net = n ? pool_take(&e->digit_nets) : NULL;
+    int ok = net && cv_dnn_forward(net, batch, n, logits, C1_N_CLASSES);
+    if (net)
+        pool_give(&e->digit_nets, net);
+    for (int k = 0; k < n; k++) {
+        double *p = r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS];
+        if (ok)
+            softmax(logits + C1_N_CLASSES * k, p);
+        else
+            p[CLASS_OTHER] = 1;
+    }
+    for (int i = 0; i < r->n_fields; i++) {
+        combine_cells(&r->fields[i].ocr);
+        combine_cells(&r->fields[i].segments);
+    }
+done:
+    free(batch), free(logits), free(where), free(c);
+}

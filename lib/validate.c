@@ -1,0 +1,261 @@
+/* Validate: the publish gate. Combines, per field, the two digit readings, the tally and the field's
+ * maximum with the form's rules into the most probable reading of the whole form (a beam search over
+ * each field's candidates, with every rule a factor that an officer's real mistake can break), then
+ * accepts a field only when independent evidence agrees and its posterior clears the threshold.
+ * Reads the readings; writes each field's value, confidence, status and reasons. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MAX_CANDIDATES 9       /* up to 8 listed values and UNLISTED */
+#define UNLISTED -1
+#define BEAM 4096
+#define FLOOR 1e-7            /* what a reader gives a value it did not list */
+#define RULE_BROKEN 0.01      /* an officer's sum is wrong on about 1 form in 100 */
+#define CELL_DOUBT 0.3
+
+/* Posterior a field needs to be published, with and without evidence independent of its digits
+ * (its tally, or a sum that pins it). Set on the validation set; see README "Publish gate". */
+#define ACCEPT_WITH_EVIDENCE 0.995
+#define ACCEPT_DIGITS_ONLY 0.9999
+
+typedef struct {
+    int values[MAX_CANDIDATES];
+    double weight[MAX_CANDIDATES];
+    int n;
+} candidates;
+
+typedef struct {
+    int value[C1_MAX_FIELDS];
+    double score;              /* log */
+} assignment;
+
+static double reading_p(const c1_reading *rd, int v)
+{
+    for (int k = 0; k < rd->n_alts; k++)
+        if (rd->alts[k].value == v)
+            return fmax(rd->alts[k].p, FLOOR);
+    return FLOOR;
+}
+
+/* How much a segment reading says: nothing for a writer who ignored the dots. */
+static double segment_weight(const c1_field_result *f)
+{
+    double other = 0;
+    int inked = 0;
+    for (int d = 0; d < C1_DIGITS; d++)
+        if (f->segments.cells[d][CLASS_EMPTY] < 0.5)
+            other += f->segments.cells[d][CLASS_OTHER], inked++;
+    return inked ? 1 - other / inked : 0;
+}
+
+static double tally_p(const c1_tally *t, int v)
+{
+    if (!t || !t->valid)
+        return 1;
+    return v == t->value ? t->confidence : (1 - t->confidence) / 300;
+}
+
+/* Evidence for value v of a field, leaving the rules aside (log). */
+static double field_log_score(const c1_result *r, int i, int v)
+{
+    const c1_field_result *f = &r->fields[i];
+    if (v < 0 || v > r->form->fields[i].max)
+        return log(FLOOR) * 3;
+    double ws = segment_weight(f);
+    double seg = ws * reading_p(&f->segments, v) + (1 - ws) * 1e-3;
+    return log(reading_p(&f->ocr, v)) + 0.5 * log(seg) + log(tally_p(f->tally, v));
+}
+
+static void add_candidate(candidates *c, int v)
+{
+    if (v < 0)
+        return;
+    for (int k = 0; k < c->n; k++)
+        if (c->values[k] == v)
+            return;
+    if (c->n < MAX_CANDIDATES - 1)
+        c->values[c->n++] = v;
+}
+
+static void gather_candidates(const c1_result *r, int i, candidates *c)
+{
+    const c1_field_result *f = &r->fields[i];
+    c->n = 0;
+    for (int k = 0; k < f->ocr.n_alts && k < 4; k++)
+        add_candidate(c, f->ocr.alts[k].value);
+    if (f->tally && f->tally->valid)
+        add_candidate(c, f->tally->value);
+    for (int k = 0; k < f->segments.n_alts && k < 2; k++)
+        add_candidate(c, f->segments.alts[k].value);
+    double ocr_left = 1, seg_left = 1, tally_left = f->tally && f->tally->valid ? 1 - f->tally->confidence : 1;
+    for (int k = 0; k < c->n; k++) {
+        c->weight[k] = field_log_score(r, i, c->values[k]);
+        ocr_left -= reading_p(&f->ocr, c->values[k]);
+        seg_left -= reading_p(&f->segments, c->values[k]);
+    }
+    /* Some value none of the readers listed: it keeps the probability they did not give out, so that a
+     * field whose readings are all weak cannot look certain just because its candidates are few. */
+    double ws = segment_weight(f);
+    c->values[c->n] = UNLISTED;
+    c->weight[c->n++] = log(fmax(ocr_left, 1e-9)) + 0.5 * log(ws * fmax(seg_left, 1e-9) + (1 - ws) * 1e-3) +
+                        log(fmax(tally_left, 1e-9));
+}
+
+/* 1 holds, 0 broken, -1 unknown (a field of it has an unlisted value). */
+static int rule_holds(const c1_form_rule *rule, const int *value)
+{
+    if (value[rule->target] == UNLISTED)
+        return -1;
+    for (int k = 0; k < rule->n_terms; k++)
+        if (value[rule->terms[k]] == UNLISTED)
+            return -1;
+    int sum = 0;
+    for (int k = 0; k < rule->n_terms; k++)
+        sum += value[rule->terms[k]];
+    return rule->kind == C1_RULE_SUM ? sum == value[rule->target] : sum <= value[rule->target];
+}
+
+static int rule_last_field(const c1_form_rule *rule)
+{
+    int last = rule->target;
+    for (int k = 0; k < rule->n_terms; k++)
+        last = rule->terms[k] > last ? rule->terms[k] : last;
+    return last;
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+    double x = ((const assignment *)a)->score, y = ((const assignment *)b)->score;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Fields in layout order; a rule is scored once its last field is assigned. */
+static int beam_search(const c1_result *r, const candidates *cand, assignment *beam)
+{
+    const c1_form *form = r->form;
+    assignment *next = malloc(sizeof(assignment) * BEAM * MAX_CANDIDATES);
+    if (!next)
+        return 0;
+    int n = 1;
+    memset(&beam[0], 0, sizeof beam[0]);
+    for (int i = 0; i < r->n_fields; i++) {
+        int m = 0;
+        for (int b = 0; b < n; b++)
+            for (int k = 0; k < cand[i].n; k++) {
+                assignment a = beam[b];
+                a.value[i] = cand[i].values[k];
+                a.score += cand[i].weight[k];
+                for (int q = 0; q < form->n_rules; q++)
+                    if (rule_last_field(&form->rules[q]) == i && rule_holds(&form->rules[q], a.value) == 0)
+                        a.score += log(RULE_BROKEN);
+                next[m++] = a;
+            }
+        qsort(next, (size_t)m, sizeof *next, cmp_score);
+        n = m < BEAM ? m : BEAM;
+        memcpy(beam, next, sizeof(assignment) * (size_t)n);
+    }
+    free(next);
+    return n;
+}
+
+/* Does some sum rule pin this field (the others in it being read)? */
+static int pinned_by_rule(const c1_form *form, int i)
+{
+    for (int q = 0; q < form->n_rules; q++) {
+        const c1_form_rule *rule = &form->rules[q];
+        if (rule->kind != C1_RULE_SUM)
+            continue;
+        if (rule->target == i)
+            return 1;
+        for (int k = 0; k < rule->n_terms; k++)
+            if (rule->terms[k] == i)
+                return 1;
+    }
+    return 0;
+}
+
+static void judge_field(c1_result *r, int i, const int *chosen, double posterior)
+{
+    const c1_form *form = r->form;
+    c1_field_result *f = &r->fields[i];
+    int v = chosen[i];
+    f->status = C1_FIELD_REVIEW;
+    if (v == UNLISTED) {
+        /* The evidence says none of the readings: show the written digits' best, in review. */
+        f->value = f->ocr.value;
+        f->confidence = 0;
+        field_add_reason(f, "low_confidence");
+        v = f->ocr.value;
+    } else {
+        f->value = v;
+        f->confidence = posterior;
+    }
+    if (f->ocr.value != v)
+        field_add_reason(f, "ocr_disagrees");
+    if (segment_weight(f) > 0.5 && f->segments.value != f->ocr.value)
+        field_add_reason(f, "readers_disagree");
+    if (f->tally) {
+        if (!f->tally->valid || f->tally->by_strokes != f->tally->by_groups || f->tally->n_doubtful)
+            field_add_reason(f, "tally_doubtful");
+        if (!f->tally->valid || f->tally->value != f->ocr.value)
+            field_add_reason(f, "ocr_tally_mismatch");
+    }
+    for (int q = 0; q < form->n_rules; q++) {
+        const c1_form_rule *rule = &form->rules[q];
+        int involved = rule->target == i;
+        for (int k = 0; k < rule->n_terms; k++)
+            involved |= rule->terms[k] == i;
+        if (involved && rule_holds(rule, chosen) != 1)
+            field_add_reason(f, rule->reason);   /* owned by the engine's form */
+    }
+    for (int d = 0; d < C1_DIGITS; d++) {
+        if (f->ocr.cells[d][CLASS_STRUCK] > CELL_DOUBT)
+            field_add_reason(f, "correction");
+        if (f->ocr.cells[d][CLASS_OTHER] > CELL_DOUBT)
+            field_add_reason(f, "unreadable_cell");
+    }
+    if (f->ocr.left_aligned > 0.01)
+        field_add_reason(f, "ambiguous_alignment");
+    if (f->ocr.value > form->fields[i].max)
+        field_add_reason(f, "exceeds_max");
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i);
+    if (posterior < (evidence ? ACCEPT_WITH_EVIDENCE : ACCEPT_DIGITS_ONLY)) {
+        field_add_reason(f, "low_confidence");
+        if (!evidence)
+            field_add_reason(f, "no_independent_evidence");
+    }
+    if (f->n_reasons == 0)
+        f->status = C1_FIELD_ACCEPTED;
+}
+
+void validate_fields(const c1_engine *e, c1_result *r)
+{
+    (void)e;
+    candidates cand[C1_MAX_FIELDS];
+    for (int i = 0; i < r->n_fields; i++)
+        gather_candidates(r, i, &cand[i]);
+    assignment *beam = malloc(sizeof(assignment) * BEAM);
+    int n = beam ? beam_search(r, cand, beam) : 0;
+    if (n == 0) {
+        for (int i = 0; i < r->n_fields; i++)
+            field_add_reason(&r->fields[i], "not_read");
+        free(beam);
+        return;
+    }
+    /* Posterior of each field's chosen value: its share of the beam's probability mass. */
+    double top = beam[0].score, total = 0;
+    for (int b = 0; b < n; b++)
+        total += exp(beam[b].score - top);
+    for (int i = 0; i < r->n_fields; i++) {
+        double mass = 0;
+        for (int b = 0; b < n; b++)
+            if (beam[b].value[i] == beam[0].value[i])
+                mass += exp(beam[b].score - top);
+        judge_field(r, i, beam[0].value, mass / total);
+    }
+    free(beam);
+}

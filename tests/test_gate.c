@@ -1,0 +1,209 @@
+/* Tests of the publish gate (lib/validate.c) on readings made up to stage the 2024 failures: the
+ * gate's inputs are set by hand, so each case tests the gate alone, whatever the readers do today. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                    \
+    do {                                                    \
+        if (cond) {                                         \
+            passed++;                                       \
+        } else {                                            \
+            failed++;                                       \
+            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
+            printf(__VA_ARGS__);                            \
+            printf("\n");                                   \
+        }                                                   \
+    } while (0)
+
+static c1_form form;
+
+/* A polling station whose every rule holds. */
+static const struct {
+    const char *id;
+    int value;
+} honest[] = {
+    {"tps", 12}, {"dpt", 250}, {"pengguna_dpt", 200}, {"pengguna_dptb", 3}, {"pengguna_dpk", 2},
+    {"pengguna_total", 205}, {"ss_diterima", 255}, {"ss_rusak", 1}, {"ss_tidak_digunakan", 49},
+    {"ss_digunakan", 205}, {"paslon1", 41}, {"paslon2", 78}, {"paslon3", 81}, {"suara_sah", 200},
+    {"suara_tidak_sah", 5}, {"total_suara", 205},
+};
+
+static void set_reading(c1_reading *rd, int value, double p, int alt, double p_alt)
+{
+    memset(rd, 0, sizeof *rd);
+    rd->valid = 1;
+    rd->value = value;
+    rd->confidence = p;
+    rd->alts[rd->n_alts++] = (c1_alternative){value, p};
+    if (alt >= 0)
+        rd->alts[rd->n_alts++] = (c1_alternative){alt, p_alt};
+    for (int d = 0; d < C1_DIGITS; d++)   /* a confident digit in every box: no cell doubts */
+        rd->cells[d][value / (d == 0 ? 100 : d == 1 ? 10 : 1) % 10] = 0.999;
+}
+
+/* Every field read as written by both readers, p = 0.9999; tallies agree. */
+static c1_result *agreeing_form(void)
+{
+    c1_result *r = calloc(1, sizeof *r);
+    r->form = &form;
+    r->n_fields = form.n_fields;
+    for (size_t k = 0; k < sizeof honest / sizeof *honest; k++) {
+        int i = form_field_index(&form, honest[k].id);
+        c1_field_result *f = &r->fields[i];
+        set_reading(&f->ocr, honest[k].value, 0.9999, -1, 0);
+        set_reading(&f->segments, honest[k].value, 0.999, -1, 0);
+        if (form.fields[i].has_tally) {
+            f->tally = calloc(1, sizeof *f->tally);
+            f->tally->valid = 1;
+            f->tally->value = f->tally->by_strokes = f->tally->by_groups = honest[k].value;
+            f->tally->confidence = 0.995;
+        }
+    }
+    return r;
+}
+
+static void free_result(c1_result *r)
+{
+    for (int i = 0; i < r->n_fields; i++)
+        free(r->fields[i].tally);
+    free(r);
+}
+
+static c1_field_result *field(c1_result *r, const char *id) { return &r->fields[form_field_index(&form, id)]; }
+
+static int has_reason(const c1_field_result *f, const char *reason)
+{
+    for (int k = 0; k < f->n_reasons; k++)
+        if (!strcmp(f->reasons[k], reason))
+            return 1;
+    return 0;
+}
+
+static void reasons(const c1_field_result *f, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (int k = 0; k < f->n_reasons; k++)
+        snprintf(out + strlen(out), size - strlen(out), "%s ", f->reasons[k]);
+}
+
+static void test_all_agree(void)
+{
+    c1_result *r = agreeing_form();
+    validate_fields(NULL, r);
+    for (size_t k = 0; k < sizeof honest / sizeof *honest; k++) {
+        c1_field_result *f = field(r, honest[k].id);
+        char why[256];
+        reasons(f, why, sizeof why);
+        CHECK(f->value == honest[k].value, "%s: value %d, want %d", honest[k].id, f->value, honest[k].value);
+        CHECK(f->status == C1_FIELD_ACCEPTED, "%s: not accepted though every reading agrees: %s", honest[k].id, why);
+        CHECK(f->confidence > 0.99, "%s: posterior %.4f", honest[k].id, f->confidence);
+    }
+    free_result(r);
+}
+
+static void test_one_read_as_four_caught_by_tally(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1");   /* written 41 */
+    set_reading(&f->ocr, 44, 0.93, 41, 0.06);
+    set_reading(&f->segments, 44, 0.9, 41, 0.08);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW, "41 read as 44 was accepted");
+    CHECK(has_reason(f, "ocr_tally_mismatch"), "the tally's disagreement is not named");
+    CHECK(f->value == 41, "the candidate is %d, but tally and sums say 41", f->value);
+    CHECK(field(r, "paslon2")->status == C1_FIELD_ACCEPTED, "a neighbour in the same sum suffered");
+    free_result(r);
+}
+
+static void test_780_for_78_caught_by_sums(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon2");   /* written 78 */
+    set_reading(&f->ocr, 780, 0.95, 78, 0.04);
+    set_reading(&f->segments, 780, 0.9, 78, 0.05);
+    f->tally->valid = 0;                        /* no tally help: the sums alone must catch it */
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW, "780 for 78 was accepted");
+    CHECK(f->value == 78, "candidate %d, the sums say 78", f->value);
+    CHECK(has_reason(f, "ocr_disagrees"), "the written digits' disagreement is not named");
+    free_result(r);
+}
+
+static void test_officers_wrong_sum_is_not_corrected(void)
+{
+    c1_result *r = agreeing_form();
+    /* The officer wrote 203 for suara_sah (41 + 78 + 81 = 200) and total_suara 208 = 203 + 5. */
+    c1_field_result *sah = field(r, "suara_sah");
+    set_reading(&sah->ocr, 203, 0.9999, -1, 0);
+    set_reading(&sah->segments, 203, 0.999, -1, 0);
+    validate_fields(NULL, r);
+    CHECK(sah->value == 203, "the written 203 became %d: the library corrected the officer", sah->value);
+    CHECK(sah->status == C1_FIELD_REVIEW && has_reason(sah, "rule_violated:suara_sah_sum"),
+          "a broken sum is not in review with its rule named");
+    for (const char *const *id = (const char *const[]){"paslon1", "paslon2", "paslon3", NULL}; *id; id++)
+        CHECK(field(r, *id)->status == C1_FIELD_REVIEW, "%s is in the broken sum but was accepted", *id);
+    free_result(r);
+}
+
+static void test_handwritten_99_not_44(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon3");   /* make it 99: adjust the sums to match */
+    set_reading(&f->ocr, 99, 0.999, -1, 0);
+    set_reading(&f->segments, 44, 0.9, -1, 0);  /* ink over the b, c, f, g segments of a written 9 */
+    f->tally->value = f->tally->by_strokes = f->tally->by_groups = 99;
+    const struct {
+        const char *id;
+        int v;
+    } fix[] = {{"suara_sah", 218}, {"total_suara", 223}, {"ss_digunakan", 223}, {"pengguna_total", 223},
+               {"pengguna_dpt", 218}, {"ss_tidak_digunakan", 31}};
+    for (size_t k = 0; k < sizeof fix / sizeof *fix; k++) {
+        set_reading(&field(r, fix[k].id)->ocr, fix[k].v, 0.9999, -1, 0);
+        set_reading(&field(r, fix[k].id)->segments, fix[k].v, 0.999, -1, 0);
+    }
+    validate_fields(NULL, r);
+    CHECK(f->value == 99, "the field reads %d, written 99", f->value);
+    CHECK(!(f->status == C1_FIELD_ACCEPTED && f->value == 44), "44 was published for a handwritten 99");
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "readers_disagree"),
+          "readers that disagree must send the field to a person");
+    free_result(r);
+}
+
+static void test_no_evidence_needs_more(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *tps = field(r, "tps");
+    set_reading(&tps->ocr, 12, 0.995, 17, 0.004);
+    for (int d = 0; d < C1_DIGITS; d++) {   /* written freehand: the segment reader sees no pattern */
+        memset(tps->segments.cells[d], 0, sizeof tps->segments.cells[d]);
+        tps->segments.cells[d][CLASS_OTHER] = 1;
+    }
+    validate_fields(NULL, r);
+    CHECK(tps->status == C1_FIELD_REVIEW && has_reason(tps, "low_confidence") &&
+              has_reason(tps, "no_independent_evidence"),
+          "a field with no tally and no sum was accepted at p = 0.995");
+    free_result(r);
+}
+
+int main(void)
+{
+    char msg[256];
+    if (form_load("forms", "c1-ppwp", &form, msg, sizeof msg) != C1_OK) {
+        printf("FAIL: %s\n", msg);
+        return 1;
+    }
+    test_all_agree();
+    test_one_read_as_four_caught_by_tally();
+    test_780_for_78_caught_by_sums();
+    test_officers_wrong_sum_is_not_corrected();
+    test_handwritten_99_not_44();
+    test_no_evidence_needs_more();
+    form_release(&form);
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed != 0;
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/python3
+"""eval_model: measures models/digits.onnx through OpenCV's dnn module, as the library runs it.
+
+Prints one `name: value` line per figure:
+- mnist_t10k_accuracy: all 14 classes compete (a digit read as "other" is wrong), raw t10k images;
+- mnist_t10k_digit_accuracy: the argmax over the ten digits only (the usual MNIST figure);
+- mnist_t10k_ece: expected calibration error (15 bins) of the top class on t10k;
+- font_*: digits in handwriting fonts MNIST does not have (Debian's fonts-dkg-handwriting,
+  fonts-breip, fonts-humor-sans), distorted and drawn in a box with its guide dots;
+- euro_*: flagged 1, crossed 7, open 4 written over MNIST t10k digits 5000-9999 (never in fixtures);
+- segment_digits_accuracy: digits joined over the guide dots; nondigit_accuracy: empty, dash/x,
+  struck-through and other marks;
+- confusion: the most frequent confusions on t10k.
+"""
+import collections
+import json
+import os
+import sys
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cells  # noqa: E402
+import train_digits  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FONTS = {
+    "dkg": "/usr/share/fonts/truetype/fifthhorseman/dkg.ttf",
+    "dkg_oblique": "/usr/share/fonts/truetype/fifthhorseman/dkgIt.ttf",
+    "breip": "/usr/share/fonts/truetype/breip/Breip.ttf",
+    "humor_sans": "/usr/share/fonts/truetype/humor-sans/Humor-Sans.ttf",
+}
+
+
+def softmax(x):
+    e = np.exp(x - x.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+
+def run(net, images):
+    out = []
+    for i in range(0, len(images), 1000):
+        net.setInput(images[i:i + 1000, None].astype(np.float32))
+        out.append(net.forward())
+    return softmax(np.concatenate(out))
+
+
+def ece(probs, labels, bins=15):
+    conf, pred = probs.max(1), probs.argmax(1)
+    err = 0.0
+    for lo in np.linspace(0, 1, bins, endpoint=False):
+        m = (conf > lo) & (conf <= lo + 1 / bins)
+        if m.any():
+            err += m.mean() * abs((pred[m] == labels[m]).mean() - conf[m].mean())
+    return err
+
+
+def font_cells(rng, font_path, n_per_digit):
+    """Font digits rendered large, warped elastically and by a random affine, then written in a box."""
+    xs, ys = [], []
+    for d in range(10):
+        for _ in range(n_per_digit):
+            size = 64
+            font = ImageFont.truetype(font_path, size)
+            img = Image.new("L", (96, 96), 0)
+            ImageDraw.Draw(img).text((48, 48), str(d), fill=255, font=font, anchor="mm")
+            a = np.asarray(img, np.float32)
+            m = cv2.getRotationMatrix2D((48, 48), rng.normal(0, 8), rng.uniform(0.85, 1.1))
+            m[0, 1] += rng.normal(0, 0.2)
+            a = cv2.warpAffine(a, m, (96, 96))
+            dx = cv2.GaussianBlur(rng.normal(0, 1, (96, 96)).astype(np.float32), (0, 0), 8) * 60
+            dy = cv2.GaussianBlur(rng.normal(0, 1, (96, 96)).astype(np.float32), (0, 0), 8) * 60
+            gx, gy = np.meshgrid(np.arange(96, dtype=np.float32), np.arange(96, dtype=np.float32))
+            a = cv2.remap(a, gx + dx, gy + dy, cv2.INTER_LINEAR)
+            small = cv2.resize(a, (28, 28), interpolation=cv2.INTER_AREA)
+            w_mm, h_mm = cells.pick_box(rng)
+            pen = cells.Pen(rng, cells.interior_size(w_mm, h_mm)[1])
+            ink = cells.mnist_ink(rng, small, w_mm, h_mm, pen)
+            x = cells.prepare(cells.finish(rng, ink, w_mm, h_mm, pen.level), cells.dot_mask(w_mm, h_mm))
+            if x is not None:
+                xs.append(x)
+                ys.append(d)
+    return np.array(xs), np.array(ys)
+
+
+def synthetic(rng, n, make):
+    xs, ys = [], []
+    for _ in range(n):
+        cls, (ink8, dots) = make(rng)
+        x = cells.prepare(ink8, dots)
+        if x is None:
+            x = np.zeros((28, 28), np.float32)
+            if cls != cells.EMPTY:
+                continue
+        xs.append(x)
+        ys.append(cls)
+    return np.array(xs), np.array(ys)
+
+
+def main():
+    net = cv2.dnn.readNetFromONNX(os.path.join(ROOT, "models", "digits.onnx"))
+    images = train_digits.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
+    labels = train_digits.load_idx("t10k-labels-idx1-ubyte").astype(np.int64)
+    p = run(net, images)
+    figures = collections.OrderedDict()
+    figures["mnist_t10k_accuracy"] = (p.argmax(1) == labels).mean()
+    figures["mnist_t10k_digit_accuracy"] = (p[:, :10].argmax(1) == labels).mean()
+    figures["mnist_t10k_ece"] = ece(p, labels)
+    wrong = p.argmax(1) != labels
+    figures["mnist_t10k_wrong_with_p_over_0.99"] = (p.max(1)[wrong] > 0.99).mean() if wrong.any() else 0.0
+    pairs = collections.Counter((int(a), int(b)) for a, b in zip(labels[wrong], p.argmax(1)[wrong]))
+
+    rng = np.random.default_rng(2024)
+    fx, fy = [], []
+    for name, path in FONTS.items():
+        x, y = font_cells(rng, path, 60)
+        figures[f"font_{name}_accuracy"] = (run(net, x).argmax(1) == y).mean()
+        fx.append(x)
+        fy.append(y)
+    x, y = np.concatenate(fx), np.concatenate(fy)
+    pf = run(net, x)
+    figures["font_accuracy"] = (pf.argmax(1) == y).mean()
+    figures["font_wrong_with_p_over_0.99"] = (pf.max(1)[pf.argmax(1) != y] > 0.99).mean()
+
+    unseen = np.arange(5000, 10000)
+    raw = train_digits.load_idx("t10k-images-idx3-ubyte")
+    for d in (1, 7, 4):
+        ids = unseen[labels[unseen] == d][:300]
+        x, y = synthetic(rng, len(ids), lambda r, it=iter(ids), d=d: (d, cells.sample(r, d, raw[next(it)], euro=True)))
+        figures[f"euro_{d}_accuracy"] = (run(net, x).argmax(1) == y).mean()
+    x, y = synthetic(rng, 2000, lambda r: (lambda d: (d, cells.sample(r, d)))(int(r.integers(10))))
+    figures["segment_digits_accuracy"] = (run(net, x).argmax(1) == y).mean()
+    non = [cells.EMPTY, cells.FILLER, cells.STRUCK, cells.OTHER]
+    x, y = synthetic(rng, 2000, lambda r: (lambda c: (c, cells.sample(r, c, raw[int(r.integers(5000, 10000))])))(
+        non[int(r.integers(4))]))
+    figures["nondigit_accuracy"] = (run(net, x).argmax(1) == y).mean()
+
+    for k, v in figures.items():
+        print(f"{k}: {v:.4f}")
+    print("confusion: " + ", ".join(f"{cells.CLASSES[a]}->{cells.CLASSES[b]} x{n}" for (a, b), n in pairs.most_common(8)))
+    card = json.load(open(os.path.join(ROOT, "models", "digits.json")))
+    print(f"parameters: {card['parameters']}")
+    print(f"model_bytes: {os.path.getsize(os.path.join(ROOT, 'models', 'digits.onnx'))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,208 @@
+#!/usr/bin/python3
+"""train_digits: trains the digit-cell classifier from scratch and exports it to models/digits.onnx.
+
+    train_digits.py [--epochs 6] [--out models]
+
+Data: the MNIST *training* split only (indices 0-54999 to learn, 55000-59999 to calibrate), plus
+cells drawn by tools/cells.py: MNIST digits redrawn with a pen inside a box with its guide dots,
+digits joined over the dots by an unsteady hand, flagged 1s, crossed 7s, open 4s, and the
+non-digit classes (empty, dash/x filler, struck-through, other). The t10k split is never read here.
+The exported network divides its logits by the fitted temperature, so softmax gives calibrated
+probabilities straight away.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cells  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MNIST_DIR = os.environ.get("C1_MNIST_DIR", os.path.join(ROOT, ".cache", "mnist"))
+N_CLASSES = len(cells.CLASSES)
+
+
+def load_idx(name):
+    with open(os.path.join(MNIST_DIR, name), "rb") as fh:
+        data = fh.read()
+    if "images" in name:
+        return np.frombuffer(data[16:], np.uint8).reshape(-1, 28, 28)
+    return np.frombuffer(data[8:], np.uint8)
+
+
+class DigitNet(nn.Module):
+    """Four 3x3 convolutions and two dense layers: ~0.2 M parameters, a few MFLOPs a cell."""
+
+    def __init__(self, n_classes=N_CLASSES):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(),
+            nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(64, 96, 3), nn.BatchNorm2d(96), nn.ReLU(), nn.MaxPool2d(2),
+        )
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(96 * 2 * 2, 128), nn.ReLU(), nn.Dropout(0.25),
+                                  nn.Linear(128, n_classes))
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+
+class Calibrated(nn.Module):
+    def __init__(self, net, temperature):
+        super().__init__()
+        self.net = net
+        self.register_buffer("inv_t", torch.tensor(1.0 / temperature))
+
+    def forward(self, x):
+        return self.net(x) * self.inv_t
+
+
+def synth_cells(rng, images, labels, n_canvas, n_segment, n_non_digit):
+    """Cells as the library sees them, run through the same cleaning and normalisation."""
+    xs, ys = [], []
+
+    def add(ink8, dots, cls):
+        img = cells.prepare(ink8, dots)
+        if img is None:
+            if cls != cells.EMPTY:
+                return
+            img = np.zeros((28, 28), np.float32)
+        xs.append(img)
+        ys.append(cls)
+
+    for _ in range(n_canvas):
+        i = int(rng.integers(len(images)))
+        d = int(labels[i])
+        add(*cells.sample(rng, d, images[i], euro=rng.random() < 0.5), d)
+    for _ in range(n_segment):
+        d = int(rng.integers(10))
+        add(*cells.sample(rng, d), d)
+    weights = {cells.EMPTY: 0.2, cells.FILLER: 0.25, cells.STRUCK: 0.3, cells.OTHER: 0.25}
+    for _ in range(n_non_digit):
+        cls = int(rng.choice(list(weights), p=list(weights.values())))
+        i = int(rng.integers(len(images)))
+        add(*cells.sample(rng, cls, images[i] if rng.random() < 0.6 else None), cls)
+    return np.array(xs, np.float32), np.array(ys, np.int64)
+
+
+def build_set(seed, images, labels, scale):
+    rng = np.random.default_rng(seed)
+    raw = images.astype(np.float32) / 255.0
+    sx, sy = synth_cells(rng, images, labels, int(32000 * scale), int(16000 * scale), int(14000 * scale))
+    x = np.concatenate([raw, sx])[:, None]
+    y = np.concatenate([labels.astype(np.int64), sy])
+    return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def augment(x):
+    """Small random affine per image, done on the batch: rotation, scale, shear, shift."""
+    n = x.shape[0]
+    ang = (torch.rand(n) - 0.5) * 0.3
+    sc = 1 + (torch.rand(n) - 0.5) * 0.2
+    sh = (torch.rand(n) - 0.5) * 0.3
+    tx, ty = (torch.rand(2, n) - 0.5) * 0.12
+    cos, sin = torch.cos(ang) / sc, torch.sin(ang) / sc
+    theta = torch.stack([torch.stack([cos, -sin + sh, tx], 1), torch.stack([sin, cos, ty], 1)], 1)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    return F.grid_sample(x, grid, align_corners=False, padding_mode="zeros")
+
+
+def fit_temperature(logits, y):
+    t = torch.ones(1, requires_grad=True)
+    opt = torch.optim.LBFGS([t], lr=0.05, max_iter=200)
+
+    def closure():
+        opt.zero_grad()
+        loss = F.cross_entropy(logits / t.clamp(min=0.05), y)
+        loss.backward()
+        return loss
+    opt.step(closure)
+    return float(t.detach().clamp(min=0.05))
+
+
+def predict(model, x, batch=2048):
+    model.eval()
+    out = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            out.append(model(x[i:i + batch]))
+    return torch.cat(out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--out", default=os.path.join(ROOT, "models"))
+    ap.add_argument("--scale", type=float, default=1.0, help="synthetic set size factor (tests use less)")
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(os.cpu_count() or 2)
+    t0 = time.time()
+    images, labels = load_idx("train-images-idx3-ubyte"), load_idx("train-labels-idx1-ubyte")
+    learn = slice(0, 55000)
+    held = slice(55000, 60000)
+    x, y = build_set(a.seed, images[learn], labels[learn], a.scale)
+    xc, yc = build_set(a.seed + 1000, images[held], labels[held], a.scale * 0.15)
+    print(f"data: {len(x)} training cells, {len(xc)} calibration cells ({time.time() - t0:.0f} s)", flush=True)
+
+    model = DigitNet()
+    n_params = sum(p.numel() for p in model.parameters())
+    batch = 128
+    steps = a.epochs * ((len(x) + batch - 1) // batch)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.2)
+    for epoch in range(a.epochs):
+        model.train()
+        perm = torch.randperm(len(x))
+        total, correct, loss_sum = 0, 0, 0.0
+        for i in range(0, len(x), batch):
+            idx = perm[i:i + batch]
+            xb, yb = augment(x[idx]), y[idx]
+            opt.zero_grad()
+            out = model(xb)
+            loss = F.cross_entropy(out, yb)
+            loss.backward()
+            opt.step()
+            sched.step()
+            loss_sum += float(loss) * len(idx)
+            correct += int((out.argmax(1) == yb).sum())
+            total += len(idx)
+        acc_c = float((predict(model, xc).argmax(1) == yc).float().mean())
+        print(f"epoch {epoch + 1}/{a.epochs}: loss {loss_sum / total:.4f}, train {correct / total:.4f}, "
+              f"held-out {acc_c:.4f} ({time.time() - t0:.0f} s)", flush=True)
+
+    logits = predict(model, xc)
+    temperature = fit_temperature(logits, yc)
+    print(f"temperature {temperature:.3f}", flush=True)
+    export(Calibrated(model, temperature).eval(), a.out)
+    info = {"classes": cells.CLASSES, "input": "1x28x28 float, 0 paper .. 1 ink, MNIST-style framing",
+            "temperature": round(temperature, 4), "parameters": n_params, "epochs": a.epochs,
+            "training_cells": len(x), "training_seconds": round(time.time() - t0),
+            "held_out_accuracy": round(float((logits.argmax(1) == yc).float().mean()), 4)}
+    with open(os.path.join(a.out, "digits.json"), "w") as fh:
+        json.dump(info, fh, indent=1)
+        fh.write("\n")
+    print(json.dumps(info))
+
+
+def export(model, out_dir):
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "digits.onnx")
+    dummy = torch.zeros(1, 1, 28, 28)
+    torch.onnx.export(model, dummy, path, input_names=["cells"], output_names=["logits"], opset_version=11,
+                      dynamic_axes={"cells": {0: "n"}, "logits": {0: "n"}})
+    print(f"wrote {path} ({os.path.getsize(path)} bytes)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
