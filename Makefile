@@ -72,7 +72,7 @@ $(BUILD)/example_read: examples/read_form.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
 $(BUILD)/cellprep: tests/cellprep.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
-$(BUILD)/test_%: tests/test_%.c $(BUILD)/libc1.a
+$(BUILD)/test_%: tests/test_%.c tests/check.h $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
 
 # ---- the main job on the bundled examples

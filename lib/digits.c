@@ -371,35 +371,67 @@ static void set_blank(double p[C1_N_CLASSES])
     p[CLASS_OTHER] = 0.005;
 }
 
+/* Faint ballpoint in a dim or blurred photo stays below the ink threshold: scale the page's ink so
+ * that its darkest strokes (the 99.5th percentile over every box) reach the level of a clear pen. */
+static double ink_gain(const cell *cells, const int *ok, int n)
+{
+    static const int bins = 256;
+    long hist[256] = {0}, total = 0;
+    for (int k = 0; k < n; k++)
+        for (int j = 0; ok[k] && j < cells[k].w * cells[k].h; j++)
+            hist[cells[k].ink[j]]++, total++;
+    long acc = 0;
+    int p = bins - 1;
+    while (p > 0 && (acc += hist[p]) < total / 200)
+        p--;
+    double gain = p > 0 ? 200.0 / p : 1;
+    return gain < 1 ? 1 : gain > 2.5 ? 2.5 : gain;
+}
+
+static void apply_gain(cell *c, double gain)
+{
+    for (int j = 0; j < c->w * c->h; j++) {
+        double v = c->ink[j] * gain;
+        c->ink[j] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
 void read_digits(const c1_engine *e, c1_result *r)
 {
     const c1_form *f = &e->form;
     int total = r->n_fields * C1_DIGITS, n = 0;
     float *batch = malloc(sizeof(float) * 784 * (size_t)total);
     float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)total);
-    int *where = malloc(sizeof(int) * (size_t)total);
-    cell *c = malloc(sizeof *c);
-    if (!batch || !logits || !where || !c)
+    int *where = malloc(sizeof(int) * (size_t)total), *cut = malloc(sizeof(int) * (size_t)total);
+    cell *cells = malloc(sizeof *cells * (size_t)total);
+    if (!batch || !logits || !where || !cut || !cells)
         goto done;
-    for (int i = 0; i < r->n_fields; i++)
-        for (int d = 0; d < C1_DIGITS; d++) {
-            c1_field_result *fr = &r->fields[i];
-            double *ocr = fr->ocr.cells[d], *seg = fr->segments.cells[d];
-            if (!cut_cell(r->page, f, fr->mm[d][0], fr->mm[d][1], f->fields[i].digits[d], c)) {
-                ocr[CLASS_OTHER] = seg[CLASS_OTHER] = 1;   /* off the page: unreadable */
-                continue;
-            }
-            clean_borders(c);
-            if (is_blank(c)) {
-                set_blank(ocr), set_blank(seg);
-                continue;
-            }
-            read_segments(c, f, seg);
-            if (normalise(c, batch + 784 * n))
-                where[n++] = i * C1_DIGITS + d;
-            else
-                ocr[CLASS_OTHER] = 1;
+    for (int k = 0; k < total; k++) {
+        const c1_field_result *fr = &r->fields[k / C1_DIGITS];
+        int d = k % C1_DIGITS;
+        cut[k] = cut_cell(r->page, f, fr->mm[d][0], fr->mm[d][1], f->fields[k / C1_DIGITS].digits[d], &cells[k]);
+    }
+    double gain = ink_gain(cells, cut, total);
+    for (int k = 0; k < total; k++) {
+        c1_field_result *fr = &r->fields[k / C1_DIGITS];
+        double *ocr = fr->ocr.cells[k % C1_DIGITS], *seg = fr->segments.cells[k % C1_DIGITS];
+        cell *c = &cells[k];
+        if (!cut[k]) {
+            ocr[CLASS_OTHER] = seg[CLASS_OTHER] = 1;   /* off the page: unreadable */
+            continue;
         }
+        apply_gain(c, gain);
+        clean_borders(c);
+        if (is_blank(c)) {
+            set_blank(ocr), set_blank(seg);
+            continue;
+        }
+        read_segments(c, f, seg);
+        if (normalise(c, batch + 784 * n))
+            where[n++] = k;
+        else
+            ocr[CLASS_OTHER] = 1;
+    }
     void *net = n ? pool_take(&e->digit_nets) : NULL;
     int ok = net && cv_dnn_forward(net, batch, n, logits, C1_N_CLASSES);
     if (net)
@@ -416,5 +448,5 @@ void read_digits(const c1_engine *e, c1_result *r)
         combine_cells(&r->fields[i].segments);
     }
 done:
-    free(batch), free(logits), free(where), free(c);
+    free(batch), free(logits), free(where), free(cut), free(cells);
 }

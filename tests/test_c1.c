@@ -12,20 +12,8 @@
 #include <cjson/cJSON.h>
 
 #include "c1.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        if (cond) {                                               \
-            passed++;                                             \
-        } else {                                                  \
-            failed++;                                             \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);           \
-            printf(__VA_ARGS__);                                  \
-            printf("\n");                                         \
-        }                                                         \
-    } while (0)
 
 static char *slurp(const char *path, size_t *size)
 {
@@ -397,6 +385,5 @@ int main(void)
     test_json_and_memory(e);
     test_threads(e);
     c1_engine_free(e);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_SUMMARY();
 }

@@ -5,20 +5,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "check.h"
 
-static int passed, failed;
-
-#define CHECK(cond, ...)                                    \
-    do {                                                    \
-        if (cond) {                                         \
-            passed++;                                       \
-        } else {                                            \
-            failed++;                                       \
-            printf("FAIL %s:%d: ", __FILE__, __LINE__);     \
-            printf(__VA_ARGS__);                            \
-            printf("\n");                                   \
-        }                                                   \
-    } while (0)
 
 static c1_form form;
 
@@ -204,6 +192,5 @@ int main(void)
     test_handwritten_99_not_44();
     test_no_evidence_needs_more();
     form_release(&form);
-    printf("%d passed, %d failed\n", passed, failed);
-    return failed != 0;
+    return CHECK_SUMMARY();
 }

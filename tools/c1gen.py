@@ -678,6 +678,8 @@ def generate(seed, opts, mnist):
         "expect_reject_ok": not inside or geom["blur_mm"] > 0.75,
         "page_corners": corners,
         "style": writer.style,
+        "conventions": {f: {k: (list(v) if isinstance(v, tuple) else v) for k, v in how.items() if k != "spilled"}
+                        for f, how in sorted(plan.items()) if any(k != "spilled" for k in how)},
         "conditions": sorted(set(conditions)),
         "boxes": {f: [to_photo(rect(b)) for b in d["digits"]] for f, d in FIELDS.items()},
         "tally_grids": {f: to_photo(rect(tally_rect(d["tally"]))) for f, d in FIELDS.items() if "tally" in d},
