@@ -30,7 +30,7 @@ LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
             -lstdc++ -lpthread -lm
 
 # The pipeline, in order; see README.md.
-LIB_C   := pix form load register identify quality locate digits tally validate fields report draw engine
+LIB_C   := pix form load register identify quality locate digits tally validate report draw engine
 LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/cellprep
 

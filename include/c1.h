@@ -86,7 +86,8 @@ const char *c1_result_form(const c1_result *result);      /* "c1-ppwp", or "" wh
  * Returns 0 and leaves xy untouched when the page was not found. xy holds 8 numbers. */
 int c1_result_page_corners(const c1_result *result, double xy[8]);
 
-/* Milliseconds spent in a stage ("load", "register", "identify", "locate", ...); -1 if not run. */
+/* Milliseconds spent in a stage: "load", "register", "quality", "identify", "locate", "digits", "tally",
+ * "validate"; -1 if the stage did not run (or the name is unknown). */
 double c1_result_stage_ms(const c1_result *result, const char *stage);
 
 /* Fields in the order of the form's layout. Index from 0 to c1_result_field_count() - 1. */

@@ -126,17 +126,6 @@ extern "C" c1_pix *cv_flatten(const c1_pix *gray, int window)
     }
 }
 
-extern "C" c1_pix *cv_gaussian_blur(const c1_pix *src, double sigma)
-{
-    try {
-        cv::Mat out;
-        cv::GaussianBlur(as_mat(src), out, cv::Size(0, 0), sigma);
-        return from_mat(out);
-    } catch (...) {
-        return nullptr;
-    }
-}
-
 extern "C" int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9])
 {
     try {

@@ -1,6 +1,7 @@
 /* Engine and the read pipeline: loads the form and the digit model once, keeps the pools of
  * Tesseract handles and networks, and runs the stages
- * in order for each photo (load, register, quality, identify, locate, read), timing each. */
+ * in order for each photo (load, register, quality, identify, locate, digits, tally, validate),
+ * timing each. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,8 +211,14 @@ static void run_pipeline(const c1_engine *e, const uint8_t *data, size_t size, c
     STAGE(STAGE_IDENTIFY, identify_form(e, r));
     STAGE(STAGE_LOCATE, locate_boxes(e, r));
     double t0 = now_ms();
-    read_fields(e, r);
-    r->stage_ms[STAGE_READ] = now_ms() - t0;
+    read_digits(e, r);
+    double t1 = now_ms();
+    read_tallies(e, r);
+    double t2 = now_ms();
+    validate_fields(e, r);
+    r->stage_ms[STAGE_DIGITS] = t1 - t0;
+    r->stage_ms[STAGE_TALLY] = t2 - t1;
+    r->stage_ms[STAGE_VALIDATE] = now_ms() - t2;
 done:
     if (r->upright_unknown)
         r->have_page = 0;   /* its corners would be a guess at which way is up */

@@ -171,7 +171,10 @@ typedef struct {
     const char *reasons[C1_MAX_REASONS];
 } c1_field_result;
 
-enum { STAGE_LOAD, STAGE_REGISTER, STAGE_QUALITY, STAGE_IDENTIFY, STAGE_LOCATE, STAGE_READ, STAGE_COUNT };
+enum {
+    STAGE_LOAD, STAGE_REGISTER, STAGE_QUALITY, STAGE_IDENTIFY, STAGE_LOCATE, STAGE_DIGITS, STAGE_TALLY, STAGE_VALIDATE,
+    STAGE_COUNT
+};
 extern const char *const c1_stage_names[STAGE_COUNT];
 
 struct c1_result {
@@ -203,7 +206,6 @@ c1_error register_page(const c1_engine *e, const c1_pix *photo, c1_result *r);
 c1_error identify_form(const c1_engine *e, c1_result *r);
 c1_error check_quality(const c1_engine *e, const c1_pix *photo, c1_result *r);
 c1_error locate_boxes(const c1_engine *e, c1_result *r);
-void read_fields(const c1_engine *e, c1_result *r);
 c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size);
 void read_digits(const c1_engine *e, c1_result *r);
 const char *digits_class_name(int k);
@@ -224,7 +226,6 @@ c1_pix *cv_read_gray(const char *path);
 c1_pix *cv_resize(const c1_pix *src, int w, int h);
 /* Solid dark quadrilaterals: up to max_quads of [x0,y0,...,x3,y3, area, fill]. */
 int cv_find_dark_quads(const c1_pix *gray, int relative_to_max, double *quads, int max_quads);
-c1_pix *cv_gaussian_blur(const c1_pix *src, double sigma);
 /* Divides by the local paper level (a max filter of `window` px): shadows gone, ink kept. */
 c1_pix *cv_flatten(const c1_pix *gray, int window);
 int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9]);

@@ -17,16 +17,10 @@ typedef struct {
 } anchor_fit;
 
 /* Finds the printed content of rect (blank page) in the rectified photo near where it should be. */
-static anchor_fit fit_anchor(const c1_form *f, const c1_pix *page, c1_rect rect, double blur_mm)
+static anchor_fit fit_anchor(const c1_form *f, const c1_pix *page, c1_rect rect)
 {
     anchor_fit a = {rect.x + rect.w / 2, rect.y + rect.h / 2, 0, 0, 0};
     c1_pix *templ = pix_crop_mm(f->blank, rect, MARGIN_MM);
-    if (templ && blur_mm > 0.1) {
-        /* Blur the printed template as the photo is blurred: thin lines then correlate again. */
-        c1_pix *soft = cv_gaussian_blur(templ, blur_mm * C1_PAGE_PX_PER_MM);
-        pix_destroy(&templ);
-        templ = soft;
-    }
     c1_pix *area = pix_crop_mm(page, rect, MARGIN_MM + SEARCH_MM);
     double x, y, score;
     if (templ && area && area->w > templ->w && area->h > templ->h && cv_match(area, templ, &x, &y, &score)) {
@@ -85,9 +79,9 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
     anchor_fit fits[C1_MAX_FIELDS + C1_MAX_ANCHORS];
     int n = 0;
     for (int i = 0; i < f->n_fields; i++)
-        fits[n++] = fit_anchor(f, r->page, field_group(&f->fields[i]), r->blur_mm);
+        fits[n++] = fit_anchor(f, r->page, field_group(&f->fields[i]));
     for (int i = 0; i < f->n_anchors; i++)
-        fits[n++] = fit_anchor(f, r->page, f->anchors[i], r->blur_mm);
+        fits[n++] = fit_anchor(f, r->page, f->anchors[i]);
     r->n_fields = f->n_fields;
     for (int i = 0; i < f->n_fields; i++) {
         const c1_form_field *fd = &f->fields[i];

@@ -10,7 +10,7 @@
 
 #include "internal.h"
 
-const char *const c1_stage_names[STAGE_COUNT] = {"load", "register", "quality", "identify", "locate", "read"};
+const char *const c1_stage_names[STAGE_COUNT] = {"load", "register", "quality", "identify", "locate", "digits", "tally", "validate"};
 
 static const struct {
     const char *name, *text;

@@ -19,7 +19,7 @@
 
 /* Posterior a field needs to be published, with and without evidence independent of its digits
  * (its tally, or a sum that pins it). Set on the validation set; see README "Publish gate". */
-#define ACCEPT_WITH_EVIDENCE 0.995
+#define ACCEPT_WITH_EVIDENCE 0.998
 #define ACCEPT_DIGITS_ONLY 0.9999
 
 typedef struct {
@@ -98,7 +98,9 @@ static void gather_candidates(const c1_result *r, int i, candidates *c)
         seg_left -= reading_p(&f->segments, c->values[k]);
     }
     /* Some value none of the readers listed: it keeps the probability they did not give out, so that a
-     * field whose readings are all weak cannot look certain just because its candidates are few. */
+     * field whose readings are all weak cannot look certain just because its candidates are few. The
+     * readers' leftovers are taken as if they fell on the same value (the worst case), except an
+     * uninformative segment reader's, which is spread evenly as it is for listed values. */
     double ws = segment_weight(f);
     c->values[c->n] = UNLISTED;
     c->weight[c->n++] = log(fmax(ocr_left, 1e-9)) + 0.5 * log(ws * fmax(seg_left, 1e-9) + (1 - ws) * 1e-3) +
@@ -150,7 +152,9 @@ static int beam_search(const c1_result *r, const candidates *cand, assignment *b
                 a.value[i] = cand[i].values[k];
                 a.score += cand[i].weight[k];
                 for (int q = 0; q < form->n_rules; q++)
-                    if (rule_last_field(&form->rules[q]) == i && rule_holds(&form->rules[q], a.value) == 0)
+                    /* A rule with an unlisted value in it is as unlikely to hold as a broken one:
+                     * "some other value" must not become a way around the form's arithmetic. */
+                    if (rule_last_field(&form->rules[q]) == i && rule_holds(&form->rules[q], a.value) != 1)
                         a.score += log(RULE_BROKEN);
                 next[m++] = a;
             }
@@ -178,7 +182,7 @@ static int pinned_by_rule(const c1_form *form, int i)
     return 0;
 }
 
-static void judge_field(c1_result *r, int i, const int *chosen, double posterior)
+static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior)
 {
     const c1_form *form = r->form;
     c1_field_result *f = &r->fields[i];
@@ -209,7 +213,9 @@ static void judge_field(c1_result *r, int i, const int *chosen, double posterior
         int involved = rule->target == i;
         for (int k = 0; k < rule->n_terms; k++)
             involved |= rule->terms[k] == i;
-        if (involved && rule_holds(rule, chosen) != 1)
+        /* A rule supports a field only if it holds as written, not merely once a neighbour's
+         * reading has been replaced by the evidence: then the paper itself is in doubt. */
+        if (involved && (rule_holds(rule, chosen) != 1 || rule_holds(rule, written) != 1))
             field_add_reason(f, rule->reason);   /* owned by the engine's form */
     }
     for (int d = 0; d < C1_DIGITS; d++) {
@@ -247,6 +253,9 @@ void validate_fields(const c1_engine *e, c1_result *r)
         return;
     }
     /* Posterior of each field's chosen value: its share of the beam's probability mass. */
+    int written[C1_MAX_FIELDS];
+    for (int i = 0; i < r->n_fields; i++)
+        written[i] = r->fields[i].ocr.value >= 0 ? r->fields[i].ocr.value : UNLISTED;
     double top = beam[0].score, total = 0;
     for (int b = 0; b < n; b++)
         total += exp(beam[b].score - top);
@@ -255,7 +264,7 @@ void validate_fields(const c1_engine *e, c1_result *r)
         for (int b = 0; b < n; b++)
             if (beam[b].value[i] == beam[0].value[i])
                 mass += exp(beam[b].score - top);
-        judge_field(r, i, beam[0].value, mass / total);
+        judge_field(r, i, beam[0].value, written, mass / total);
     }
     free(beam);
 }

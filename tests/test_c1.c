@@ -238,7 +238,7 @@ static void check_registration(const c1_engine *e, const char *name, const cJSON
         }
         /* Accepted means no doubt at all; review always says why. */
         if (c1_field_status_of(r, i) == C1_FIELD_ACCEPTED)
-            CHECK(c1_field_reason_count(r, i) == 0 && c1_field_confidence(r, i) >= 0.995 && c1_field_value(r, i) >= 0,
+            CHECK(c1_field_reason_count(r, i) == 0 && c1_field_confidence(r, i) >= 0.998 && c1_field_value(r, i) >= 0,
                   "%s: field %s accepted with doubts", name, c1_field_id(r, i));
         else
             CHECK(c1_field_reason_count(r, i) > 0, "%s: field %s in review without a reason", name, c1_field_id(r, i));

@@ -388,6 +388,28 @@ class ReadingConventions(unittest.TestCase):
         self.assertGreaterEqual(read / seen, 0.5)
 
 
+class DigitModel(unittest.TestCase):
+    """The committed model, run as the library runs it (OpenCV dnn): a broken model cannot land."""
+
+    def test_mnist_t10k_accuracy(self):
+        import train_digits
+        net = cv2.dnn.readNetFromONNX(os.path.join(ROOT, "models", "digits.onnx"))
+        images = train_digits.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
+        labels = train_digits.load_idx("t10k-labels-idx1-ubyte")
+        pred = []
+        for i in range(0, len(images), 2000):
+            net.setInput(images[i:i + 2000, None])
+            pred.append(net.forward().argmax(1))
+        accuracy = (np.concatenate(pred) == labels).mean()
+        self.assertGreaterEqual(accuracy, 0.993)
+
+    def test_card_matches_the_library(self):
+        card = json.load(open(os.path.join(ROOT, "models", "digits.json")))
+        self.assertEqual(card["classes"], ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9",
+                                           "empty", "filler", "struck", "other"])
+        self.assertLess(os.path.getsize(os.path.join(ROOT, "models", "digits.onnx")), 2 << 20)
+
+
 class FormTemplate(unittest.TestCase):
     def test_template_matches_layout(self):
         p = run(PY, "tools/layout2form.py", "forms/c1-ppwp/layout.json")

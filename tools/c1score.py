@@ -86,7 +86,7 @@ class Tally:
         ]
 
 
-def score_photo(label, result, groups, problems, name):
+def score_photo(label, result, groups, problems, name, by_field=None):
     for g in groups:
         g.add("photos")
     rejected = result.get("status") != "read"
@@ -141,7 +141,7 @@ def score_photo(label, result, groups, problems, name):
             keys.append("tally_fields")
             if (r.get("tally") or {}).get("value") == label["tally"][fid]:
                 keys.append("tally_ok")
-        for g in groups:
+        for g in groups + ([by_field[fid]] if by_field is not None else []):
             for k in keys:
                 if k:
                     g.add(k)
@@ -173,6 +173,7 @@ def main(argv=None):
     ap.add_argument("--report", help="also write the figures as JSON here")
     a = ap.parse_args(argv)
     overall, by_cond, problems, missing = Tally(), collections.defaultdict(Tally), [], []
+    by_field = collections.defaultdict(Tally)
     labels = find_labels(a.fixtures)
     if not labels:
         print(f"c1score: no labelled photos in {a.fixtures}", file=sys.stderr)
@@ -187,8 +188,8 @@ def main(argv=None):
             missing.append(f"{rel}: no readable result ({e.__class__.__name__})")
             continue
         groups = [overall] + [by_cond[c] for c in label.get("conditions", [])]
-        score_photo(label, result, groups, problems, rel)
-    print_report(overall, by_cond)
+        score_photo(label, result, groups, problems, rel, by_field)
+    print_report(overall, by_cond, by_field)
     for p in problems + missing:
         print(p)
     if a.report:
@@ -200,7 +201,7 @@ def main(argv=None):
     return 1 if overall.c["published_errors"] or overall.c["missed_reviews"] else 0
 
 
-def print_report(overall, by_cond):
+def print_report(overall, by_cond, by_field):
     print("== overall")
     for k, v in overall.rows():
         print(f"{k}: {v}")
@@ -211,6 +212,13 @@ def print_report(overall, by_cond):
     for cond in sorted(by_cond):
         rows = dict(by_cond[cond].rows())
         print(cond[:16].ljust(16) + "".join(str(rows[k]).split(" ")[0][:15].rjust(16) for k in keys))
+    keys = ["fields_read", "published_errors", "auto_accept_coverage", "ocr_exact", "segments_exact",
+            "combined_exact", "tally_exact", "ocr_wrong_with_p_over_0.99"]
+    print("== by field")
+    print("field".ljust(20) + "".join(k[:14].rjust(16) for k in keys))
+    for fid in by_field:
+        rows = dict(by_field[fid].rows())
+        print(fid[:20].ljust(20) + "".join(str(rows[k]).split(" ")[0][:15].rjust(16) for k in keys))
 
 
 if __name__ == "__main__":
