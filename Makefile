@@ -84,7 +84,8 @@ demo: deps
 # ---- tests: C library, tools, and the scoring harness guarding the committed fixtures
 test: deps data
 	@$(MAKE) --no-print-directory all $(TESTS)
-	@$(MAKE) --no-print-directory test-c test-py score FIXTURES=fixtures RESULTS=$(BUILD)/fixture-results
+	@$(MAKE) --no-print-directory test-c score FIXTURES=fixtures RESULTS=$(BUILD)/fixture-results
+	@$(MAKE) --no-print-directory test-py
 
 test-c: $(TESTS)
 	$(BUILD)/test_gate

@@ -89,10 +89,10 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
         double dx = fits[i].dx, dy = fits[i].dy;
         out->match = fits[i].score;
         if (fits[i].score < MIN_MATCH) {
-            /* The boxes themselves did not match (ink over them, glare): trust the neighbours. */
+            /* The boxes themselves did not match (ink over them, blur, glare): trust the printed
+             * labels around them. `box_match` in the JSON says so; the readings carry the doubt. */
             c1_rect g = field_group(fd);
             interpolate_shift(fits, n, g.x + g.w / 2, g.y + g.h / 2, &dx, &dy);
-            field_add_reason(out, "boxes_not_matched");
         }
         out->shift_mm[0] = dx, out->shift_mm[1] = dy;
         for (int d = 0; d < C1_DIGITS; d++) {
