@@ -16,7 +16,8 @@
 #define INSET_MM 0.6          /* the interior starts this far inside the printed line */
 #define INK_THRESHOLD 77      /* of 255 */
 #define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
-#define MAX_CELL_PX 160
+#define MAX_CELL_PX 192
+#define SPILL_MM 2.5           /* how far past its box a digit's stroke is followed */
 
 static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
                                                       "8", "9", "empty", "filler", "struck", "other"};
@@ -85,17 +86,18 @@ typedef struct {
     double spacing;          /* distance between the dot columns, px */
 } cell;
 
-static void set_dots(cell *c, const c1_form *f, c1_rect box);
+static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
 
 static int cmp_u8(const void *a, const void *b) { return *(const uint8_t *)a - *(const uint8_t *)b; }
 
 /* Ink = how much darker than the paper, 0..255; the paper is the box's bright 90th percentile. */
-static int cut_cell(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c)
+/* The box interior grown by `margin` px on every side (0: the interior, as the model was trained). */
+static int cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c)
 {
     const double k = C1_PAGE_PX_PER_MM;
-    int x0 = (int)lround((x_mm + INSET_MM) * k), y0 = (int)lround((y_mm + INSET_MM) * k);
-    c->w = (int)lround((box.w - 2 * INSET_MM) * k);
-    c->h = (int)lround((box.h - 2 * INSET_MM) * k);
+    int x0 = (int)lround((x_mm + INSET_MM) * k) - margin, y0 = (int)lround((y_mm + INSET_MM) * k) - margin;
+    c->w = (int)lround((box.w - 2 * INSET_MM) * k) + 2 * margin;
+    c->h = (int)lround((box.h - 2 * INSET_MM) * k) + 2 * margin;
     if (c->w < 8 || c->h < 8 || c->w > MAX_CELL_PX || c->h > MAX_CELL_PX || x0 < 0 || y0 < 0 ||
         x0 + c->w > page->w || y0 + c->h > page->h)
         return 0;
@@ -112,18 +114,101 @@ static int cut_cell(const c1_pix *page, const c1_form *f, double x_mm, double y_
             c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
         }
     }
-    set_dots(c, f, box);
+    set_dots(c, f, box, margin);
     return 1;
 }
 
+static int cut_cell(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c)
+{
+    return cut_region(page, f, x_mm, y_mm, box, 0, c);
+}
+
+static int find_root(int *parent, int a)
+{
+    while (parent[a] != a)
+        a = parent[a] = parent[parent[a]];
+    return a;
+}
+
+/* Keeps, in a region grown `m` px around a w x h interior, the ink that belongs to this box: the
+ * printed box line is erased, strokes cut by it are joined across the sides in join_side (left,
+ * right, top, bottom: never a side shared with the next box, whose digit may come close), and a
+ * mark is kept when most of it lies inside. Returns the number of kept ink pixels outside. */
+static int keep_box_ink(cell *c, int m, int w, int h, const int join_side[4])
+{
+    int band[4][2] = {{m - 3, 0}, {m + w + 2, 0}, {m - 3, 1}, {m + h + 2, 1}};   /* line position, 1: horizontal */
+    for (int b = 0; b < 4; b++)
+        for (int t = 0; t < (band[b][1] ? c->w : c->h); t++)
+            for (int o = -2; o <= 2; o++) {
+                int x = band[b][1] ? t : band[b][0] + o, y = band[b][1] ? band[b][0] + o : t;
+                if (x >= 0 && y >= 0 && x < c->w && y < c->h)
+                    c->ink[y * c->w + x] = 0;
+            }
+    int n = c->w * c->h, *label = malloc(sizeof(int) * (size_t)n), *parent = malloc(sizeof(int) * (size_t)(n + 1));
+    int *stack = malloc(sizeof(int) * (size_t)n), n_labels = 0, outside = 0;
+    if (!label || !parent || !stack)
+        goto done;
+    memset(label, 0, sizeof(int) * (size_t)n);
+    for (int s = 0; s < n; s++) {
+        if (c->ink[s] < INK_THRESHOLD || label[s])
+            continue;
+        int top = 0, id = ++n_labels;
+        parent[id] = id;
+        stack[top++] = s, label[s] = id;
+        while (top) {
+            int p = stack[--top], x = p % c->w, y = p / c->w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy, q = yy * c->w + xx;
+                    if (xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && c->ink[q] >= INK_THRESHOLD && !label[q])
+                        label[q] = id, stack[top++] = q;
+                }
+        }
+    }
+    /* Join what the erased line separated: ink just before and just after the band, nearly opposite. */
+    for (int b = 0; b < 4; b++)
+        for (int t = 0; join_side[b] && t < (band[b][1] ? c->w : c->h); t++)
+            for (int d = -2; d <= 2; d++) {
+                int ax = band[b][1] ? t : band[b][0] - 3, ay = band[b][1] ? band[b][0] - 3 : t;
+                int bx = band[b][1] ? t + d : band[b][0] + 3, by = band[b][1] ? band[b][0] + 3 : t + d;
+                if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= c->w || bx >= c->w || ay >= c->h || by >= c->h)
+                    continue;
+                int la = label[ay * c->w + ax], lb = label[by * c->w + bx];
+                if (la && lb)
+                    parent[find_root(parent, la)] = find_root(parent, lb);
+            }
+    int *inside = calloc((size_t)n_labels + 1, sizeof(int)), *all = calloc((size_t)n_labels + 1, sizeof(int));
+    if (inside && all) {
+        for (int p = 0; p < n; p++)
+            if (label[p]) {
+                int r = find_root(parent, label[p]), x = p % c->w, y = p / c->w;
+                all[r]++;
+                inside[r] += x >= m && x < m + w && y >= m && y < m + h;
+            }
+        for (int p = 0; p < n; p++) {
+            int x = p % c->w, y = p / c->w, in = x >= m && x < m + w && y >= m && y < m + h;
+            int r = label[p] ? find_root(parent, label[p]) : 0;
+            int keep = r && inside[r] >= 4 && inside[r] * 5 >= all[r] * 2;
+            if (!keep && !in)
+                c->ink[p] = 0;   /* outside and not ours: a neighbour's stroke, a label, the line */
+            else if (keep && !in)
+                outside++;
+        }
+    }
+    free(inside), free(all);
+done:
+    free(label), free(parent), free(stack);
+    return outside;
+}
+
 /* The guide dots of a box, in interior pixels, and the mask that keeps them out of the framing. */
-static void set_dots(cell *c, const c1_form *f, c1_rect box)
+static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin)
 {
     const double k = C1_PAGE_PX_PER_MM;
     memset(c->dots, 0, (size_t)(c->w * c->h));
     for (int d = 0; d < 6; d++) {
-        c->dot_xy[d][0] = (f->dots[d][0] * box.w - INSET_MM) * k;
-        c->dot_xy[d][1] = (f->dots[d][1] * box.h - INSET_MM) * k;
+        c->dot_xy[d][0] = (f->dots[d][0] * box.w - INSET_MM) * k + margin;
+        c->dot_xy[d][1] = (f->dots[d][1] * box.h - INSET_MM) * k + margin;
         int cx = (int)lround(c->dot_xy[d][0]), cy = (int)lround(c->dot_xy[d][1]);
         for (int y = cy - DOT_RADIUS_PX; y <= cy + DOT_RADIUS_PX; y++)
             for (int x = cx - DOT_RADIUS_PX; x <= cx + DOT_RADIUS_PX; x++)
@@ -226,7 +311,7 @@ int digits_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double bo
     if (c && w * h <= MAX_CELL_PX * MAX_CELL_PX) {
         c->w = w, c->h = h;
         memcpy(c->ink, ink, (size_t)(w * h));
-        set_dots(c, f, (c1_rect){0, 0, box_w_mm, box_h_mm});
+        set_dots(c, f, (c1_rect){0, 0, box_w_mm, box_h_mm}, 0);
         clean_borders(c);
         ret = is_blank(c) ? -1 : normalise(c, out);
     }
@@ -403,8 +488,8 @@ void read_digits(const c1_engine *e, c1_result *r)
     float *batch = malloc(sizeof(float) * 784 * (size_t)total);
     float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)total);
     int *where = malloc(sizeof(int) * (size_t)total), *cut = malloc(sizeof(int) * (size_t)total);
-    cell *cells = malloc(sizeof *cells * (size_t)total);
-    if (!batch || !logits || !where || !cut || !cells)
+    cell *cells = malloc(sizeof *cells * (size_t)total), *spill = malloc(sizeof *spill);
+    if (!batch || !logits || !where || !cut || !cells || !spill)
         goto done;
     for (int k = 0; k < total; k++) {
         const c1_field_result *fr = &r->fields[k / C1_DIGITS];
@@ -427,7 +512,18 @@ void read_digits(const c1_engine *e, c1_result *r)
             continue;
         }
         read_segments(c, f, seg);
-        if (normalise(c, batch + 784 * n))
+        /* A stroke that runs over the box line is part of the digit: follow it outside the box. */
+        const c1_field_result *frc = &r->fields[k / C1_DIGITS];
+        const c1_rect box = f->fields[k / C1_DIGITS].digits[k % C1_DIGITS];
+        int m = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
+        const cell *framed = c;
+        if (cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
+            apply_gain(spill, gain);
+            const int sides[4] = {k % C1_DIGITS == 0, k % C1_DIGITS == C1_DIGITS - 1, 1, 1};
+            if (keep_box_ink(spill, m, c->w, c->h, sides) >= 6)
+                framed = spill;
+        }
+        if (normalise(framed, batch + 784 * n))
             where[n++] = k;
         else
             ocr[CLASS_OTHER] = 1;
@@ -448,5 +544,5 @@ void read_digits(const c1_engine *e, c1_result *r)
         combine_cells(&r->fields[i].segments);
     }
 done:
-    free(batch), free(logits), free(where), free(cut), free(cells);
+    free(batch), free(logits), free(where), free(cut), free(cells), free(spill);
 }
