@@ -123,6 +123,17 @@ static int cut_cell(const c1_pix *page, const c1_form *f, double x_mm, double y_
     return cut_region(page, f, x_mm, y_mm, box, 0, c);
 }
 
+/* Ink in the interior's outer two pixels: only then can a stroke run on past the box line. */
+static int touches_edge(const cell *c)
+{
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            if ((x < 2 || y < 2 || x >= c->w - 2 || y >= c->h - 2) && c->ink[y * c->w + x] >= INK_THRESHOLD &&
+                !c->dots[y * c->w + x])
+                return 1;
+    return 0;
+}
+
 static int find_root(int *parent, int a)
 {
     while (parent[a] != a)
@@ -517,7 +528,7 @@ void read_digits(const c1_engine *e, c1_result *r)
         const c1_rect box = f->fields[k / C1_DIGITS].digits[k % C1_DIGITS];
         int m = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
         const cell *framed = c;
-        if (cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
+        if (touches_edge(c) && cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
             apply_gain(spill, gain);
             const int sides[4] = {k % C1_DIGITS == 0, k % C1_DIGITS == C1_DIGITS - 1, 1, 1};
             if (keep_box_ink(spill, m, c->w, c->h, sides) >= 6)
