@@ -159,7 +159,6 @@ typedef struct {
     double mm[C1_DIGITS][8];       /* located box corners on the page, mm */
     double photo[C1_DIGITS][8];    /* the same in photo pixels */
     double tally_mm[8], tally_photo[8];
-    double shift_mm[2];            /* local correction found for this field */
     double match;                  /* how well the printed boxes matched, 0..1 */
     c1_reading ocr;                /* the handwriting model */
     c1_reading segments;           /* ink along the seven segments between the guide dots */

@@ -94,7 +94,6 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
             c1_rect g = field_group(fd);
             interpolate_shift(fits, n, g.x + g.w / 2, g.y + g.h / 2, &dx, &dy);
         }
-        out->shift_mm[0] = dx, out->shift_mm[1] = dy;
         for (int d = 0; d < C1_DIGITS; d++) {
             rect_corners(fd->digits[d], dx, dy, out->mm[d]);
             to_photo(r->h_page_to_photo, out->mm[d], out->photo[d]);
