@@ -374,6 +374,21 @@ class ReadingConventions(unittest.TestCase):
                     seen += 1
         self.assertGreaterEqual(seen, 2)
 
+    def test_tally_miscounts_never_publish(self):
+        counted, exact = 0, 0
+        for lab, r in self.results.values():
+            for fid, n in lab["tally"].items():
+                t = r["fields"][fid]["tally"]
+                counted += 1
+                exact += t["value"] == n
+                if t["value"] != n:
+                    self.assertEqual(r["fields"][fid]["status"], "review", fid)
+                if t["by_strokes"] != t["by_groups"]:
+                    self.assertLess(t["confidence"], 0.5)
+                self.assertEqual(len(t["cells"]), 60 if fid != "suara_tidak_sah" else 12)
+        self.assertGreaterEqual(counted, 60)
+        self.assertGreaterEqual(exact / counted, 0.6)   # 86 % on the eval set; a floor, not the target
+
     def test_digits_crossing_the_border_are_read_or_reviewed(self):
         read, seen = 0, 0
         for lab, r in self.results.values():
