@@ -41,15 +41,26 @@ static double reading_p(const c1_reading *rd, int v)
     return FLOOR;
 }
 
-/* How much a segment reading says: nothing for a writer who ignored the dots. */
-static double segment_weight(const c1_field_result *f)
+/* Share of a set of cells that the segment reader found to be no segment digit. */
+static double other_share(const c1_result *r, int first, int last)
 {
     double other = 0;
     int inked = 0;
-    for (int d = 0; d < C1_DIGITS; d++)
-        if (f->segments.cells[d][CLASS_EMPTY] < 0.5)
-            other += f->segments.cells[d][CLASS_OTHER], inked++;
-    return inked ? 1 - other / inked : 0;
+    for (int i = first; i <= last; i++)
+        for (int d = 0; d < C1_DIGITS; d++)
+            if (r->fields[i].segments.cells[d][CLASS_EMPTY] < 0.5)
+                other += r->fields[i].segments.cells[d][CLASS_OTHER], inked++;
+    return inked ? other / inked : 1;
+}
+
+/* How much a segment reading says: nothing unless the form's writer joined the dots. One person
+ * fills the whole form; where most of their digits are no segment pattern, the few that look like
+ * one are a handwritten 9 seen as 4, the 2024 failure, not evidence. */
+static double segment_weight(const c1_result *r, int i)
+{
+    if (other_share(r, 0, r->n_fields - 1) > 0.5)
+        return 0;
+    return 1 - other_share(r, i, i);
 }
 
 static double tally_p(const c1_tally *t, int v)
@@ -65,7 +76,7 @@ static double field_log_score(const c1_result *r, int i, int v)
     const c1_field_result *f = &r->fields[i];
     if (v < 0 || v > r->form->fields[i].max)
         return log(FLOOR) * 3;
-    double ws = segment_weight(f);
+    double ws = segment_weight(r, i);
     double seg = ws * reading_p(&f->segments, v) + (1 - ws) * 1e-3;
     return log(reading_p(&f->ocr, v)) + 0.5 * log(seg) + log(tally_p(f->tally, v));
 }
@@ -101,7 +112,7 @@ static void gather_candidates(const c1_result *r, int i, candidates *c)
      * field whose readings are all weak cannot look certain just because its candidates are few. The
      * readers' leftovers are taken as if they fell on the same value (the worst case), except an
      * uninformative segment reader's, which is spread evenly as it is for listed values. */
-    double ws = segment_weight(f);
+    double ws = segment_weight(r, i);
     c->values[c->n] = UNLISTED;
     c->weight[c->n++] = log(fmax(ocr_left, 1e-9)) + 0.5 * log(ws * fmax(seg_left, 1e-9) + (1 - ws) * 1e-3) +
                         log(fmax(tally_left, 1e-9));
@@ -200,7 +211,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     }
     if (f->ocr.value != v)
         field_add_reason(f, "ocr_disagrees");
-    if (segment_weight(f) > 0.5 && f->segments.value != f->ocr.value)
+    if (segment_weight(r, i) > 0.5 && f->segments.value != f->ocr.value)
         field_add_reason(f, "readers_disagree");
     if (f->tally) {
         if (!f->tally->valid || f->tally->by_strokes != f->tally->by_groups || f->tally->n_doubtful)

@@ -164,6 +164,27 @@ static void test_handwritten_99_not_44(void)
     free_result(r);
 }
 
+/* eval photo e01290: a freehand writer's 9s read as 4 in two fields of one sum (259 -> 254 would be
+ * the same here: 255 -> 250 and 49 -> 44 keep ballots_received true) and the segment reader, for
+ * once, also saw 4. Neither the sum nor that reader may carry the field. */
+static void test_freehand_nines_read_as_fours(void)
+{
+    c1_result *r = agreeing_form();
+    for (int i = 0; i < r->n_fields; i++)   /* the writer ignored the dots */
+        for (int d = 0; d < C1_DIGITS; d++) {
+            memset(r->fields[i].segments.cells[d], 0, sizeof r->fields[i].segments.cells[d]);
+            r->fields[i].segments.cells[d][CLASS_OTHER] = 1;
+        }
+    c1_field_result *unused = field(r, "ss_tidak_digunakan"), *received = field(r, "ss_diterima");
+    set_reading(&unused->ocr, 44, 0.82, 49, 0.15);
+    set_reading(&unused->segments, 44, 0.98, -1, 0);
+    set_reading(&received->ocr, 250, 0.84, 255, 0.13);
+    validate_fields(NULL, r);
+    CHECK(unused->status == C1_FIELD_REVIEW, "44 for a handwritten 49 was published (posterior %.4f)", unused->confidence);
+    CHECK(received->status == C1_FIELD_REVIEW, "250 for 255 was published");
+    free_result(r);
+}
+
 static void test_no_evidence_needs_more(void)
 {
     c1_result *r = agreeing_form();
@@ -193,6 +214,7 @@ int main(void)
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
     test_no_evidence_needs_more();
+    test_freehand_nines_read_as_fours();
     form_release(&form);
     return CHECK_SUMMARY();
 }
