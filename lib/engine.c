@@ -203,7 +203,7 @@ static void run_pipeline(const c1_engine *e, const uint8_t *data, size_t size, c
     }
     STAGE(STAGE_REGISTER, register_page(e, gray, r));
     /* Quality before identity: a blurred title is not another form's title. */
-    STAGE(STAGE_QUALITY, check_quality(e, gray, r));
+    STAGE(STAGE_QUALITY, check_quality(e, r));
     if (r->upright_unknown) {
         result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four markers found, but no QR code beside any of them");
         goto done;

@@ -203,7 +203,7 @@ void field_add_reason(c1_field_result *f, const char *reason);
 c1_error load_image(const c1_engine *e, const uint8_t *data, size_t size, c1_pix **out, c1_result *r);
 c1_error register_page(const c1_engine *e, const c1_pix *photo, c1_result *r);
 c1_error identify_form(const c1_engine *e, c1_result *r);
-c1_error check_quality(const c1_engine *e, const c1_pix *photo, c1_result *r);
+c1_error check_quality(const c1_engine *e, c1_result *r);
 c1_error locate_boxes(const c1_engine *e, c1_result *r);
 c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size);
 void read_digits(const c1_engine *e, c1_result *r);

@@ -64,9 +64,8 @@ static double marker_blur_mm(const c1_form *f, const c1_pix *page)
     return s[n / 2];
 }
 
-c1_error check_quality(const c1_engine *e, const c1_pix *photo, c1_result *r)
+c1_error check_quality(const c1_engine *e, c1_result *r)
 {
-    (void)photo;
     r->blur_mm = marker_blur_mm(&e->form, r->page);
     if (r->error)
         return r->error;

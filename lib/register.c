@@ -12,7 +12,7 @@
 #define DETECT_LONG_SIDE 1600
 
 typedef struct {
-    double cx, cy, side, q[8];
+    double cx, cy, side;
 } marker_candidate;
 
 static double quad_area(const double p[8])
@@ -59,10 +59,9 @@ static void order_clockwise(marker_candidate *m[4])
 /* Keeps the largest solid quadrilaterals, sorted by size; a square found twice is kept once. */
 static int add_candidate(marker_candidate *out, int n, const double *q)
 {
-    marker_candidate c = {0, 0, sqrt(q[8]), {0}};
+    marker_candidate c = {0, 0, sqrt(q[8])};
     for (int k = 0; k < 4; k++)
         c.cx += q[2 * k] / 4, c.cy += q[2 * k + 1] / 4;
-    memcpy(c.q, q, sizeof c.q);
     for (int i = 0; i < n; i++)
         if (hypot(out[i].cx - c.cx, out[i].cy - c.cy) < 0.5 * fmax(out[i].side, c.side))
             return n;

@@ -11,7 +11,6 @@
 #include "internal.h"
 
 #define MARGIN_MM 3.0
-#define INK_LEVEL 0.6            /* ink is below 60 % of the paper level, or halfway to the darkest ink */
 #define MIN_STROKE_MM 3.5        /* a vertical stroke is at least this tall */
 #define MIN_CROSS_MM 4.0         /* a crossing stroke spans at least this far */
 #define LINE_MM 4.2              /* the line element: fits a stroke lengthwise, never a crossing one across */
@@ -39,7 +38,7 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     c1_pix *blank = pix_crop_mm(f->blank, printed_at, 0);
     c1_pix *flat = crop ? cv_flatten(crop, (int)(6 * k)) : NULL;
     int ok = flat && blank;
-    int level = 255 * INK_LEVEL;
+    int level = 0;
     if (ok) {
         /* Faint ballpoint under blur is grey, not black: put the bar halfway to the darkest ink. */
         int hist[256] = {0}, n = flat->w * flat->h, acc = 0, dark = 0;
@@ -237,7 +236,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
             rest[y * w + x] = near;
         }
     int n_marks = components(a->ink, w, h, mark_label, marks, 2048);
-    int n_pieces = components(rest, w, h, piece_label, pieces, 2048);
+    components(rest, w, h, piece_label, pieces, 2048);
     for (int i = 0; i < n_marks; i++) {
         const blob *m = &marks[i];
         double bw = (m->x1 - m->x0 + 1) / k, bh = (m->y1 - m->y0 + 1) / k;
@@ -270,7 +269,6 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         if (by_strokes != by_group || bh > 1.6 * fd->tally.h / fd->tally_rows)
             name_cell(t, cell);
     }
-    (void)n_pieces;
 done:
     free(marks), free(pieces), free(mark_label), free(piece_label), free(rest);
 }
