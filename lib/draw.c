@@ -86,8 +86,8 @@ static canvas annotated_page(const c1_result *r)
             quad_mm(&c, f->tally_mm, blue);
         for (int k = 0; f->tally && k < f->tally->n_strokes; k++) {
             const c1_stroke *s = &f->tally->strokes[k];
-            const double box[8] = {s->x0, s->y0, s->x1, s->y0, s->x1, s->y1, s->x0, s->y1};
-            quad_mm(&c, box, s->crossing ? magenta : blue);
+            const double k = C1_PAGE_PX_PER_MM;
+            line(&c, s->x0 * k, s->y0 * k, s->x1 * k, s->y1 * k, s->crossing ? magenta : blue);
         }
     }
     return c;

@@ -140,7 +140,7 @@ typedef struct {
 #define C1_MAX_TALLY_CELLS 64
 
 typedef struct {
-    double x0, y0, x1, y1;         /* page mm */
+    double x0, y0, x1, y1;         /* the traced stroke's two ends, page mm */
     int crossing;                  /* 0: a near-vertical stroke, 1: a crossing one */
 } c1_stroke;
 
@@ -212,6 +212,13 @@ const char *digits_class_name(int k);
 int digits_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
                    float out[784]);
 void read_tallies(const c1_engine *e, c1_result *r);
+typedef struct {
+    int w, h;
+    double x_mm, y_mm;             /* page position of pixel (0, 0) */
+    uint8_t *ink;                  /* 0 paper, else INK and which stroke's core it may be */
+} ink_area;
+enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4 };
+void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t);
 void validate_fields(const c1_engine *e, c1_result *r);
 
 /* ---- geometry helpers ---- */

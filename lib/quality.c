@@ -73,7 +73,7 @@ c1_error check_quality(const c1_engine *e, c1_result *r)
         result_fail(r, C1_ERR_TOO_SMALL, "the page is %.2f px/mm in the photo; at least %.1f is needed",
                     r->px_per_mm, MIN_PX_PER_MM);
     else if (r->blur_mm > MAX_BLUR_MM)
-        result_fail(r, C1_ERR_TOO_BLURRED, "the print is blurred by %.2f mm; at most %.1f can be read",
+        result_fail(r, C1_ERR_TOO_BLURRED, "the print is blurred by %.2f mm; at most %.2f can be read",
                     r->blur_mm, MAX_BLUR_MM);
     return r->error;
 }

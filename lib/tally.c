@@ -1,9 +1,10 @@
 /* Tally: counts the marks in each tally grid two ways that fail differently. The stroke counter
- * splits the ink into near-vertical strokes (opening with short line elements) and crossing
- * strokes (what is left); the group counter takes each connected mark as a crossed group of five or
- * a loose stroke of one. Where they disagree, or a group is not four strokes plus a crossing one,
- * the confidence drops and the cell is named. Reads the rectified page, the blank page and the
- * located grid; writes each tally field's `tally` reading. */
+ * traces strokes as ink paths: near-vertical ones top to bottom, crossing ones left to right, each
+ * long enough to be a stroke, gaps in faint ink bridged. The group counter knows only the
+ * convention: a mark as wide as a group is a crossed group of five, a narrow one a single stroke.
+ * Where they disagree, or a mark is not four strokes plus a crossing one (a scribble, a crossed-out
+ * group, a stroke broken in two), the confidence drops and the cell is named. Reads the rectified
+ * page, the blank page and the located grid; writes each tally field's `tally` reading. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,22 +12,55 @@
 #include "internal.h"
 
 #define MARGIN_MM 3.0
-#define MIN_STROKE_MM 3.5        /* a vertical stroke is at least this tall */
-#define MIN_CROSS_MM 4.0         /* a crossing stroke spans at least this far */
-#define LINE_MM 4.2              /* the line element: fits a stroke lengthwise, never a crossing one across */
+#define MIN_MARK_MM 2.0          /* smaller ink is a speck */
+#define MIN_STROKE_MM 3.5        /* a stroke is at least this long */
+#define MIN_CROSS_MM 4.5         /* a crossing stroke spans at least this far (groups span 9 mm or more) */
+#define MAX_GAP_MM 1.6           /* a dry pen's gap along a stroke, bridged */
+#define MAX_CROSS_GAP_MM 0.4     /* along a crossing stroke only a small gap: a wider one is the space between two strokes */
+#define PEN_MM 1.2               /* half the widest pen line: what tracing a stroke takes away with it */
 #define GROUP_WIDTH_MM 5.0       /* a mark this wide is a crossed group, not one stroke */
-#define GROUP_PITCH_MM 11.0      /* width per group when groups touch (set on the eval set: 14 mm gave 83 %, 11 mm 86 %) */
-
-typedef struct {
-    int w, h;
-    double x_mm, y_mm;           /* page position of pixel (0, 0) */
-    uint8_t *ink;
-} ink_area;
+#define GROUP_PITCH_MM 11.0      /* width per group when groups touch */
+#define RIDGE_MM 1.2             /* half the window a stroke's core is compared with */
+#define RIDGE_SLACK 3            /* grey levels of noise a flat stroke's core may rise above its mean */
+#define FRAGMENT_SHARE 0.55      /* an upright piece shorter than this share of the grid's typical stroke is a fragment */
+#define MAX_MARKS 2048
+#define MAX_PATHS 24
 
 typedef struct {
     int x0, y0, x1, y1, n;
     double cx, cy;
 } blob;
+
+/* One mark cut out on its own: its ink, in a box of its own size. */
+typedef struct {
+    int w, h;
+    uint8_t *ink;
+} mark_img;
+
+typedef struct {
+    int ax, ay, bx, by;          /* a traced stroke's two ends in mark pixels */
+} path_ends;
+
+/* Under blur the gap between two strokes 2.5 mm apart turns grey and dark enough to be ink, and
+ * neighbouring strokes melt into one blob. A stroke's own core stays darker than what lies either
+ * side of it: ink that is no lighter than the mean across a vertical stroke (along the row) is
+ * that stroke's core, and likewise down a column for a crossing stroke. */
+static int ridges(const c1_pix *flat, int x, int y)
+{
+    int reach = (int)lround(RIDGE_MM * C1_PAGE_PX_PER_MM), v = pix_row(flat, y)[x], bits = 0;
+    int sum_row = 0, n_row = 0, sum_col = 0, n_col = 0;
+    for (int d = -reach; d <= reach; d++) {
+        if (x + d >= 0 && x + d < flat->w)
+            sum_row += pix_row(flat, y)[x + d], n_row++;
+        if (y + d >= 0 && y + d < flat->h)
+            sum_col += pix_row(flat, y + d)[x], n_col++;
+    }
+    if (v * n_row <= sum_row + RIDGE_SLACK * n_row)
+        bits |= UPRIGHT_CORE;
+    if (v * n_col <= sum_col + RIDGE_SLACK * n_col)
+        bits |= CROSSING_CORE;
+    return bits;
+}
 
 static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
 {
@@ -63,37 +97,26 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
                     int bx = x + dx, by = y + dy;
                     printed = bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < 160;
                 }
-            a->ink[y * a->w + x] = !printed && pix_row(flat, y)[x] < level;
+            if (!printed && pix_row(flat, y)[x] < level)
+                a->ink[y * a->w + x] = INK | ridges(flat, x, y);
         }
     pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat);
     return ok;
 }
 
-/* Keeps the ink that a line of `len` px at some angle within +-20 degrees of vertical fits inside. */
-static uint8_t *open_vertical(const ink_area *a, int len)
+
+/* Joins the pieces of a stroke that a dry pen broke: ink within MAX_GAP_MM above or below counts
+ * as connected when marks are found (the ink itself is unchanged). */
+static uint8_t *bridge_vertically(const ink_area *a)
 {
-    size_t n = (size_t)a->w * a->h;
-    uint8_t *out = calloc(n, 1);
-    if (!out)
-        return NULL;
-    for (int deg = -20; deg <= 20; deg += 5) {
-        double s = sin(deg * M_PI / 180), c = cos(deg * M_PI / 180);
-        int dx[64], dy[64], m = 0;
-        for (int t = -len / 2; t <= len / 2 && m < 64; t++)
-            dx[m] = (int)lround(t * s), dy[m] = (int)lround(t * c), m++;
+    int reach = (int)lround(MAX_GAP_MM * C1_PAGE_PX_PER_MM / 2);
+    uint8_t *out = calloc((size_t)a->w * a->h, 1);
+    for (int x = 0; out && x < a->w; x++)
         for (int y = 0; y < a->h; y++)
-            for (int x = 0; x < a->w; x++) {
-                if (!a->ink[y * a->w + x])
-                    continue;
-                int fits = 1;
-                for (int i = 0; i < m && fits; i++) {
-                    int xx = x + dx[i], yy = y + dy[i];
-                    fits = xx >= 0 && yy >= 0 && xx < a->w && yy < a->h && a->ink[yy * a->w + xx];
-                }
-                for (int i = 0; fits && i < m; i++)
-                    out[(y + dy[i]) * a->w + x + dx[i]] = 1;
-            }
-    }
+            if (a->ink[y * a->w + x])
+                for (int d = -reach; d <= reach; d++)
+                    if (y + d >= 0 && y + d < a->h)
+                        out[(y + d) * a->w + x] = 1;
     return out;
 }
 
@@ -144,15 +167,147 @@ static int cell_of(const c1_form_field *fd, const ink_area *a, const double grid
     return row * fd->tally_cols + col;
 }
 
-static void add_stroke(c1_tally *t, const ink_area *a, const blob *b, int kind)
+
+static int ink_at(const mark_img *m, int along, int across, int vertical)
 {
-    if (t->n_strokes == C1_MAX_STROKES)
-        return;
-    const double k = C1_PAGE_PX_PER_MM;
-    c1_stroke *s = &t->strokes[t->n_strokes++];
-    s->x0 = a->x_mm + b->x0 / k, s->y0 = a->y_mm + b->y0 / k;
-    s->x1 = a->x_mm + (b->x1 + 1) / k, s->y1 = a->y_mm + (b->y1 + 1) / k;
-    s->crossing = kind;
+    int x = vertical ? across : along, y = vertical ? along : across;
+    return x >= 0 && y >= 0 && x < m->w && y < m->h && m->ink[y * m->w + x];
+}
+
+/* How far sideways a path may move while advancing `step` pixels. Vertical strokes are traced in
+ * a mark sheared upright, so they may drift only half a pixel per row: enough for a bowed or wobbly
+ * stroke, too little to follow a crossing stroke over to the next one. Crossing strokes slope up
+ * to 45 degrees either way (steeper ones are missed, and their group looks implausible: measured,
+ * 60 degrees let the tracer run up slanted upright strokes and did worse). */
+static int max_drift(int vertical, int step)
+{
+    return vertical ? step / 2 : step;
+}
+
+/* The straightest long path through the ink along rows (`vertical`) or columns, jumping the gaps
+ * a dry pen leaves: each step scores the distance it advances less a charge for moving sideways,
+ * so that a stroke is traced down its own line, not across to the next one where a crossing stroke
+ * joins them. Returns the path's length along the direction (0: none); `from` links it back to its
+ * start from `end`. `score` and `from` are scratch of the mark's size. */
+static int longest_path(const mark_img *m, int vertical, double *score, int *from, int *end)
+{
+    int n_along = vertical ? m->h : m->w, n_across = vertical ? m->w : m->h;
+    int max_gap = (int)lround((vertical ? MAX_GAP_MM : MAX_CROSS_GAP_MM) * C1_PAGE_PX_PER_MM);
+    double charge = vertical ? 1.5 : 0.3, best = 0;
+    *end = -1;
+    for (int t = 0; t < n_along; t++)
+        for (int c = 0; c < n_across; c++) {
+            int at = t * n_across + c;
+            score[at] = 0, from[at] = -1;
+            if (!ink_at(m, t, c, vertical))
+                continue;
+            score[at] = 1;
+            for (int g = 1; g <= max_gap + 1 && t - g >= 0; g++) {
+                int drift = max_drift(vertical, g);
+                for (int d = -drift; d <= drift; d++) {
+                    int cc = c + d, prev = (t - g) * n_across + cc;
+                    double s = score[prev] + g - charge * abs(d);
+                    if (cc >= 0 && cc < n_across && score[prev] > 0 && s > score[at])
+                        score[at] = s, from[at] = prev;
+                }
+            }
+            if (score[at] > best)
+                best = score[at], *end = at;
+        }
+    if (*end < 0)
+        return 0;
+    int start = *end;
+    while (from[start] >= 0)
+        start = from[start];
+    return *end / n_across - start / n_across + 1;
+}
+
+/* Takes a traced stroke's ink away, so that the next search finds the next stroke: at every step
+ * along it (gaps included), the run of ink across it, up to PEN_MM either side. */
+static void erase_path(mark_img *m, int vertical, const int *from, int end)
+{
+    int n_across = vertical ? m->w : m->h, reach = (int)lround(PEN_MM * C1_PAGE_PX_PER_MM);
+    for (int at = end; at >= 0 && from[at] >= 0; at = from[at]) {
+        int t1 = at / n_across, c1 = at % n_across, t0 = from[at] / n_across, c0 = from[at] % n_across;
+        for (int t = t0; t <= t1; t++) {
+            int c = (int)lround(c0 + (double)(c1 - c0) * (t - t0) / (t1 - t0));
+            for (int d = 1; d <= 2 && !ink_at(m, t, c, vertical); d++)
+                c = ink_at(m, t, c - d, vertical) ? c - d : ink_at(m, t, c + d, vertical) ? c + d : c;
+            int lo = c, hi = c;
+            while (lo - 1 >= c - reach && ink_at(m, t, lo - 1, vertical))
+                lo--;
+            while (hi + 1 <= c + reach && ink_at(m, t, hi + 1, vertical))
+                hi++;
+            for (int cc = lo; cc <= hi; cc++)
+                if (ink_at(m, t, cc, vertical))
+                    m->ink[vertical ? t * m->w + cc : cc * m->w + t] = 0;
+        }
+    }
+}
+
+/* How many strokes of at least `min_px` run through the mark in one direction; their ends go to
+ * `found` (in the mark's pixels). Works on a copy, taking each stroke away once traced. */
+static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_ends *found, int max_found)
+{
+    size_t n = (size_t)mark->w * mark->h;
+    mark_img m = {mark->w, mark->h, malloc(n)};
+    double *score = malloc(sizeof(double) * n);
+    int *from = malloc(sizeof(int) * n), count = 0, end;
+    if (m.ink && score && from) {
+        memcpy(m.ink, mark->ink, n);
+        while (count < MAX_PATHS && longest_path(&m, vertical, score, from, &end) >= min_px) {
+            int start = end, n_across = vertical ? m.w : m.h;
+            while (from[start] >= 0)
+                start = from[start];
+            int t0 = start / n_across, c0 = start % n_across, t1 = end / n_across, c1 = end % n_across;
+            if (count < max_found)
+                found[count] = vertical ? (path_ends){c0, t0, c1, t1} : (path_ends){t0, c0, t1, c1};
+            count++;
+            erase_path(&m, vertical, from, end);
+        }
+    }
+    free(m.ink), free(score), free(from);
+    return count;
+}
+
+/* The writer's slant in a mark, as a shear (pixels sideways per row down): the one that makes
+ * its column profile peakiest, as upright strokes do. */
+static double mark_slant(const mark_img *m)
+{
+    double best = 0, best_score = -1;
+    int span = m->w + m->h;
+    double *prof = malloc(sizeof(double) * (size_t)span);
+    for (double shear = -0.6; prof && shear <= 0.601; shear += 0.05) {
+        memset(prof, 0, sizeof(double) * (size_t)span);
+        for (int y = 0; y < m->h; y++)
+            for (int x = 0; x < m->w; x++)
+                if (m->ink[y * m->w + x]) {
+                    int bin = (int)lround(x - shear * (y - m->h / 2.0)) + m->h / 2;
+                    if (bin >= 0 && bin < span)
+                        prof[bin] += 1;
+                }
+        double score = 0;
+        for (int i = 0; i < span; i++)
+            score += prof[i] * prof[i];
+        if (score > best_score)
+            best_score = score, best = shear;
+    }
+    free(prof);
+    return best;
+}
+
+/* The mark sheared by `shear` so its strokes stand upright; column x of the result is column
+ * x - pad + shear * (y - h / 2) of the mark. */
+static mark_img shear_mark(const mark_img *m, double shear, int pad)
+{
+    mark_img out = {m->w + 2 * pad, m->h, NULL};
+    out.ink = calloc((size_t)out.w * out.h, 1);
+    for (int y = 0; out.ink && y < m->h; y++)
+        for (int x = 0; x < out.w; x++) {
+            int src = (int)lround(x - pad + shear * (y - m->h / 2.0));
+            out.ink[y * out.w + x] = src >= 0 && src < m->w && m->ink[y * m->w + src];
+        }
+    return out;
 }
 
 static void name_cell(c1_tally *t, int cell)
@@ -164,113 +319,214 @@ static void name_cell(c1_tally *t, int cell)
         t->doubtful[t->n_doubtful++] = cell;
 }
 
-/* Near-vertical strokes inside one mark: the peaks of its column profile, sheared to the writer's
- * slant (the shear that makes the profile peakiest). */
-static int count_verticals(const ink_area *a, const blob *m, int id, const int *mark_label, const uint8_t *vert)
+/* What tracing found in one mark, in the mark's own pixels. */
+typedef struct {
+    int n_up, n_across;
+    path_ends up[MAX_PATHS], across[MAX_PATHS];
+} mark_strokes;
+
+static int stroke_rows(const path_ends *p)
 {
-    const double k = C1_PAGE_PX_PER_MM;
-    int w = a->w, span = m->x1 - m->x0 + 1 + 2 * (m->y1 - m->y0 + 1);
-    double *prof = calloc((size_t)span, sizeof(double)), *best = calloc((size_t)span, sizeof(double));
-    double best_score = -1, cy = (m->y0 + m->y1) / 2.0;
-    int off = m->y1 - m->y0 + 1, peaks = 0;
-    if (!prof || !best)
-        goto done;
-    for (double shear = -0.45; shear <= 0.451; shear += 0.05) {
-        memset(prof, 0, sizeof(double) * (size_t)span);
-        for (int y = m->y0; y <= m->y1; y++)
-            for (int x = m->x0; x <= m->x1; x++)
-                if (mark_label[y * w + x] == id && vert[y * w + x]) {
-                    int bin = (int)lround(x - m->x0 + off + shear * (y - cy));
-                    if (bin >= 0 && bin < span)
-                        prof[bin] += 1;
-                }
-        double score = 0;
-        for (int i = 0; i < span; i++)
-            score += prof[i] * prof[i];
-        if (score > best_score) {
-            best_score = score;
-            memcpy(best, prof, sizeof(double) * (size_t)span);
-        }
-    }
-    double top = 0;
-    for (int i = 0; i < span; i++)
-        top = fmax(top, best[i]);
-    /* A peak: the highest column within 1.2 mm either side, at least a third of the tallest. */
-    int reach = (int)lround(1.2 * k);
-    for (int i = 0; i < span; i++) {
-        if (best[i] < top / 3)
-            continue;
-        int is_peak = 1;
-        for (int j = i - reach; j <= i + reach && is_peak; j++)
-            if (j >= 0 && j < span && j != i && (best[j] > best[i] || (best[j] == best[i] && j < i)))
-                is_peak = 0;
-        peaks += is_peak;
-    }
-done:
-    free(prof), free(best);
-    return peaks;
+    return abs(p->by - p->ay) + 1;
 }
 
-/* Both counts, mark by mark. Method 1 counts strokes: near-vertical ones by their profile, crossing
- * ones as what is left once those are taken away (bridged across the gaps they leave) and wide
- * enough to span a group. Method 2 knows only the convention: a mark as wide as a group is a crossed
- * group of five, a narrow one a single stroke. A mark where they differ names its cell. */
-static void count_marks(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t,
-                        const uint8_t *vert)
+static int stroke_cols(const path_ends *p)
+{
+    return abs(p->bx - p->ax) + 1;
+}
+
+static void cut_mark(const ink_area *a, const blob *b, int id, const int *label, int core, mark_img *m)
+{
+    for (int y = 0; y < m->h; y++)
+        for (int x = 0; x < m->w; x++) {
+            int q = (b->y0 + y) * a->w + b->x0 + x;
+            m->ink[y * m->w + x] = label[q] == id && (a->ink[q] & core);
+        }
+}
+
+/* Traces one mark: its upright strokes in the mark sheared to the writer's slant, its crossing
+ * strokes as it is. */
+static void trace_mark(const ink_area *a, const blob *b, int id, const int *label, mark_strokes *ms)
 {
     const double k = C1_PAGE_PX_PER_MM;
-    int w = a->w, h = a->h;
-    blob *marks = malloc(sizeof(blob) * 2048), *pieces = malloc(sizeof(blob) * 2048);
-    int *mark_label = malloc(sizeof(int) * (size_t)w * h), *piece_label = malloc(sizeof(int) * (size_t)w * h);
-    uint8_t *rest = malloc((size_t)w * h);
-    if (!marks || !pieces || !mark_label || !piece_label || !rest)
-        goto done;
-    for (int y = 0; y < h; y++)
-        for (int x = 0; x < w; x++) {
-            int near = 0;
-            for (int dy = -2; dy <= 2 && !near; dy++)
-                for (int dx = -5; dx <= 5 && !near; dx++) {
-                    int xx = x + dx, yy = y + dy, q = yy * w + xx;
-                    near = xx >= 0 && yy >= 0 && xx < w && yy < h && a->ink[q] && !vert[q];
-                }
-            rest[y * w + x] = near;
+    mark_img m = {b->x1 - b->x0 + 1, b->y1 - b->y0 + 1, NULL};
+    memset(ms, 0, sizeof *ms);
+    m.ink = calloc((size_t)m.w * m.h, 1);
+    if (!m.ink)
+        return;
+    cut_mark(a, b, id, label, UPRIGHT_CORE, &m);
+    double shear = mark_slant(&m);
+    int pad = (int)ceil(fabs(shear) * m.h / 2) + 1;
+    mark_img upright = shear_mark(&m, shear, pad);
+    cut_mark(a, b, id, label, CROSSING_CORE, &m);
+    if (upright.ink)
+        ms->n_up = trace_strokes(&upright, 1, (int)lround(MIN_STROKE_MM * k), ms->up, MAX_PATHS);
+    ms->n_across = trace_strokes(&m, 0, (int)lround(MIN_CROSS_MM * k), ms->across, MAX_PATHS);
+    ms->n_up = ms->n_up > MAX_PATHS ? MAX_PATHS : ms->n_up;
+    ms->n_across = ms->n_across > MAX_PATHS ? MAX_PATHS : ms->n_across;
+    for (int i = 0; i < ms->n_up; i++) {
+        path_ends *e = &ms->up[i];
+        e->ax = (int)lround(e->ax - pad + shear * (e->ay - m.h / 2.0));
+        e->bx = (int)lround(e->bx - pad + shear * (e->by - m.h / 2.0));
+    }
+    free(m.ink), free(upright.ink);
+}
+
+/* The length a stroke of this grid must have to count: a writer draws all strokes of a tally about
+ * as long, so a piece much shorter than the grid's typical stroke is a fragment (a stroke broken by
+ * a dry pen, half of two strokes drawn across each other, a path along the ends of two strokes that
+ * touch), not a vote. `across` picks the crossing strokes, measured in columns. */
+static int counting_length(const mark_strokes *ms, int n_marks, int across, int min_px, double share)
+{
+    int n = 0, *len = NULL;
+    for (int i = 0; i < n_marks; i++)
+        n += across ? ms[i].n_across : ms[i].n_up;
+    len = n ? malloc(sizeof(int) * (size_t)n) : NULL;
+    if (!len)
+        return min_px;
+    n = 0;
+    for (int i = 0; i < n_marks; i++)
+        for (int j = 0; j < (across ? ms[i].n_across : ms[i].n_up); j++) {
+            int v = across ? stroke_cols(&ms[i].across[j]) : stroke_rows(&ms[i].up[j]), at = n++;
+            while (at > 0 && len[at - 1] > v)
+                len[at] = len[at - 1], at--;
+            len[at] = v;
         }
-    int n_marks = components(a->ink, w, h, mark_label, marks, 2048);
-    components(rest, w, h, piece_label, pieces, 2048);
+    int typical = len[n / 2];
+    free(len);
+    return (int)fmax(min_px, lround(share * typical));
+}
+
+static void add_stroke(c1_tally *t, const ink_area *a, const blob *b, const path_ends *p, int crossing)
+{
+    if (t->n_strokes == C1_MAX_STROKES)
+        return;
+    const double k = C1_PAGE_PX_PER_MM;
+    c1_stroke *s = &t->strokes[t->n_strokes++];
+    s->x0 = a->x_mm + (b->x0 + p->ax + 0.5) / k, s->y0 = a->y_mm + (b->y0 + p->ay + 0.5) / k;
+    s->x1 = a->x_mm + (b->x0 + p->bx + 0.5) / k, s->y1 = a->y_mm + (b->y0 + p->by + 0.5) / k;
+    s->crossing = crossing;
+}
+
+static double mid_x(const blob *b, const path_ends *p)
+{
+    return b->x0 + (p->ax + p->bx) / 2.0;
+}
+
+static double mid_y(const blob *b, const path_ends *p)
+{
+    return b->y0 + (p->ay + p->by) / 2.0;
+}
+
+/* Puts a mark's counted strokes into cells. A mark is one group, or several drawn touching (a group
+ * spilled against its neighbour): then each upright stroke goes with the nearest crossing stroke,
+ * and each group to the cell its crossing stroke lies in; loose strokes touching each other go each
+ * to its own cell. */
+static void fill_cells(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const blob *b,
+                       const mark_strokes *ms, const int *counted, c1_tally *t)
+{
+    if (ms->n_across <= 1 && (ms->n_across == 1 || ms->n_up <= 1)) {
+        int n = ms->n_across;
+        for (int j = 0; j < ms->n_up; j++)
+            n += counted[j];
+        t->cells[cell_of(fd, a, grid_mm, b->cx, b->cy)] += n;
+        return;
+    }
+    int per_group[MAX_PATHS] = {0};
+    for (int j = 0; j < ms->n_up; j++) {
+        if (!counted[j])
+            continue;
+        if (ms->n_across == 0) {
+            t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->up[j]), mid_y(b, &ms->up[j]))]++;
+            continue;
+        }
+        int nearest = 0;
+        for (int g = 1; g < ms->n_across; g++)
+            if (fabs(mid_x(b, &ms->across[g]) - mid_x(b, &ms->up[j])) <
+                fabs(mid_x(b, &ms->across[nearest]) - mid_x(b, &ms->up[j])))
+                nearest = g;
+        per_group[nearest]++;
+    }
+    for (int g = 0; g < ms->n_across; g++)
+        t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->across[g]), mid_y(b, &ms->across[g]))] += 1 + per_group[g];
+}
+
+/* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows
+ * (one stroke, or whole groups of four plus a crossing one), or holds a fragment, or is taller than
+ * a cell, names its cell. */
+static void count_marks(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
+{
+    const double k = C1_PAGE_PX_PER_MM, cell_h = fd->tally.h / fd->tally_rows;
+    int w = a->w, h = a->h, n_kept = 0;
+    blob *marks = malloc(sizeof(blob) * MAX_MARKS);
+    int *label = malloc(sizeof(int) * (size_t)w * h);
+    uint8_t *bridged = bridge_vertically(a);
+    mark_strokes *ms = NULL;
+    if (!marks || !label || !bridged)
+        goto done;
+    int n_marks = components(bridged, w, h, label, marks, MAX_MARKS);
+    /* specks go; the marks kept are numbered afresh */
+    int renumber[MAX_MARKS + 1] = {0};
     for (int i = 0; i < n_marks; i++) {
+        double bw = (marks[i].x1 - marks[i].x0 + 1) / k, bh = (marks[i].y1 - marks[i].y0 + 1) / k;
+        if (fmax(bw, bh) >= MIN_MARK_MM)
+            marks[n_kept] = marks[i], renumber[i + 1] = ++n_kept;
+    }
+    for (int p = 0; p < w * h; p++)
+        label[p] = renumber[label[p]];
+    ms = calloc((size_t)n_kept + 1, sizeof *ms);
+    if (!ms)
+        goto done;
+    for (int i = 0; i < n_kept; i++)
+        trace_mark(a, &marks[i], i + 1, label, &ms[i]);
+    const int min_rows = counting_length(ms, n_kept, 0, (int)lround(MIN_STROKE_MM * k), FRAGMENT_SHARE);
+    const int min_cols = counting_length(ms, n_kept, 1, (int)lround(MIN_CROSS_MM * k), FRAGMENT_SHARE);
+    for (int i = 0; i < n_kept; i++) {
         const blob *m = &marks[i];
         double bw = (m->x1 - m->x0 + 1) / k, bh = (m->y1 - m->y0 + 1) / k;
-        if (fmax(bw, bh) < MIN_STROKE_MM * 0.8)
-            continue;   /* a speck */
-        int cell = cell_of(fd, a, grid_mm, m->cx, m->cy);
-        int verticals = count_verticals(a, m, i + 1, mark_label, vert), crossings = 0;
-        int seen[16], n_seen = 0;
-        for (int y = m->y0; y <= m->y1; y++)
-            for (int x = m->x0; x <= m->x1; x++) {
-                int p = piece_label[y * w + x];
-                if (!p || mark_label[y * w + x] != i + 1 || pieces[p - 1].x1 - pieces[p - 1].x0 + 1 < MIN_CROSS_MM * k)
-                    continue;
-                int known = 0;
-                for (int j = 0; j < n_seen && !known; j++)
-                    known = seen[j] == p;
-                if (!known && n_seen < 16) {
-                    seen[n_seen++] = p;
-                    add_stroke(t, a, &pieces[p - 1], 1);
-                }
+        int counted[MAX_PATHS], verticals = 0, fragments = 0, crossings = 0;
+        for (int j = 0; j < ms[i].n_up; j++) {
+            counted[j] = stroke_rows(&ms[i].up[j]) >= min_rows;
+            verticals += counted[j], fragments += !counted[j];
+            if (counted[j])
+                add_stroke(t, a, m, &ms[i].up[j], 0);
+        }
+        /* A short crossing piece is dropped without doubt: it is what tracing finds where the ends of
+         * strokes touch, and a real fifth stroke that short leaves the group implausible anyway. */
+        for (int j = 0; j < ms[i].n_across; j++)
+            if (stroke_cols(&ms[i].across[j]) >= min_cols) {
+                ms[i].across[crossings++] = ms[i].across[j];
+                add_stroke(t, a, m, &ms[i].across[j], 1);
             }
-        crossings = n_seen;
-        /* Two groups drawn touching (a spill into the next cell) make one mark twice as wide. */
+        ms[i].n_across = crossings;
+        int by_strokes = verticals + crossings;
         int groups = (int)fmax(1, lround(bw / GROUP_PITCH_MM));
-        int by_strokes = verticals + crossings, by_group = bw >= GROUP_WIDTH_MM ? 5 * groups : 1;
-        t->cells[cell] += by_strokes;
+        int by_group = bw >= GROUP_WIDTH_MM ? 5 * groups : 1;
+        int plausible = (verticals == 1 && crossings == 0) || (crossings >= 1 && verticals == 4 * crossings);
+        fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
         t->by_strokes += by_strokes;
         t->by_groups += by_group;
-        add_stroke(t, a, m, 0);
-        if (by_strokes != by_group || bh > 1.6 * fd->tally.h / fd->tally_rows)
-            name_cell(t, cell);
+        if (by_strokes != by_group || !plausible || fragments || bh > 1.2 * cell_h)
+            name_cell(t, cell_of(fd, a, grid_mm, m->cx, m->cy));
     }
+    for (int c = 0; c < t->n_cells; c++)
+        if (t->cells[c] > 5)
+            name_cell(t, c);
 done:
-    free(marks), free(pieces), free(mark_label), free(piece_label), free(rest);
+    free(marks), free(label), free(bridged), free(ms);
+}
+
+/* Counts the tally of one grid from its ink (1 ink, 0 paper), cut from the page with the grid at
+ * `grid_mm` (corners, page mm). */
+void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
+{
+    memset(t, 0, sizeof *t);
+    t->n_cells = fd->tally_cols * fd->tally_rows;
+    count_marks(a, fd, grid_mm, t);
+    t->valid = 1;
+    t->value = t->by_strokes;
+    int agree = t->by_strokes == t->by_groups;
+    t->confidence = agree ? (t->n_doubtful ? 0.9 : 0.995) : 0.2;
 }
 
 static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
@@ -280,18 +536,9 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
     ink_area a = {0};
     memset(t, 0, sizeof *t);
     double shift[2] = {fr->tally_mm[0] - fd->tally.x, fr->tally_mm[1] - fd->tally.y};
-    if (!cut_area(r, f, fr->tally_mm, shift, &a))
-        return;
-    uint8_t *vert = open_vertical(&a, (int)lround(LINE_MM * C1_PAGE_PX_PER_MM));
-    if (vert) {
-        t->n_cells = fd->tally_cols * fd->tally_rows;
-        count_marks(&a, fd, fr->tally_mm, t, vert);
-        t->valid = 1;
-        t->value = t->by_groups;   /* the better of the two on the eval set; the other is the check */
-        int agree = t->by_strokes == t->by_groups;
-        t->confidence = agree ? (t->n_doubtful ? 0.9 : 0.995) : 0.2;
-    }
-    free(vert), free(a.ink);
+    if (cut_area(r, f, fr->tally_mm, shift, &a))
+        tally_count(&a, fd, fr->tally_mm, t);
+    free(a.ink);
 }
 
 void read_tallies(const c1_engine *e, c1_result *r)

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORM_DIR = os.path.join(ROOT, "forms", "c1-ppwp")
 MNIST_DIR = os.environ.get("C1_MNIST_DIR", os.path.join(ROOT, ".cache", "mnist"))
-GENERATOR_VERSION = 5
+GENERATOR_VERSION = 6
 # The t10k digits the fixtures may use; 5000-9999 stay unseen for independent checks.
 MNIST_FIXTURE_RANGE = (0, 5000)
 
@@ -87,7 +87,7 @@ def sample_true_values(rng):
 class Writer:
     """One person's hand: pen, style and habits stay the same across the whole form."""
 
-    def __init__(self, rng, style=None):
+    def __init__(self, rng, style=None, opts=None):
         self.rng = rng
         self.style = style or ("dots" if rng.random() < 0.5 else "free")
         inks = [(150, 50, 20), (120, 40, 40), (40, 35, 30), (170, 80, 40), (60, 30, 120)]
@@ -103,6 +103,11 @@ class Writer:
         self.tally_slant = float(rng.uniform(-0.25, 0.3))
         self.flat_fifth = rng.random() < 0.2
         self.spill = rng.random() < 0.3
+        self.tally_faint = rng.random() < 0.15               # a ballpoint running dry: thin, grey
+        self.tally_tall = rng.random() < 0.12                # strokes as tall as the cell
+        for habit in ("flat_fifth", "spill", "tally_faint", "tally_tall"):   # pinned by a fixture
+            if habit in (opts or {}):
+                setattr(self, habit, bool(int(opts[habit])))
 
 
 class Canvas:
@@ -334,29 +339,57 @@ def strike_and_correct(canvas, mnist, wrong, right, box):
 # ---------------------------------------------------------------- tallies
 
 def draw_tally(canvas, field, count):
-    """Groups of four strokes crossed by a fifth, one group a cell, row by row."""
+    """Groups of four strokes crossed by a fifth, one group a cell, row by row. Returns how many
+    groups spilled out of their cell and the true count per cell (a group belongs to the cell its
+    centre was drawn in)."""
     g = field["tally"]
     rng, w = canvas.rng, canvas.w
-    spilled = 0
+    spilled, pushed_right = 0, -2
+    cells = [0] * (g["cols"] * g["rows"])
     groups = [5] * (count // 5) + ([count % 5] if count % 5 else [])
     for k, n in enumerate(groups):
         col, row = k % g["cols"], k // g["cols"]
         cx = g["x"] + (col + 0.5) * g["cell_w"]
         cy = g["y"] + (row + 0.5) * g["cell_h"]
         if w.spill and rng.random() < 0.25:
-            cx += rng.choice([-1, 1]) * rng.uniform(0.25, 0.5) * g["cell_w"]
+            # Over the line into the next cell, but nobody draws a group on top of another: where
+            # the neighbour on that side holds a group, only as far as touching it.
+            side = int(rng.choice([-1, 1]))
+            if side < 0 and pushed_right == k - 1:
+                side = 1
+            if side > 0:
+                pushed_right = k
+            neighbour = k + side
+            free = col + side < 0 or col + side >= g["cols"] or neighbour >= len(groups)
+            cx += side * rng.uniform(0.25, 0.5 if free else 0.27) * g["cell_w"]
             cy += rng.uniform(-0.15, 0.15) * g["cell_h"]
             spilled += 1
         else:
             cx += rng.normal(0, 0.05 * g["cell_w"])
             cy += rng.normal(0, 0.04 * g["cell_h"])
         draw_tally_group(canvas, n, cx, cy, g["cell_w"], g["cell_h"])
-    return spilled
+        cells[tally_cell(g, cx, cy)] += n
+    return spilled, cells
+
+
+def tally_cell(g, x, y):
+    col = min(g["cols"] - 1, max(0, int((x - g["x"]) // g["cell_w"])))
+    row = min(g["rows"] - 1, max(0, int((y - g["y"]) // g["cell_h"])))
+    return row * g["cols"] + col
+
+
+def tally_stroke(canvas, p0, p1):
+    w = canvas.w
+    if w.tally_faint:
+        canvas.stroke(canvas.wobbly(p0, p1, amp=w.wobble_mm * 1.5), width_mm=min(w.width_mm, 0.45),
+                      value=int(canvas.rng.integers(110, 170)))
+    else:
+        canvas.stroke(canvas.wobbly(p0, p1, amp=w.wobble_mm * 1.5))
 
 
 def draw_tally_group(canvas, n, cx, cy, cw, ch):
     rng, w = canvas.rng, canvas.w
-    h = ch * rng.uniform(0.55, 0.75)
+    h = ch * (rng.uniform(0.8, 1.0) if w.tally_tall else rng.uniform(0.55, 0.75))
     gap = cw * rng.uniform(0.13, 0.18)
     x0 = cx - 1.5 * gap
     for i in range(min(n, 4)):
@@ -364,7 +397,7 @@ def draw_tally_group(canvas, n, cx, cy, cw, ch):
         top = cy - h / 2 + rng.normal(0, h * 0.06)
         bot = cy + h / 2 + rng.normal(0, h * 0.06)
         lean = (w.tally_slant + rng.normal(0, 0.06)) * h
-        canvas.stroke(canvas.wobbly((sx + lean / 2, top), (sx - lean / 2, bot), amp=w.wobble_mm * 1.5))
+        tally_stroke(canvas, (sx + lean / 2, top), (sx - lean / 2, bot))
     if n == 5:
         if w.flat_fifth:
             a = (x0 - gap * 0.6, cy + rng.normal(0, h * 0.08))
@@ -372,7 +405,26 @@ def draw_tally_group(canvas, n, cx, cy, cw, ch):
         else:
             a = (x0 - gap * 0.5, cy + h * rng.uniform(0.25, 0.4))
             b = (x0 + 3.5 * gap, cy - h * rng.uniform(0.25, 0.4))
-        canvas.stroke(canvas.wobbly(a, b, amp=w.wobble_mm * 1.5))
+        tally_stroke(canvas, a, b)
+
+
+def spoil_tally(rng, canvas, field, count, kind):
+    """Ink in a tally grid that is not a vote: a crossed-out group (a group drawn, then scribbled
+    over) or a scribble, in the first cell after the last group."""
+    g = field["tally"]
+    k = -(-count // 5)
+    if k >= g["cols"] * g["rows"]:
+        return False
+    cx = g["x"] + (k % g["cols"] + 0.5) * g["cell_w"]
+    cy = g["y"] + (k // g["cols"] + 0.5) * g["cell_h"]
+    if kind == "tally_crossed_out":
+        draw_tally_group(canvas, int(rng.integers(1, 6)), cx, cy, g["cell_w"], g["cell_h"])
+        xs = np.linspace(cx - 0.3 * g["cell_w"], cx + 0.3 * g["cell_w"], int(rng.integers(5, 9)))
+        ys = cy + np.where(np.arange(len(xs)) % 2, -1, 1) * 0.3 * g["cell_h"]
+        canvas.stroke(np.stack([xs, ys], 1))
+    else:
+        scribble(canvas, cx - 0.25 * g["cell_w"], cy + 2, 0.5 * g["cell_w"], 4)
+    return True
 
 
 # ---------------------------------------------------------------- the rest of the handwriting
@@ -390,7 +442,10 @@ def fill_form(rng, canvas, mnist, values, tally_counts, plan):
     for fid, field in FIELDS.items():
         write_number(canvas, mnist, field, values[fid], plan.get(fid, {}))
         if "tally" in field:
-            plan.setdefault(fid, {})["spilled"] = draw_tally(canvas, field, tally_counts[fid])
+            how = plan.setdefault(fid, {})
+            how["spilled"], how["tally_cells"] = draw_tally(canvas, field, tally_counts[fid])
+            if how.get("spoil") and not spoil_tally(rng, canvas, field, tally_counts[fid], how["spoil"]):
+                del how["spoil"]
     for x0 in (120, 245, 370, 495):
         scribble(canvas, x0 + rng.uniform(0, 10), 51, rng.uniform(30, 65), 3.5)
     for x0 in (235, 325, 400):
@@ -609,6 +664,9 @@ def plan_conventions(rng, values, opts):
         for f in rng.choice(list(FIELDS), size=int(rng.integers(1, 4)), replace=False):
             if not plan.get(str(f), {}).get("left_aligned"):
                 plan.setdefault(str(f), {})["border_cross"] = (int(rng.integers(0, 3)),)
+    for kind, p in (("tally_crossed_out", 0.04), ("tally_scribble", 0.05)):
+        if rng.random() < float(opts.get("p_" + kind, p)):
+            plan.setdefault(str(rng.choice([f for f in FIELDS if "tally" in FIELDS[f]])), {})["spoil"] = kind
     return plan
 
 
@@ -636,7 +694,7 @@ def make_mistakes(rng, values, opts):
 
 def generate(seed, opts, mnist):
     rng = np.random.default_rng(seed)
-    writer = Writer(rng, opts.get("style"))
+    writer = Writer(rng, opts.get("style"), opts)
     values = sample_true_values(rng)
     written, tally, conditions = make_mistakes(rng, values, opts)
     plan = plan_conventions(rng, written, opts)
@@ -649,8 +707,10 @@ def generate(seed, opts, mnist):
         if n != written[f]:
             must_review.add(f)
     for f, how in plan.items():
-        if how.get("left_aligned") or "correction" in how:
+        if how.get("left_aligned") or "correction" in how or how.get("spoil") == "tally_crossed_out":
             must_review.add(f)
+        if how.get("spoil"):
+            conditions.append(how["spoil"])
         for key in ("left_aligned", "correction", "border_cross"):
             if key in how and how[key] is not False:
                 conditions.append(key)
@@ -678,14 +738,18 @@ def generate(seed, opts, mnist):
         "expect_reject_ok": not inside or geom["blur_mm"] > 0.75,
         "page_corners": corners,
         "style": writer.style,
-        "conventions": {f: {k: (list(v) if isinstance(v, tuple) else v) for k, v in how.items() if k != "spilled"}
-                        for f, how in sorted(plan.items()) if any(k != "spilled" for k in how)},
+        "tally_cells": {f: how["tally_cells"] for f, how in sorted(plan.items()) if "tally_cells" in how},
+        "conventions": {f: {k: (list(v) if isinstance(v, tuple) else v) for k, v in how.items() if k not in GEN_ONLY}
+                        for f, how in sorted(plan.items()) if any(k not in GEN_ONLY for k in how)},
         "conditions": sorted(set(conditions)),
         "boxes": {f: [to_photo(rect(b)) for b in d["digits"]] for f, d in FIELDS.items()},
         "tally_grids": {f: to_photo(rect(tally_rect(d["tally"]))) for f, d in FIELDS.items() if "tally" in d},
         "synth": dict(geom, seed=seed, generator=GENERATOR_VERSION, options=opts),
     }
     return img, quality, label
+
+
+GEN_ONLY = ("spilled", "tally_cells")
 
 
 def rect(b):

@@ -78,6 +78,10 @@ class Tally:
             ("ocr_wrong_with_p_over_0.99", pct("ocr_wrong_sure", "ocr_wrong")),
             ("segments_wrong_with_p_over_0.99", pct("seg_wrong_sure", "seg_wrong")),
             ("tally_exact", pct("tally_ok", "tally_fields")),
+            ("tally_exact_unspoiled", pct("tally_ok_unspoiled", "tally_unspoiled")),
+            ("tally_cells_exact", pct("tally_cells_ok", "tally_cells")),
+            ("tally_methods_agree", pct("tally_agree", "tally_fields")),
+            ("tally_sure_wrong", f"{c['tally_sure_wrong']} of {c['tally_sure']} with confidence >= 0.99"),
             ("must_review_in_review", pct("review_ok", "must_review")),
             ("page_corner_err_mm_median", f"{sorted(self.corner_err)[len(self.corner_err) // 2]:.3f}"
              if self.corner_err else "-"),
@@ -138,13 +142,31 @@ def score_photo(label, result, groups, problems, name, by_field=None):
         if r.get("value") == truth:
             keys.append("value_ok")
         if fid in label.get("tally", {}):
-            keys.append("tally_fields")
-            if (r.get("tally") or {}).get("value") == label["tally"][fid]:
-                keys.append("tally_ok")
+            keys += tally_keys(label, fid, r.get("tally") or {})
         for g in groups + ([by_field[fid]] if by_field is not None else []):
             for k in keys:
                 if k:
                     g.add(k)
+        if fid in label.get("tally", {}) and "tally_cells" in label and (r.get("tally") or {}).get("cells"):
+            truth_cells, read_cells = label["tally_cells"][fid], r["tally"]["cells"]
+            ok = sum(a == b for a, b in zip(truth_cells, read_cells))
+            for g in groups + ([by_field[fid]] if by_field is not None else []):
+                g.add("tally_cells", len(truth_cells))
+                g.add("tally_cells_ok", ok)
+
+
+def tally_keys(label, fid, t):
+    """The tally's figures: exact, exact where nobody spoiled the grid (a scribble or a crossed-out
+    group), whether its two methods agree, and wrong counts given with confidence >= 0.99."""
+    truth = label["tally"][fid]
+    spoiled = bool((label.get("conventions") or {}).get(fid, {}).get("spoil"))
+    right = t.get("value") == truth
+    keys = ["tally_fields", "tally_ok" if right else None, None if spoiled else "tally_unspoiled",
+            "tally_ok_unspoiled" if right and not spoiled else None,
+            "tally_agree" if t.get("by_strokes") == t.get("by_groups") else None]
+    if t.get("confidence", 0) >= 0.99:
+        keys += ["tally_sure", None if right else "tally_sure_wrong"]
+    return keys
 
 
 def score_registration(label, result, groups):
@@ -206,7 +228,7 @@ def print_report(overall, by_cond, by_field):
     for k, v in overall.rows():
         print(f"{k}: {v}")
     keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "ocr_exact", "segments_exact",
-            "combined_exact", "tally_exact", "boxes_within_1mm"]
+            "combined_exact", "tally_exact", "tally_cells_exact", "tally_sure_wrong", "boxes_within_1mm"]
     print("== by condition")
     print("condition".ljust(16) + "".join(k[:14].rjust(16) for k in keys))
     for cond in sorted(by_cond):
