@@ -32,7 +32,7 @@ LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
 # The pipeline, in order; see README.md.
 LIB_C   := pix form load register identify quality locate digits tally validate report draw engine
 LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
-TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/cellprep
+TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/cellprep
 
 .PHONY: all deps data demo test test-c test-py asan eval eval-model validate model score fixtures form clean
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
@@ -89,6 +89,7 @@ test: deps data
 
 test-c: $(TESTS)
 	$(BUILD)/test_gate
+	$(BUILD)/test_tally
 	$(BUILD)/test_c1
 
 test-py:
@@ -98,8 +99,9 @@ test-py:
 asan: deps data
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/test_gate build/asan/c1scan
+	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/test_gate build/asan/test_tally build/asan/c1scan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_gate
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_tally
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_c1
 
 # ---- measurement

@@ -23,6 +23,7 @@
 #define RIDGE_MM 1.2             /* half the window a stroke's core is compared with */
 #define RIDGE_SLACK 3            /* grey levels of noise a flat stroke's core may rise above its mean */
 #define FRAGMENT_SHARE 0.55      /* an upright piece shorter than this share of the grid's typical stroke is a fragment */
+#define THICK_SHARE 1.4         /* a mark this much inkier per traced length than the grid's typical one is doubtful */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
 
@@ -322,6 +323,7 @@ static void name_cell(c1_tally *t, int cell)
 /* What tracing found in one mark, in the mark's own pixels. */
 typedef struct {
     int n_up, n_across;
+    int ink;                     /* pixels of ink in the mark */
     path_ends up[MAX_PATHS], across[MAX_PATHS];
 } mark_strokes;
 
@@ -359,6 +361,8 @@ static void trace_mark(const ink_area *a, const blob *b, int id, const int *labe
     int pad = (int)ceil(fabs(shear) * m.h / 2) + 1;
     mark_img upright = shear_mark(&m, shear, pad);
     cut_mark(a, b, id, label, CROSSING_CORE, &m);
+    for (int q = 0; q < m.w * m.h; q++)
+        ms->ink += m.ink[q];
     if (upright.ink)
         ms->n_up = trace_strokes(&upright, 1, (int)lround(MIN_STROKE_MM * k), ms->up, MAX_PATHS);
     ms->n_across = trace_strokes(&m, 0, (int)lround(MIN_CROSS_MM * k), ms->across, MAX_PATHS);
@@ -395,6 +399,33 @@ static int counting_length(const mark_strokes *ms, int n_marks, int across, int 
     int typical = len[n / 2];
     free(len);
     return (int)fmax(min_px, lround(share * typical));
+}
+
+/* Ink per pixel of traced stroke length: the pen's width, if the strokes traced are all the ink. */
+static double mark_thickness(const mark_strokes *ms)
+{
+    int length = 0;
+    for (int j = 0; j < ms->n_up; j++)
+        length += stroke_rows(&ms->up[j]);
+    for (int j = 0; j < ms->n_across; j++)
+        length += stroke_cols(&ms->across[j]);
+    return length ? (double)ms->ink / length : 0;
+}
+
+static double typical_thickness(const mark_strokes *ms, int n_marks)
+{
+    double *v = malloc(sizeof(double) * (size_t)(n_marks + 1)), typical = 0;
+    int n = 0;
+    for (int i = 0; v && i < n_marks; i++)
+        if (mark_thickness(&ms[i]) > 0) {
+            int at = n++;
+            while (at > 0 && v[at - 1] > mark_thickness(&ms[i]))
+                v[at] = v[at - 1], at--;
+            v[at] = mark_thickness(&ms[i]);
+        }
+    typical = n ? v[n / 2] : 0;
+    free(v);
+    return typical;
 }
 
 static void add_stroke(c1_tally *t, const ink_area *a, const blob *b, const path_ends *p, int crossing)
@@ -481,6 +512,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         trace_mark(a, &marks[i], i + 1, label, &ms[i]);
     const int min_rows = counting_length(ms, n_kept, 0, (int)lround(MIN_STROKE_MM * k), FRAGMENT_SHARE);
     const int min_cols = counting_length(ms, n_kept, 1, (int)lround(MIN_CROSS_MM * k), FRAGMENT_SHARE);
+    const double pen = typical_thickness(ms, n_kept);
     for (int i = 0; i < n_kept; i++) {
         const blob *m = &marks[i];
         double bw = (m->x1 - m->x0 + 1) / k, bh = (m->y1 - m->y0 + 1) / k;
@@ -506,7 +538,10 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
         t->by_strokes += by_strokes;
         t->by_groups += by_group;
-        if (by_strokes != by_group || !plausible || fragments || bh > 1.2 * cell_h)
+        /* More ink than the strokes traced account for: two strokes drawn over each other, or ink
+         * that is no stroke at all. */
+        int overinked = mark_thickness(&ms[i]) > THICK_SHARE * pen;
+        if (by_strokes != by_group || !plausible || fragments || overinked || bh > 1.2 * cell_h)
             name_cell(t, cell_of(fd, a, grid_mm, m->cx, m->cy));
     }
     for (int c = 0; c < t->n_cells; c++)

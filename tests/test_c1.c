@@ -370,6 +370,124 @@ static void test_threads(const c1_engine *e)
             cJSON_free(jobs[k].json[j]);
 }
 
+/* ---- tally marks: each hard case has a fixture whose label holds the true count per cell */
+
+static cJSON *read_as_json(const c1_engine *e, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "fixtures/%s.jpg", name);
+    c1_result *r = NULL;
+    c1_error err = c1_read_file(e, path, &r);
+    char *text = err == C1_OK ? c1_result_to_json(r, NULL) : NULL;
+    cJSON *json = text ? cJSON_Parse(text) : NULL;
+    c1_string_free(text);
+    c1_result_free(r);
+    CHECK(json != NULL, "%s: %s", name, c1_error_name(err));
+    return json;
+}
+
+static cJSON *fixture_label(const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "fixtures/%s.json", name);
+    return load_json(path);
+}
+
+/* Strokes over the cell lines, a fifth stroke lying flat, a dry pen, strokes as tall as the cell:
+ * the count is exact, the cells hold it, and no cell is off by more than the groups that were drawn
+ * across a cell line. */
+static void check_tally_exact(const c1_engine *e, const char *name, int max_cells_off)
+{
+    cJSON *label = fixture_label(name), *json = read_as_json(e, name);
+    if (!label || !json)
+        goto done;
+    const cJSON *truth;
+    cJSON_ArrayForEach(truth, cJSON_GetObjectItem(label, "tally")) {
+        const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), truth->string), "tally");
+        const cJSON *cells = cJSON_GetObjectItem(t, "cells");
+        const cJSON *true_cells = cJSON_GetObjectItem(cJSON_GetObjectItem(label, "tally_cells"), truth->string);
+        int value = cJSON_GetObjectItem(t, "value") ? cJSON_GetObjectItem(t, "value")->valueint : -1;
+        CHECK(value == truth->valueint, "%s: %s tally %d, drawn %d", name, truth->string, value, truth->valueint);
+        int sum = 0, off = 0;
+        for (int c = 0; c < cJSON_GetArraySize(cells); c++) {
+            sum += cJSON_GetArrayItem(cells, c)->valueint;
+            off += cJSON_GetArrayItem(cells, c)->valueint != cJSON_GetArrayItem(true_cells, c)->valueint;
+        }
+        CHECK(sum == value, "%s: %s cells add to %d, not %d", name, truth->string, sum, value);
+        CHECK(off <= max_cells_off, "%s: %s has %d cells off", name, truth->string, off);
+    }
+done:
+    cJSON_Delete(label), cJSON_Delete(json);
+}
+
+/* Ink in a grid that is not a vote (a scribble, a group drawn and then crossed out) must lower the
+ * tally's confidence and keep the field in review, never be counted with confidence. */
+static void check_tally_spoiled(const c1_engine *e, const char *name)
+{
+    cJSON *label = fixture_label(name), *json = read_as_json(e, name);
+    int spoiled = 0;
+    if (!label || !json)
+        goto done;
+    const cJSON *how;
+    cJSON_ArrayForEach(how, cJSON_GetObjectItem(label, "conventions")) {
+        if (!cJSON_GetObjectItem(how, "spoil"))
+            continue;
+        spoiled++;
+        const cJSON *f = cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), how->string);
+        double conf = cJSON_GetObjectItem(cJSON_GetObjectItem(f, "tally"), "confidence")->valuedouble;
+        CHECK(conf < 0.99, "%s: %s tally confident (%.3f) over ink that is not a vote", name, how->string, conf);
+        CHECK(!strcmp(cJSON_GetObjectItem(f, "status")->valuestring, "review"), "%s: %s accepted", name, how->string);
+        int doubtful = cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(f, "tally"), "doubtful_cells"));
+        CHECK(doubtful > 0, "%s: %s names no doubtful cell", name, how->string);
+    }
+    CHECK(spoiled == 1, "%s: %d spoiled grids in the label", name, spoiled);
+done:
+    cJSON_Delete(label), cJSON_Delete(json);
+}
+
+/* Across every fixture: a tally given with confidence >= 0.99 is the drawn count. */
+static void check_no_sure_wrong_tally(const c1_engine *e)
+{
+    DIR *d = opendir("fixtures");
+    struct dirent *ent;
+    int sure = 0;
+    while ((ent = readdir(d))) {
+        char *dot = strrchr(ent->d_name, '.'), name[256];
+        if (!dot || strcmp(dot, ".jpg") || strncmp(ent->d_name, "bad_", 4) == 0)
+            continue;
+        snprintf(name, sizeof name, "%.*s", (int)(dot - ent->d_name), ent->d_name);
+        cJSON *label = fixture_label(name);
+        if (!label || cJSON_IsTrue(cJSON_GetObjectItem(label, "expect_reject_ok"))) {
+            cJSON_Delete(label);
+            continue;
+        }
+        cJSON *json = read_as_json(e, name);
+        const cJSON *truth;
+        cJSON_ArrayForEach(truth, cJSON_GetObjectItem(label, "tally")) {
+            const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), truth->string), "tally");
+            if (t && cJSON_GetObjectItem(t, "confidence")->valuedouble >= 0.99) {
+                sure++;
+                CHECK(cJSON_GetObjectItem(t, "value")->valueint == truth->valueint, "%s: %s tally %d given as sure, drawn %d",
+                      name, truth->string, cJSON_GetObjectItem(t, "value")->valueint, truth->valueint);
+            }
+        }
+        cJSON_Delete(label), cJSON_Delete(json);
+    }
+    closedir(d);
+    CHECK(sure >= 20, "only %d sure tallies over the fixtures", sure);
+}
+
+static void test_tallies(const c1_engine *e)
+{
+    check_tally_exact(e, "tally_spill", 2);
+    check_tally_exact(e, "tally_flat_fifth", 0);
+    check_tally_exact(e, "tally_faint", 0);
+    check_tally_exact(e, "tally_tall", 0);
+    check_tally_spoiled(e, "tally_scribble");
+    check_tally_spoiled(e, "tally_crossed_out");
+    check_no_sure_wrong_tally(e);
+}
+
 int main(void)
 {
     test_templates();
@@ -384,6 +502,7 @@ int main(void)
     test_registration(e);
     test_json_and_memory(e);
     test_threads(e);
+    test_tallies(e);
     c1_engine_free(e);
     return CHECK_SUMMARY();
 }

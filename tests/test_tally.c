@@ -1,0 +1,190 @@
+/* Tests of the tally counter (lib/tally.c) on ink drawn here, stroke by stroke, so that each hard
+ * case is exactly the case named: the photo pipeline is left out. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "check.h"
+
+#define PEN_MM 0.5
+static const double GAP = 2.7, HEIGHT = 9.0;
+
+typedef struct {
+    c1_form_field field;
+    double grid[8];
+    ink_area area;
+} grid_page;
+
+static void grid_init(grid_page *g)
+{
+    memset(g, 0, sizeof *g);
+    g->field.has_tally = 1;
+    g->field.tally = (c1_rect){116, 152, 360, 42};
+    g->field.tally_cols = 20, g->field.tally_rows = 3;
+    const double x0 = 116, y0 = 152, x1 = 476, y1 = 194;
+    const double corners[8] = {x0, y0, x1, y0, x1, y1, x0, y1};
+    memcpy(g->grid, corners, sizeof corners);
+    g->area.x_mm = x0 - 3, g->area.y_mm = y0 - 3;
+    g->area.w = (int)((x1 - x0 + 6) * C1_PAGE_PX_PER_MM), g->area.h = (int)((y1 - y0 + 6) * C1_PAGE_PX_PER_MM);
+    g->area.ink = calloc((size_t)g->area.w * g->area.h, 1);
+}
+
+/* A pen line between two page points (mm). */
+static void line_mm(grid_page *g, double ax, double ay, double bx, double by)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    for (int y = 0; y < g->area.h; y++)
+        for (int x = 0; x < g->area.w; x++) {
+            double px = g->area.x_mm + (x + 0.5) / k, py = g->area.y_mm + (y + 0.5) / k;
+            double dx = bx - ax, dy = by - ay, t = ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy);
+            t = t < 0 ? 0 : t > 1 ? 1 : t;
+            if (hypot(px - ax - t * dx, py - ay - t * dy) <= PEN_MM / 2)
+                g->area.ink[y * g->area.w + x] = INK | UPRIGHT_CORE | CROSSING_CORE;
+        }
+}
+
+static void cell_centre(int cell, double *cx, double *cy)
+{
+    *cx = 116 + (cell % 20 + 0.5) * 18, *cy = 152 + (cell / 20 + 0.5) * 14;
+}
+
+/* n strokes of a group around (cx, cy); the fifth crosses, or lies flat. */
+static void group_at(grid_page *g, double cx, double cy, int n, int flat)
+{
+    double x0 = cx - 1.5 * GAP, lean = 0.15 * HEIGHT;
+    for (int i = 0; i < n && i < 4; i++)
+        line_mm(g, x0 + i * GAP + lean / 2, cy - HEIGHT / 2, x0 + i * GAP - lean / 2, cy + HEIGHT / 2);
+    if (n == 5 && flat)
+        line_mm(g, x0 - 0.6 * GAP, cy + 0.3, x0 + 3.6 * GAP, cy - 0.4);
+    else if (n == 5)
+        line_mm(g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT);
+}
+
+static void group_in(grid_page *g, int cell, int n, int flat)
+{
+    double cx, cy;
+    cell_centre(cell, &cx, &cy);
+    group_at(g, cx, cy, n, flat);
+}
+
+static c1_tally *count(grid_page *g)
+{
+    c1_tally *t = calloc(1, sizeof *t);
+    tally_count(&g->area, &g->field, g->grid, t);
+    return t;
+}
+
+static int named(const c1_tally *t, int cell)
+{
+    for (int i = 0; i < t->n_doubtful; i++)
+        if (t->doubtful[i] == cell)
+            return 1;
+    return 0;
+}
+
+static void test_groups_and_a_partial_one(void)
+{
+    grid_page g;
+    grid_init(&g);
+    for (int c = 0; c < 3; c++)
+        group_in(&g, c, 5, 0);
+    group_in(&g, 3, 3, 0);
+    group_in(&g, 20, 5, 0);   /* the second row */
+    c1_tally *t = count(&g);
+    CHECK(t->value == 23 && t->by_strokes == 23 && t->by_groups == 23, "groups: %d (%d/%d), drawn 23", t->value,
+          t->by_strokes, t->by_groups);
+    CHECK(t->cells[0] == 5 && t->cells[2] == 5 && t->cells[3] == 3 && t->cells[20] == 5 && t->cells[4] == 0,
+          "cells %d %d %d %d %d", t->cells[0], t->cells[2], t->cells[3], t->cells[20], t->cells[4]);
+    CHECK(t->confidence >= 0.99 && t->n_doubtful == 0, "a plain tally is sure (%.3f, %d doubtful)", t->confidence,
+          t->n_doubtful);
+    CHECK(t->n_strokes == 23, "%d strokes kept for the debug drawing", t->n_strokes);
+    free(t), free(g.area.ink);
+}
+
+static void test_flat_fifth(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 1);
+    group_in(&g, 1, 5, 1);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 10 && t->confidence >= 0.99, "flat fifth: %d (%.3f), drawn 10", t->value, t->confidence);
+    free(t), free(g.area.ink);
+}
+
+/* A dry pen leaves a 1.2 mm gap in a single stroke: one vote, not two. */
+static void test_broken_stroke(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    line_mm(&g, cx, cy - HEIGHT / 2, cx, cy - 0.6);
+    line_mm(&g, cx, cy + 0.6, cx, cy + HEIGHT / 2);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 6 && t->cells[1] == 1, "broken stroke: %d (cell %d), drawn 6", t->value, t->cells[1]);
+    free(t), free(g.area.ink);
+}
+
+/* A group pushed over the cell line until it touches its neighbour: one mark, two groups, two cells. */
+static void test_groups_touching(void)
+{
+    grid_page g;
+    grid_init(&g);
+    double cx, cy;
+    cell_centre(0, &cx, &cy);
+    group_at(&g, cx, cy, 5, 0);
+    group_at(&g, cx + 4.5 * GAP, cy, 5, 0);   /* its first stroke runs through the other's fifth */
+    c1_tally *t = count(&g);
+    CHECK(t->by_strokes == 10, "touching groups: %d strokes, drawn 10", t->by_strokes);
+    CHECK(t->cells[0] == 5 && t->cells[1] == 5, "touching groups: cells %d %d", t->cells[0], t->cells[1]);
+    free(t), free(g.area.ink);
+}
+
+/* A scribble is no vote: the count may not grow with confidence, and its cell is named. */
+static void test_scribble(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    for (int i = 0; i < 24; i++) {
+        double a = cx - 5 + i * 0.45, b = a + 0.45;
+        line_mm(&g, a, cy + 2.5 * sin(i * 1.3), b, cy + 2.5 * sin((i + 1) * 1.3));
+    }
+    c1_tally *t = count(&g);
+    CHECK(t->confidence < 0.99 && named(t, 1), "scribble: %d at %.3f, cell 1 %s", t->value, t->confidence,
+          named(t, 1) ? "named" : "not named");
+    free(t), free(g.area.ink);
+}
+
+/* A group drawn and crossed out with a zig-zag: doubt, never a confident count. */
+static void test_crossed_out_group(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    group_in(&g, 1, 4, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    for (int i = 0; i < 6; i++)
+        line_mm(&g, cx - 5.4 + i * 1.8, cy + (i % 2 ? -4 : 4), cx - 5.4 + (i + 1) * 1.8, cy + (i % 2 ? 4 : -4));
+    c1_tally *t = count(&g);
+    CHECK(t->confidence < 0.99 && named(t, 1), "crossed out: %d at %.3f", t->value, t->confidence);
+    free(t), free(g.area.ink);
+}
+
+int main(void)
+{
+    test_groups_and_a_partial_one();
+    test_flat_fifth();
+    test_broken_stroke();
+    test_groups_touching();
+    test_scribble();
+    test_crossed_out_group();
+    return CHECK_SUMMARY();
+}
