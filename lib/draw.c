@@ -84,8 +84,8 @@ static canvas annotated_page(const c1_result *r)
             quad_mm(&c, f->mm[d], f->status == C1_FIELD_ACCEPTED ? green : red);
         if (r->form->fields[i].has_tally)
             quad_mm(&c, f->tally_mm, blue);
-        for (int k = 0; f->tally && k < f->tally->n_strokes; k++) {
-            const c1_stroke *s = &f->tally->strokes[k];
+        for (int n = 0; f->tally && n < f->tally->n_strokes; n++) {
+            const c1_stroke *s = &f->tally->strokes[n];
             const double k = C1_PAGE_PX_PER_MM;
             line(&c, s->x0 * k, s->y0 * k, s->x1 * k, s->y1 * k, s->crossing ? magenta : blue);
         }

@@ -105,7 +105,6 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     return ok;
 }
 
-
 /* Joins the pieces of a stroke that a dry pen broke: ink within MAX_GAP_MM above or below counts
  * as connected when marks are found (the ink itself is unchanged). */
 static uint8_t *bridge_vertically(const ink_area *a)
@@ -167,7 +166,6 @@ static int cell_of(const c1_form_field *fd, const ink_area *a, const double grid
     row = row < 0 ? 0 : row >= fd->tally_rows ? fd->tally_rows - 1 : row;
     return row * fd->tally_cols + col;
 }
-
 
 static int ink_at(const mark_img *m, int along, int across, int vertical)
 {
@@ -246,9 +244,9 @@ static void erase_path(mark_img *m, int vertical, const int *from, int end)
     }
 }
 
-/* How many strokes of at least `min_px` run through the mark in one direction; their ends go to
- * `found` (in the mark's pixels). Works on a copy, taking each stroke away once traced. */
-static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_ends *found, int max_found)
+/* How many strokes of at least `min_px` run through the mark in one direction, MAX_PATHS at most;
+ * their ends go to `found` (in the mark's pixels). Works on a copy, taking each stroke away once traced. */
+static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_ends found[MAX_PATHS])
 {
     size_t n = (size_t)mark->w * mark->h;
     mark_img m = {mark->w, mark->h, malloc(n)};
@@ -261,9 +259,7 @@ static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_en
             while (from[start] >= 0)
                 start = from[start];
             int t0 = start / n_across, c0 = start % n_across, t1 = end / n_across, c1 = end % n_across;
-            if (count < max_found)
-                found[count] = vertical ? (path_ends){c0, t0, c1, t1} : (path_ends){t0, c0, t1, c1};
-            count++;
+            found[count++] = vertical ? (path_ends){c0, t0, c1, t1} : (path_ends){t0, c0, t1, c1};
             erase_path(&m, vertical, from, end);
         }
     }
@@ -323,7 +319,7 @@ static void name_cell(c1_tally *t, int cell)
 /* What tracing found in one mark, in the mark's own pixels. */
 typedef struct {
     int n_up, n_across;
-    int ink;                     /* pixels of ink in the mark */
+    int ink;                     /* the mark's pixels of crossing-stroke core (all its ink but a blurred one's flanks) */
     path_ends up[MAX_PATHS], across[MAX_PATHS];
 } mark_strokes;
 
@@ -364,10 +360,8 @@ static void trace_mark(const ink_area *a, const blob *b, int id, const int *labe
     for (int q = 0; q < m.w * m.h; q++)
         ms->ink += m.ink[q];
     if (upright.ink)
-        ms->n_up = trace_strokes(&upright, 1, (int)lround(MIN_STROKE_MM * k), ms->up, MAX_PATHS);
-    ms->n_across = trace_strokes(&m, 0, (int)lround(MIN_CROSS_MM * k), ms->across, MAX_PATHS);
-    ms->n_up = ms->n_up > MAX_PATHS ? MAX_PATHS : ms->n_up;
-    ms->n_across = ms->n_across > MAX_PATHS ? MAX_PATHS : ms->n_across;
+        ms->n_up = trace_strokes(&upright, 1, (int)lround(MIN_STROKE_MM * k), ms->up);
+    ms->n_across = trace_strokes(&m, 0, (int)lround(MIN_CROSS_MM * k), ms->across);
     for (int i = 0; i < ms->n_up; i++) {
         path_ends *e = &ms->up[i];
         e->ax = (int)lround(e->ax - pad + shear * (e->ay - m.h / 2.0));
@@ -376,27 +370,38 @@ static void trace_mark(const ink_area *a, const blob *b, int id, const int *labe
     free(m.ink), free(upright.ink);
 }
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The middle of n values (the upper one of an even count), sorting them; 0 when there are none. */
+static double median(double *v, int n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, (size_t)n, sizeof *v, by_value);
+    return v[n / 2];
+}
+
 /* The length a stroke of this grid must have to count: a writer draws all strokes of a tally about
  * as long, so a piece much shorter than the grid's typical stroke is a fragment (a stroke broken by
  * a dry pen, half of two strokes drawn across each other, a path along the ends of two strokes that
  * touch), not a vote. `across` picks the crossing strokes, measured in columns. */
 static int counting_length(const mark_strokes *ms, int n_marks, int across, int min_px, double share)
 {
-    int n = 0, *len = NULL;
+    int n = 0;
     for (int i = 0; i < n_marks; i++)
         n += across ? ms[i].n_across : ms[i].n_up;
-    len = n ? malloc(sizeof(int) * (size_t)n) : NULL;
+    double *len = n ? malloc(sizeof(double) * (size_t)n) : NULL;
     if (!len)
         return min_px;
     n = 0;
     for (int i = 0; i < n_marks; i++)
-        for (int j = 0; j < (across ? ms[i].n_across : ms[i].n_up); j++) {
-            int v = across ? stroke_cols(&ms[i].across[j]) : stroke_rows(&ms[i].up[j]), at = n++;
-            while (at > 0 && len[at - 1] > v)
-                len[at] = len[at - 1], at--;
-            len[at] = v;
-        }
-    int typical = len[n / 2];
+        for (int j = 0; j < (across ? ms[i].n_across : ms[i].n_up); j++)
+            len[n++] = across ? stroke_cols(&ms[i].across[j]) : stroke_rows(&ms[i].up[j]);
+    double typical = median(len, n);
     free(len);
     return (int)fmax(min_px, lround(share * typical));
 }
@@ -416,14 +421,12 @@ static double typical_thickness(const mark_strokes *ms, int n_marks)
 {
     double *v = malloc(sizeof(double) * (size_t)(n_marks + 1)), typical = 0;
     int n = 0;
-    for (int i = 0; v && i < n_marks; i++)
-        if (mark_thickness(&ms[i]) > 0) {
-            int at = n++;
-            while (at > 0 && v[at - 1] > mark_thickness(&ms[i]))
-                v[at] = v[at - 1], at--;
-            v[at] = mark_thickness(&ms[i]);
-        }
-    typical = n ? v[n / 2] : 0;
+    for (int i = 0; v && i < n_marks; i++) {
+        double t = mark_thickness(&ms[i]);
+        if (t > 0)
+            v[n++] = t;
+    }
+    typical = v ? median(v, n) : 0;
     free(v);
     return typical;
 }
@@ -456,7 +459,7 @@ static double mid_y(const blob *b, const path_ends *p)
 static void fill_cells(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const blob *b,
                        const mark_strokes *ms, const int *counted, c1_tally *t)
 {
-    if (ms->n_across <= 1 && (ms->n_across == 1 || ms->n_up <= 1)) {
+    if (ms->n_across == 1 || (ms->n_across == 0 && ms->n_up <= 1)) {
         int n = ms->n_across;
         for (int j = 0; j < ms->n_up; j++)
             n += counted[j];
@@ -483,8 +486,8 @@ static void fill_cells(const ink_area *a, const c1_form_field *fd, const double 
 }
 
 /* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows
- * (one stroke, or whole groups of four plus a crossing one), or holds a fragment, or is taller than
- * a cell, names its cell. */
+ * (one stroke, or whole groups of four plus a crossing one), or holds a fragment, or has more ink
+ * than its strokes account for, or is taller than a cell, names its cell. */
 static void count_marks(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
 {
     const double k = C1_PAGE_PX_PER_MM, cell_h = fd->tally.h / fd->tally_rows;
@@ -551,7 +554,7 @@ done:
     free(marks), free(label), free(bridged), free(ms);
 }
 
-/* Counts the tally of one grid from its ink (1 ink, 0 paper), cut from the page with the grid at
+/* Counts the tally of one grid from its ink (see ink_area), cut from the page with the grid at
  * `grid_mm` (corners, page mm). */
 void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
 {
@@ -568,8 +571,7 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
 {
     const c1_form_field *fd = &f->fields[i];
     const c1_field_result *fr = &r->fields[i];
-    ink_area a = {0};
-    memset(t, 0, sizeof *t);
+    ink_area a = {0};   /* `t` comes zeroed: an area that cannot be cut leaves it invalid */
     double shift[2] = {fr->tally_mm[0] - fd->tally.x, fr->tally_mm[1] - fd->tally.y};
     if (cut_area(r, f, fr->tally_mm, shift, &a))
         tally_count(&a, fd, fr->tally_mm, t);

@@ -380,11 +380,9 @@ def tally_cell(g, x, y):
 
 def tally_stroke(canvas, p0, p1):
     w = canvas.w
-    if w.tally_faint:
-        canvas.stroke(canvas.wobbly(p0, p1, amp=w.wobble_mm * 1.5), width_mm=min(w.width_mm, 0.45),
-                      value=int(canvas.rng.integers(110, 170)))
-    else:
-        canvas.stroke(canvas.wobbly(p0, p1, amp=w.wobble_mm * 1.5))
+    line = canvas.wobbly(p0, p1, amp=w.wobble_mm * 1.5)
+    faint = {"width_mm": min(w.width_mm, 0.45), "value": int(canvas.rng.integers(110, 170))} if w.tally_faint else {}
+    canvas.stroke(line, **faint)
 
 
 def draw_tally_group(canvas, n, cx, cy, cw, ch):
