@@ -223,3 +223,13 @@ extern "C" int cv_dnn_forward(void *net, const float *cells, int n, float *out, 
         return 0;
     }
 }
+
+extern "C" void cv_put_text(uint8_t *rgb, int w, int h, int x, int y, const char *text, const uint8_t col[3])
+{
+    try {
+        cv::Mat canvas(h, w, CV_8UC3, rgb);
+        cv::putText(canvas, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(col[0], col[1], col[2]),
+                    1, cv::LINE_AA);
+    } catch (...) {
+    }
+}

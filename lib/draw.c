@@ -70,7 +70,23 @@ static canvas page_canvas(const c1_result *r)
     return c;
 }
 
-/* The page with every field drawn: green accepted, red review; tally grids and counted strokes. */
+/* Under a field's boxes, what the library made of it: its value, and for a field in review the
+ * reasons, so that a person sees why without opening the JSON. */
+static void label_field(canvas *c, const c1_field_result *f, const uint8_t col[3])
+{
+    char text[256];
+    int n = snprintf(text, sizeof text, "%d", f->value);
+    for (int k = 0; k < f->n_reasons && n > 0 && n < (int)sizeof text; k++)
+        n += snprintf(text + n, sizeof text - (size_t)n, "%s%s", k ? ", " : " ", f->reasons[k]);
+    const double k = C1_PAGE_PX_PER_MM;
+    double x = f->mm[0][6], y = fmax(f->mm[0][7], f->mm[C1_DIGITS - 1][7]);
+    for (int d = 0; d < C1_DIGITS; d++)
+        x = fmin(x, fmin(f->mm[d][0], f->mm[d][6])), y = fmax(y, fmax(f->mm[d][5], f->mm[d][7]));
+    cv_put_text(c->rgb, c->w, c->h, (int)lround(x * k), (int)lround((y + 3.5) * k), text, col);
+}
+
+/* The page with every field drawn: green accepted, red review with its reasons written under it;
+ * tally grids and counted strokes. */
 static canvas annotated_page(const c1_result *r)
 {
     canvas c = page_canvas(r);
@@ -82,6 +98,7 @@ static canvas annotated_page(const c1_result *r)
         const c1_field_result *f = &r->fields[i];
         for (int d = 0; d < C1_DIGITS; d++)
             quad_mm(&c, f->mm[d], f->status == C1_FIELD_ACCEPTED ? green : red);
+        label_field(&c, f, f->status == C1_FIELD_ACCEPTED ? green : red);
         if (r->form->fields[i].has_tally)
             quad_mm(&c, f->tally_mm, blue);
         for (int n = 0; f->tally && n < f->tally->n_strokes; n++) {

@@ -243,6 +243,8 @@ int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, dou
 /* The digit model through OpenCV's dnn module: a network per thread (forward() is not thread-safe). */
 void *cv_dnn_load(const uint8_t *onnx, size_t size);
 void cv_dnn_free(void *net);
+/* Writes text on an RGB image, baseline-left at (x, y); nothing if it cannot. */
+void cv_put_text(uint8_t *rgb, int w, int h, int x, int y, const char *text, const uint8_t col[3]);
 /* n cells of 28x28 floats in, n rows of n_classes logits out. */
 int cv_dnn_forward(void *net, const float *cells, int n, float *out, int n_classes);
 

@@ -5,17 +5,22 @@
  * Where they disagree, or a mark is not four strokes plus a crossing one (a scribble, a crossed-out
  * group, a stroke broken in two), the confidence drops and the cell is named. Reads the rectified
  * page, the blank page and the located grid; writes each tally field's `tally` reading. */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-#define MARGIN_MM 3.0
+#define MAX_SURE_BLUR_MM 0.55    /* above this blur no count is sure */
+#define MARGIN_MM 3.0            /* ink read above and below the grid */
+#define SIDE_MARGIN_MM 10.0      /* and either side of it: a group spilled out of an end cell */
 #define MIN_MARK_MM 2.0          /* smaller ink is a speck */
 #define MIN_STROKE_MM 3.5        /* a stroke is at least this long */
 #define MIN_CROSS_MM 4.5         /* a crossing stroke spans at least this far (groups span 9 mm or more) */
 #define MAX_GAP_MM 1.6           /* a dry pen's gap along a stroke, bridged */
+#define REMNANT_MM 0.8           /* a path this close to a traced stroke most of its way is that stroke's edge */
+#define MAX_CROSSED_MM 2.5       /* how far an upright stroke may run over one traced before, where they cross */
 #define MAX_CROSS_GAP_MM 0.4     /* along a crossing stroke only a small gap: a wider one is the space between two strokes */
 #define PEN_MM 1.2               /* half the widest pen line: what tracing a stroke takes away with it */
 #define GROUP_WIDTH_MM 5.0       /* a mark this wide is a crossed group, not one stroke */
@@ -23,6 +28,8 @@
 #define RIDGE_MM 1.2             /* half the window a stroke's core is compared with */
 #define RIDGE_SLACK 3            /* grey levels of noise a flat stroke's core may rise above its mean */
 #define FRAGMENT_SHARE 0.55      /* an upright piece shorter than this share of the grid's typical stroke is a fragment */
+#define CROSS_SPAN_SHARE 0.75    /* a fifth stroke spans at least this share of its group's width */
+#define CROSS_OFF_MIDDLE 0.3     /* and its middle is at most this share of the group's height off the group's middle */
 #define THICK_SHARE 1.4         /* a mark this much inkier per traced length than the grid's typical one is doubtful */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
@@ -40,6 +47,7 @@ typedef struct {
 
 typedef struct {
     int ax, ay, bx, by;          /* a traced stroke's two ends in mark pixels */
+    int len;                     /* its length along its direction, less what crosses strokes traced before */
 } path_ends;
 
 /* Under blur the gap between two strokes 2.5 mm apart turns grey and dark enough to be ink, and
@@ -66,7 +74,7 @@ static int ridges(const c1_pix *flat, int x, int y)
 static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
 {
     const double k = C1_PAGE_PX_PER_MM;
-    c1_rect g = {grid_mm[0] - MARGIN_MM, grid_mm[1] - MARGIN_MM, grid_mm[2] - grid_mm[0] + 2 * MARGIN_MM,
+    c1_rect g = {grid_mm[0] - SIDE_MARGIN_MM, grid_mm[1] - MARGIN_MM, grid_mm[2] - grid_mm[0] + 2 * SIDE_MARGIN_MM,
                  grid_mm[5] - grid_mm[1] + 2 * MARGIN_MM};
     c1_pix *crop = pix_crop_mm(r->page, g, 0);
     c1_rect printed_at = {g.x - shift[0], g.y - shift[1], g.w, g.h};
@@ -183,42 +191,56 @@ static int max_drift(int vertical, int step)
     return vertical ? step / 2 : step;
 }
 
+/* Scratch for longest_path, each of the mark's size. */
+typedef struct {
+    double *score;
+    int *from;                   /* the previous step of the best path to here (-1: it starts here) */
+    int *erased;                 /* how far the best path to here has run over ink taken away */
+} path_scratch;
+
 /* The straightest long path through the ink along rows (`vertical`) or columns, jumping the gaps
  * a dry pen leaves: each step scores the distance it advances less a charge for moving sideways,
  * so that a stroke is traced down its own line, not across to the next one where a crossing stroke
- * joins them. Returns the path's length along the direction (0: none); `from` links it back to its
- * start from `end`. `score` and `from` are scratch of the mark's size. */
-static int longest_path(const mark_img *m, int vertical, double *score, int *from, int *end)
+ * joins them. An upright path may also run over ink already taken away with a stroke traced
+ * before (`drawn` is the ink before any was taken), for as far as a stroke drawn across it is
+ * wide: two strokes drawn across each other are two strokes, not one and two fragments. Returns
+ * the path's length along the direction less what it ran over taken-away ink (0: none);
+ * `p->from` links it back to its start from `end`. */
+static int longest_path(const mark_img *m, const mark_img *drawn, int vertical, path_scratch *p, int *end)
 {
     int n_along = vertical ? m->h : m->w, n_across = vertical ? m->w : m->h;
     int max_gap = (int)lround((vertical ? MAX_GAP_MM : MAX_CROSS_GAP_MM) * C1_PAGE_PX_PER_MM);
+    int max_erased = (int)lround(MAX_CROSSED_MM * C1_PAGE_PX_PER_MM);
     double charge = vertical ? 1.5 : 0.3, best = 0;
     *end = -1;
     for (int t = 0; t < n_along; t++)
         for (int c = 0; c < n_across; c++) {
-            int at = t * n_across + c;
-            score[at] = 0, from[at] = -1;
-            if (!ink_at(m, t, c, vertical))
+            int at = t * n_across + c, fresh = ink_at(m, t, c, vertical);
+            p->score[at] = fresh, p->from[at] = -1, p->erased[at] = 0;
+            if (!fresh && !(vertical && ink_at(drawn, t, c, vertical)))
                 continue;
-            score[at] = 1;
             for (int g = 1; g <= max_gap + 1 && t - g >= 0; g++) {
                 int drift = max_drift(vertical, g);
                 for (int d = -drift; d <= drift; d++) {
                     int cc = c + d, prev = (t - g) * n_across + cc;
-                    double s = score[prev] + g - charge * abs(d);
-                    if (cc >= 0 && cc < n_across && score[prev] > 0 && s > score[at])
-                        score[at] = s, from[at] = prev;
+                    if (cc < 0 || cc >= n_across || p->score[prev] <= 0)
+                        continue;
+                    int erased = fresh ? 0 : p->erased[prev] + g;
+                    double s = p->score[prev] + (fresh ? g : 0) - charge * abs(d);
+                    if (erased <= max_erased && s > p->score[at])
+                        p->score[at] = s, p->from[at] = prev, p->erased[at] = erased;
                 }
             }
-            if (score[at] > best)
-                best = score[at], *end = at;
+            if (p->score[at] > best)
+                best = p->score[at], *end = at;
         }
     if (*end < 0)
         return 0;
-    int start = *end;
-    while (from[start] >= 0)
-        start = from[start];
-    return *end / n_across - start / n_across + 1;
+    int len = 1;
+    for (int at = *end; p->from[at] >= 0; at = p->from[at])
+        if (ink_at(m, at / n_across, at % n_across, vertical))
+            len += at / n_across - p->from[at] / n_across;
+    return len;
 }
 
 /* Takes a traced stroke's ink away, so that the next search finds the next stroke: at every step
@@ -244,26 +266,59 @@ static void erase_path(mark_img *m, int vertical, const int *from, int end)
     }
 }
 
+/* Where each traced path lies across, row by row along (INT_MIN: not there), so that a later path
+ * can be told from the edge of one traced already. */
+static void note_path(int *lies_at, int n_along, int n_across, const int *from, int end)
+{
+    for (int t = 0; t < n_along; t++)
+        lies_at[t] = INT_MIN;
+    for (int at = end; at >= 0 && from[at] >= 0; at = from[at]) {
+        int t1 = at / n_across, c1 = at % n_across, t0 = from[at] / n_across, c0 = from[at] % n_across;
+        for (int t = t0; t <= t1; t++)
+            lies_at[t] = (int)lround(c0 + (double)(c1 - c0) * (t - t0) / (t1 - t0));
+    }
+}
+
+/* Whether a path runs mostly alongside one traced before (`n_traced` rows of `lies_at`): what
+ * tracing leaves of a broad or blurred stroke along its edge, not a stroke of its own. */
+static int is_remnant(const int *lies_at, int n_traced, int n_along, int n_across, const int *from, int end)
+{
+    int reach = (int)lround(REMNANT_MM * C1_PAGE_PX_PER_MM), points = 0, beside = 0;
+    for (int at = end; at >= 0; at = from[at]) {
+        int t = at / n_across, c = at % n_across;
+        points++;
+        for (int k = 0; k < n_traced; k++)
+            if (lies_at[k * n_along + t] != INT_MIN && abs(lies_at[k * n_along + t] - c) <= reach) {
+                beside++;
+                break;
+            }
+    }
+    return 10 * beside >= 7 * points;
+}
+
 /* How many strokes of at least `min_px` run through the mark in one direction, MAX_PATHS at most;
  * their ends go to `found` (in the mark's pixels). Works on a copy, taking each stroke away once traced. */
 static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_ends found[MAX_PATHS])
 {
     size_t n = (size_t)mark->w * mark->h;
     mark_img m = {mark->w, mark->h, malloc(n)};
-    double *score = malloc(sizeof(double) * n);
-    int *from = malloc(sizeof(int) * n), count = 0, end;
-    if (m.ink && score && from) {
+    path_scratch p = {malloc(sizeof(double) * n), malloc(sizeof(int) * n), malloc(sizeof(int) * n)};
+    int count = 0, traced = 0, end, len, n_across = vertical ? m.w : m.h, n_along = vertical ? m.h : m.w;
+    int *lies_at = malloc(sizeof(int) * MAX_PATHS * (size_t)n_along);
+    if (m.ink && p.score && p.from && p.erased && lies_at) {
         memcpy(m.ink, mark->ink, n);
-        while (count < MAX_PATHS && longest_path(&m, vertical, score, from, &end) >= min_px) {
-            int start = end, n_across = vertical ? m.w : m.h;
-            while (from[start] >= 0)
-                start = from[start];
+        while (traced < MAX_PATHS && (len = longest_path(&m, mark, vertical, &p, &end)) >= min_px) {
+            int start = end;
+            while (p.from[start] >= 0)
+                start = p.from[start];
             int t0 = start / n_across, c0 = start % n_across, t1 = end / n_across, c1 = end % n_across;
-            found[count++] = vertical ? (path_ends){c0, t0, c1, t1} : (path_ends){t0, c0, t1, c1};
-            erase_path(&m, vertical, from, end);
+            if (!is_remnant(lies_at, traced, n_along, n_across, p.from, end))
+                found[count++] = vertical ? (path_ends){c0, t0, c1, t1, len} : (path_ends){t0, c0, t1, c1, len};
+            note_path(lies_at + (size_t)traced++ * n_along, n_along, n_across, p.from, end);
+            erase_path(&m, vertical, p.from, end);
         }
     }
-    free(m.ink), free(score), free(from);
+    free(m.ink), free(p.score), free(p.from), free(p.erased), free(lies_at);
     return count;
 }
 
@@ -323,16 +378,6 @@ typedef struct {
     path_ends up[MAX_PATHS], across[MAX_PATHS];
 } mark_strokes;
 
-static int stroke_rows(const path_ends *p)
-{
-    return abs(p->by - p->ay) + 1;
-}
-
-static int stroke_cols(const path_ends *p)
-{
-    return abs(p->bx - p->ax) + 1;
-}
-
 static void cut_mark(const ink_area *a, const blob *b, int id, const int *label, int core, mark_img *m)
 {
     for (int y = 0; y < m->h; y++)
@@ -376,13 +421,14 @@ static int by_value(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The middle of n values (the upper one of an even count), sorting them; 0 when there are none. */
+/* The middle of n values, sorting them; 0 when there are none. Of an even count the lower one: in a
+ * grid of two marks, one of them two strokes melted together, the typical one is the thinner. */
 static double median(double *v, int n)
 {
     if (n == 0)
         return 0;
     qsort(v, (size_t)n, sizeof *v, by_value);
-    return v[n / 2];
+    return v[(n - 1) / 2];
 }
 
 /* The length a stroke of this grid must have to count: a writer draws all strokes of a tally about
@@ -400,7 +446,7 @@ static int counting_length(const mark_strokes *ms, int n_marks, int across, int 
     n = 0;
     for (int i = 0; i < n_marks; i++)
         for (int j = 0; j < (across ? ms[i].n_across : ms[i].n_up); j++)
-            len[n++] = across ? stroke_cols(&ms[i].across[j]) : stroke_rows(&ms[i].up[j]);
+            len[n++] = across ? ms[i].across[j].len : ms[i].up[j].len;
     double typical = median(len, n);
     free(len);
     return (int)fmax(min_px, lround(share * typical));
@@ -411,9 +457,9 @@ static double mark_thickness(const mark_strokes *ms)
 {
     int length = 0;
     for (int j = 0; j < ms->n_up; j++)
-        length += stroke_rows(&ms->up[j]);
+        length += ms->up[j].len;
     for (int j = 0; j < ms->n_across; j++)
-        length += stroke_cols(&ms->across[j]);
+        length += ms->across[j].len;
     return length ? (double)ms->ink / length : 0;
 }
 
@@ -521,30 +567,52 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         double bw = (m->x1 - m->x0 + 1) / k, bh = (m->y1 - m->y0 + 1) / k;
         int counted[MAX_PATHS], verticals = 0, fragments = 0, crossings = 0;
         for (int j = 0; j < ms[i].n_up; j++) {
-            counted[j] = stroke_rows(&ms[i].up[j]) >= min_rows;
+            counted[j] = ms[i].up[j].len >= min_rows;
             verticals += counted[j], fragments += !counted[j];
             if (counted[j])
                 add_stroke(t, a, m, &ms[i].up[j], 0);
         }
+        /* A mark as wide as n groups side by side and as tall as m cells (tall groups in two rows
+         * touching) is n x m groups by the convention. */
+        int groups_wide = (int)fmax(1, lround(bw / GROUP_PITCH_MM)), groups_high = (int)fmax(1, lround(bh / cell_h));
         /* A short crossing piece is dropped without doubt: it is what tracing finds where the ends of
-         * strokes touch, and a real fifth stroke that short leaves the group implausible anyway. */
+         * strokes touch, and a real fifth stroke that short leaves the group implausible anyway. A
+         * fifth stroke spans its group, so one much shorter than the mark's width per group is a
+         * piece of something else (strokes of a partial group touching), and so is one that does
+         * not cross the strokes through their middle (a path along their tops where blur joins them). */
+        int min_span = (int)fmax(min_cols, CROSS_SPAN_SHARE * (m->x1 - m->x0 + 1) / groups_wide);
+        double middle = (m->y1 - m->y0) / 2.0, off_middle = CROSS_OFF_MIDDLE * (m->y1 - m->y0 + 1) / groups_high;
         for (int j = 0; j < ms[i].n_across; j++)
-            if (stroke_cols(&ms[i].across[j]) >= min_cols) {
+            if (ms[i].across[j].len >= min_span &&
+                (groups_high > 1 || fabs((ms[i].across[j].ay + ms[i].across[j].by) / 2.0 - middle) <= off_middle)) {
                 ms[i].across[crossings++] = ms[i].across[j];
                 add_stroke(t, a, m, &ms[i].across[j], 1);
             }
         ms[i].n_across = crossings;
         int by_strokes = verticals + crossings;
-        int groups = (int)fmax(1, lround(bw / GROUP_PITCH_MM));
-        int by_group = bw >= GROUP_WIDTH_MM ? 5 * groups : 1;
+        int by_group = bw >= GROUP_WIDTH_MM ? 5 * groups_wide * groups_high : 1;
         int plausible = (verticals == 1 && crossings == 0) || (crossings >= 1 && verticals == 4 * crossings);
-        fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
+        /* Crossed groups a stroke or two off (an upright lost where two cross, the edge of a broad
+         * stroke or a crossing stroke traced twice): the convention is the better count, one group
+         * to each crossing stroke's cell. The mark stays doubtful all the same. */
+        int as_groups = !plausible && crossings >= 1 && by_group >= 5 && abs(by_strokes - by_group) <= 2 &&
+                        (by_group == 5 || crossings == by_group / 5);
+        if (as_groups) {
+            for (int g = 0; g < by_group / 5; g++)
+                t->cells[cell_of(fd, a, grid_mm, mid_x(m, &ms[i].across[g]), mid_y(m, &ms[i].across[g]))] += 5;
+            t->value += by_group;
+        } else {
+            fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
+            t->value += by_strokes;
+        }
         t->by_strokes += by_strokes;
         t->by_groups += by_group;
         /* More ink than the strokes traced account for: two strokes drawn over each other, or ink
          * that is no stroke at all. */
         int overinked = mark_thickness(&ms[i]) > THICK_SHARE * pen;
-        if (by_strokes != by_group || !plausible || fragments || overinked || bh > 1.2 * cell_h)
+        /* Ink running on past the area read may hold more strokes than were seen. */
+        int cut_off = m->x0 == 0 || m->y0 == 0 || m->x1 == w - 1 || m->y1 == h - 1;
+        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || bh > 1.2 * cell_h)
             name_cell(t, cell_of(fd, a, grid_mm, m->cx, m->cy));
     }
     for (int c = 0; c < t->n_cells; c++)
@@ -562,7 +630,6 @@ void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_m
     t->n_cells = fd->tally_cols * fd->tally_rows;
     count_marks(a, fd, grid_mm, t);
     t->valid = 1;
-    t->value = t->by_strokes;
     int agree = t->by_strokes == t->by_groups;
     t->confidence = agree ? (t->n_doubtful ? 0.9 : 0.995) : 0.2;
 }
@@ -575,6 +642,10 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
     double shift[2] = {fr->tally_mm[0] - fd->tally.x, fr->tally_mm[1] - fd->tally.y};
     if (cut_area(r, f, fr->tally_mm, shift, &a))
         tally_count(&a, fd, fr->tally_mm, t);
+    /* Blurred this much, strokes 2.5 mm apart melt into each other and the ink between them can
+     * pass for a crossing stroke: a count may be right, never sure (measured: README "Tally"). */
+    if (r->blur_mm > MAX_SURE_BLUR_MM)
+        t->confidence = fmin(t->confidence, 0.9);
     free(a.ink);
 }
 

@@ -214,7 +214,8 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (segment_weight(r, i) > 0.5 && f->segments.value != f->ocr.value)
         field_add_reason(f, "readers_disagree");
     if (f->tally) {
-        if (!f->tally->valid || f->tally->by_strokes != f->tally->by_groups || f->tally->n_doubtful)
+        if (!f->tally->valid || f->tally->by_strokes != f->tally->by_groups || f->tally->n_doubtful ||
+            f->tally->confidence < 0.99)
             field_add_reason(f, "tally_doubtful");
         if (!f->tally->valid || f->tally->value != f->ocr.value)
             field_add_reason(f, "ocr_tally_mismatch");

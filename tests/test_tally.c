@@ -178,6 +178,60 @@ static void test_crossed_out_group(void)
     free(t), free(g.area.ink);
 }
 
+/* Two strokes of a group drawn across each other, an X: two votes, not one and two fragments. */
+static void test_strokes_drawn_across(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    double x0 = cx - 1.5 * GAP;
+    line_mm(&g, x0, cy - HEIGHT / 2, x0 + 1.6, cy + HEIGHT / 2);
+    line_mm(&g, x0 + 1.6, cy - HEIGHT / 2, x0, cy + HEIGHT / 2);
+    for (int i = 2; i < 4; i++)
+        line_mm(&g, x0 + i * GAP, cy - HEIGHT / 2, x0 + i * GAP, cy + HEIGHT / 2);
+    line_mm(&g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 10 && t->cells[1] == 5, "strokes across each other: %d (cell %d), drawn 10", t->value,
+          t->cells[1]);
+    free(t), free(g.area.ink);
+}
+
+/* A fifth stroke drawn broad (two pen lines side by side): one stroke, the group is five. */
+static void test_broad_fifth(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(0, &cx, &cy);
+    double x0 = cx - 1.5 * GAP;
+    line_mm(&g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT + 0.9, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT + 0.9);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 5 && t->cells[0] == 5, "broad fifth stroke: %d, drawn 5", t->value);
+    free(t), free(g.area.ink);
+}
+
+/* Four strokes of a last partial group joined along their tops (as blur joins them): not a crossed
+ * group of five, and never a sure count. */
+static void test_partial_group_joined_at_top(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    group_in(&g, 1, 4, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    double x0 = cx - 1.5 * GAP, lean = 0.15 * HEIGHT;
+    line_mm(&g, x0 + lean / 2, cy - HEIGHT / 2 + 0.2, x0 + 3 * GAP + lean / 2, cy - HEIGHT / 2 + 0.2);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 9 || t->confidence < 0.99, "partial group joined at the top: %d at %.3f, drawn 9", t->value,
+          t->confidence);
+    CHECK(t->by_strokes == 9, "its strokes: %d, drawn 9", t->by_strokes);
+    free(t), free(g.area.ink);
+}
+
 int main(void)
 {
     test_groups_and_a_partial_one();
@@ -186,5 +240,8 @@ int main(void)
     test_groups_touching();
     test_scribble();
     test_crossed_out_group();
+    test_strokes_drawn_across();
+    test_broad_fifth();
+    test_partial_group_joined_at_top();
     return CHECK_SUMMARY();
 }
