@@ -498,6 +498,19 @@ static double mid_y(const blob *b, const path_ends *p)
     return b->y0 + (p->ay + p->by) / 2.0;
 }
 
+/* How many counted upright strokes a crossing stroke spans: a fifth stroke crosses the four of its
+ * group (three, if one was lost), a piece between two touching strokes crosses one or two. */
+static int uprights_crossed(const mark_strokes *ms, const int *counted, const path_ends *across)
+{
+    int lo = across->ax < across->bx ? across->ax : across->bx, hi = across->ax < across->bx ? across->bx : across->ax;
+    int n = 0;
+    for (int j = 0; j < ms->n_up; j++) {
+        double x = (ms->up[j].ax + ms->up[j].bx) / 2.0;
+        n += counted[j] && x >= lo && x <= hi;
+    }
+    return n;
+}
+
 /* Puts a mark's counted strokes into cells. A mark is one group, or several drawn touching (a group
  * spilled against its neighbour): then each upright stroke goes with the nearest crossing stroke,
  * and each group to the cell its crossing stroke lies in; loose strokes touching each other go each
@@ -583,7 +596,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         int min_span = (int)fmax(min_cols, CROSS_SPAN_SHARE * (m->x1 - m->x0 + 1) / groups_wide);
         double middle = (m->y1 - m->y0) / 2.0, off_middle = CROSS_OFF_MIDDLE * (m->y1 - m->y0 + 1) / groups_high;
         for (int j = 0; j < ms[i].n_across; j++)
-            if (ms[i].across[j].len >= min_span &&
+            if (ms[i].across[j].len >= min_span && uprights_crossed(&ms[i], counted, &ms[i].across[j]) >= 3 &&
                 (groups_high > 1 || fabs((ms[i].across[j].ay + ms[i].across[j].by) / 2.0 - middle) <= off_middle)) {
                 ms[i].across[crossings++] = ms[i].across[j];
                 add_stroke(t, a, m, &ms[i].across[j], 1);
@@ -593,13 +606,21 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         int by_group = bw >= GROUP_WIDTH_MM ? 5 * groups_wide * groups_high : 1;
         int plausible = (verticals == 1 && crossings == 0) || (crossings >= 1 && verticals == 4 * crossings);
         /* Crossed groups a stroke or two off (an upright lost where two cross, the edge of a broad
-         * stroke or a crossing stroke traced twice): the convention is the better count, one group
-         * to each crossing stroke's cell. The mark stays doubtful all the same. */
-        int as_groups = !plausible && crossings >= 1 && by_group >= 5 && abs(by_strokes - by_group) <= 2 &&
-                        (by_group == 5 || crossings == by_group / 5);
+         * stroke, a crossing stroke traced twice, or two groups' crossing strokes traced as one where
+         * they run into each other): the convention is the better count. Each group goes to its
+         * crossing stroke's cell, or where there are not as many crossing strokes as groups, to the
+         * cell under its share of the mark. The mark stays doubtful all the same. */
+        int n_groups = by_group / 5;
+        int as_groups = !plausible && crossings >= 1 && n_groups >= 1 && abs(by_strokes - by_group) <= 2 &&
+                        verticals >= 3 * n_groups;
         if (as_groups) {
-            for (int g = 0; g < by_group / 5; g++)
-                t->cells[cell_of(fd, a, grid_mm, mid_x(m, &ms[i].across[g]), mid_y(m, &ms[i].across[g]))] += 5;
+            for (int g = 0; g < n_groups; g++) {
+                double gx = m->x0 + (g % groups_wide + 0.5) * (m->x1 - m->x0 + 1) / groups_wide;
+                double gy = m->y0 + (g / groups_wide + 0.5) * (m->y1 - m->y0 + 1) / groups_high;
+                if (crossings == n_groups)
+                    gx = mid_x(m, &ms[i].across[g]), gy = mid_y(m, &ms[i].across[g]);
+                t->cells[cell_of(fd, a, grid_mm, gx, gy)] += 5;
+            }
             t->value += by_group;
         } else {
             fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
