@@ -30,6 +30,7 @@
 #define FRAGMENT_SHARE 0.55      /* an upright piece shorter than this share of the grid's typical stroke is a fragment */
 #define CROSS_SPAN_SHARE 0.75    /* a fifth stroke spans at least this share of its group's width */
 #define CROSS_OFF_MIDDLE 0.3     /* and its middle is at most this share of the group's height off the group's middle */
+#define END_TO_END_SHARE 1.7     /* an upright path this much longer than the grid's typical stroke is two, end to end */
 #define THICK_SHARE 1.4         /* a mark this much inkier per traced length than the grid's typical one is doubtful */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
@@ -530,7 +531,7 @@ static void fill_cells(const ink_area *a, const c1_form_field *fd, const double 
         if (!counted[j])
             continue;
         if (ms->n_across == 0) {
-            t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->up[j]), mid_y(b, &ms->up[j]))]++;
+            t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->up[j]), mid_y(b, &ms->up[j]))] += counted[j];
             continue;
         }
         int nearest = 0;
@@ -538,7 +539,7 @@ static void fill_cells(const ink_area *a, const c1_form_field *fd, const double 
             if (fabs(mid_x(b, &ms->across[g]) - mid_x(b, &ms->up[j])) <
                 fabs(mid_x(b, &ms->across[nearest]) - mid_x(b, &ms->up[j])))
                 nearest = g;
-        per_group[nearest]++;
+        per_group[nearest] += counted[j];
     }
     for (int g = 0; g < ms->n_across; g++)
         t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->across[g]), mid_y(b, &ms->across[g]))] += 1 + per_group[g];
@@ -574,13 +575,15 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         trace_mark(a, &marks[i], i + 1, label, &ms[i]);
     const int min_rows = counting_length(ms, n_kept, 0, (int)lround(MIN_STROKE_MM * k), FRAGMENT_SHARE);
     const int min_cols = counting_length(ms, n_kept, 1, (int)lround(MIN_CROSS_MM * k), FRAGMENT_SHARE);
+    const int typical_rows = counting_length(ms, n_kept, 0, 1, 1.0);
     const double pen = typical_thickness(ms, n_kept);
     for (int i = 0; i < n_kept; i++) {
         const blob *m = &marks[i];
         double bw = (m->x1 - m->x0 + 1) / k, bh = (m->y1 - m->y0 + 1) / k;
         int counted[MAX_PATHS], verticals = 0, fragments = 0, crossings = 0;
         for (int j = 0; j < ms[i].n_up; j++) {
-            counted[j] = ms[i].up[j].len >= min_rows;
+            /* Tall groups in two rows touching: one path runs down two strokes drawn end to end. */
+            counted[j] = ms[i].up[j].len < min_rows ? 0 : ms[i].up[j].len >= END_TO_END_SHARE * typical_rows ? 2 : 1;
             verticals += counted[j], fragments += !counted[j];
             if (counted[j])
                 add_stroke(t, a, m, &ms[i].up[j], 0);
