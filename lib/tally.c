@@ -24,6 +24,9 @@
 #define MAX_CROSS_GAP_MM 0.4     /* along a crossing stroke only a small gap: a wider one is the space between two strokes */
 #define PEN_MM 1.2               /* half the widest pen line: what tracing a stroke takes away with it */
 #define GROUP_WIDTH_MM 5.0       /* a mark this wide is a crossed group, not one stroke */
+#define UNCROSSED_MAX_MM 7.5     /* upright, three strokes of a partial group span less; a crossed group more */
+#define STROKE_GAP_MM 2.7        /* between the strokes of a group */
+#define PEN_GUESS_MM 0.5         /* a stroke's own width */
 #define GROUP_PITCH_MM 11.0      /* width per group when groups touch */
 #define RIDGE_MM 1.2             /* half the window a stroke's core is compared with */
 #define RIDGE_SLACK 3            /* grey levels of noise a flat stroke's core may rise above its mean */
@@ -31,6 +34,7 @@
 #define CROSS_SPAN_SHARE 0.75    /* a fifth stroke spans at least this share of its group's width */
 #define CROSS_OFF_MIDDLE 0.3     /* and its middle is at most this share of the group's height off the group's middle */
 #define END_TO_END_SHARE 1.7     /* an upright path this much longer than the grid's typical stroke is two, end to end */
+#define TALL_SHARE 1.45         /* a mark this many cells tall is groups of two rows touching */
 #define THICK_SHARE 1.4         /* a mark this much inkier per traced length than the grid's typical one is doubtful */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
@@ -281,10 +285,13 @@ static void note_path(int *lies_at, int n_along, int n_across, const int *from, 
 }
 
 /* Whether a path runs mostly alongside one traced before (`n_traced` rows of `lies_at`): what
- * tracing leaves of a broad or blurred stroke along its edge, not a stroke of its own. */
-static int is_remnant(const int *lies_at, int n_traced, int n_along, int n_across, const int *from, int end)
+ * tracing leaves of a broad or blurred stroke along its edge, not a stroke of its own. Upright
+ * strokes of a group stand 2.3 mm apart or more; no group has two crossing strokes side by side, so
+ * for those the edge may lie twice as far. */
+static int is_remnant(const int *lies_at, int n_traced, int vertical, int n_along, int n_across, const int *from,
+                      int end)
 {
-    int reach = (int)lround(REMNANT_MM * C1_PAGE_PX_PER_MM), points = 0, beside = 0;
+    int reach = (int)lround((vertical ? 1 : 2) * REMNANT_MM * C1_PAGE_PX_PER_MM), points = 0, beside = 0;
     for (int at = end; at >= 0; at = from[at]) {
         int t = at / n_across, c = at % n_across;
         points++;
@@ -313,7 +320,7 @@ static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_en
             while (p.from[start] >= 0)
                 start = p.from[start];
             int t0 = start / n_across, c0 = start % n_across, t1 = end / n_across, c1 = end % n_across;
-            if (!is_remnant(lies_at, traced, n_along, n_across, p.from, end))
+            if (!is_remnant(lies_at, traced, vertical, n_along, n_across, p.from, end))
                 found[count++] = vertical ? (path_ends){c0, t0, c1, t1, len} : (path_ends){t0, c0, t1, c1, len};
             note_path(lies_at + (size_t)traced++ * n_along, n_along, n_across, p.from, end);
             erase_path(&m, vertical, p.from, end);
@@ -375,6 +382,7 @@ static void name_cell(c1_tally *t, int cell)
 /* What tracing found in one mark, in the mark's own pixels. */
 typedef struct {
     int n_up, n_across;
+    int upright_w;               /* the mark's width once sheared upright, pixels */
     int ink;                     /* the mark's pixels of crossing-stroke core (all its ink but a blurred one's flanks) */
     path_ends up[MAX_PATHS], across[MAX_PATHS];
 } mark_strokes;
@@ -386,6 +394,16 @@ static void cut_mark(const ink_area *a, const blob *b, int id, const int *label,
             int q = (b->y0 + y) * a->w + b->x0 + x;
             m->ink[y * m->w + x] = label[q] == id && (a->ink[q] & core);
         }
+}
+
+static int ink_width(const mark_img *m)
+{
+    int lo = m->w, hi = -1;
+    for (int y = 0; m->ink && y < m->h; y++)
+        for (int x = 0; x < m->w; x++)
+            if (m->ink[y * m->w + x])
+                lo = x < lo ? x : lo, hi = x > hi ? x : hi;
+    return hi >= lo ? hi - lo + 1 : 0;
 }
 
 /* Traces one mark: its upright strokes in the mark sheared to the writer's slant, its crossing
@@ -402,6 +420,7 @@ static void trace_mark(const ink_area *a, const blob *b, int id, const int *labe
     double shear = mark_slant(&m);
     int pad = (int)ceil(fabs(shear) * m.h / 2) + 1;
     mark_img upright = shear_mark(&m, shear, pad);
+    ms->upright_w = ink_width(&upright);
     cut_mark(a, b, id, label, CROSSING_CORE, &m);
     for (int q = 0; q < m.w * m.h; q++)
         ms->ink += m.ink[q];
@@ -545,6 +564,16 @@ static void fill_cells(const ink_area *a, const c1_form_field *fd, const double 
         t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->across[g]), mid_y(b, &ms->across[g]))] += 1 + per_group[g];
 }
 
+/* The convention's count of a mark from its size alone: as wide as a group, once sheared upright,
+ * it is crossed groups of five, one per 11 mm across and one per cell height; narrower, it is the
+ * strokes of a last partial group drawn touching, one per stroke gap across. */
+static int group_count(double width_mm, double upright_mm, int groups_wide, int groups_high)
+{
+    if (width_mm >= GROUP_WIDTH_MM && upright_mm >= UNCROSSED_MAX_MM)
+        return 5 * groups_wide * groups_high;
+    return 1 + (int)fmax(0, floor((upright_mm - PEN_GUESS_MM) / STROKE_GAP_MM + 0.35));
+}
+
 /* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows
  * (one stroke, or whole groups of four plus a crossing one), or holds a fragment, or has more ink
  * than its strokes account for, or is taller than a cell, names its cell. */
@@ -606,8 +635,9 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
             }
         ms[i].n_across = crossings;
         int by_strokes = verticals + crossings;
-        int by_group = bw >= GROUP_WIDTH_MM ? 5 * groups_wide * groups_high : 1;
-        int plausible = (verticals == 1 && crossings == 0) || (crossings >= 1 && verticals == 4 * crossings);
+        int by_group = group_count(bw, ms[i].upright_w / k, groups_wide, groups_high);
+        int plausible = (crossings == 0 && verticals >= 1 && verticals <= 3) ||
+                        (crossings >= 1 && verticals == 4 * crossings);
         /* Crossed groups a stroke or two off (an upright lost where two cross, the edge of a broad
          * stroke, a crossing stroke traced twice, or two groups' crossing strokes traced as one where
          * they run into each other): the convention is the better count. Each group goes to its
@@ -636,7 +666,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         int overinked = mark_thickness(&ms[i]) > THICK_SHARE * pen;
         /* Ink running on past the area read may hold more strokes than were seen. */
         int cut_off = m->x0 == 0 || m->y0 == 0 || m->x1 == w - 1 || m->y1 == h - 1;
-        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || bh > 1.2 * cell_h)
+        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || bh > TALL_SHARE * cell_h)
             name_cell(t, cell_of(fd, a, grid_mm, m->cx, m->cy));
     }
     for (int c = 0; c < t->n_cells; c++)

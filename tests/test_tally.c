@@ -232,6 +232,24 @@ static void test_partial_group_joined_at_top(void)
     free(t), free(g.area.ink);
 }
 
+/* Two strokes of a last partial group drawn touching at the top: one mark, two votes, and both
+ * methods say so (the narrow mark is counted by its width once upright, not as one stroke). */
+static void test_partial_group_touching(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    line_mm(&g, cx, cy - HEIGHT / 2, cx - 0.6, cy + HEIGHT / 2);
+    line_mm(&g, cx + 0.3, cy - HEIGHT / 2, cx + 2.6, cy + HEIGHT / 2);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 7 && t->cells[1] == 2, "touching pair: %d (cell %d), drawn 7", t->value, t->cells[1]);
+    CHECK(t->by_groups == 7 && t->confidence >= 0.99, "touching pair: groups say %d, confidence %.3f", t->by_groups,
+          t->confidence);
+    free(t), free(g.area.ink);
+}
+
 int main(void)
 {
     test_groups_and_a_partial_one();
@@ -243,5 +261,6 @@ int main(void)
     test_strokes_drawn_across();
     test_broad_fifth();
     test_partial_group_joined_at_top();
+    test_partial_group_touching();
     return CHECK_SUMMARY();
 }
