@@ -14,7 +14,8 @@
 
 #define MAX_SURE_BLUR_MM 0.55    /* above this blur no count is sure */
 #define MARGIN_MM 3.0            /* ink read above and below the grid */
-#define SIDE_MARGIN_MM 10.0      /* and either side of it: a group spilled out of an end cell */
+#define LEFT_MARGIN_MM 10.0      /* and left of it: a group spilled out of the first cell (to the right, the
+                                  * field's digit boxes are near, and their strokes may cross their lines) */
 #define MIN_MARK_MM 2.0          /* smaller ink is a speck */
 #define MIN_STROKE_MM 3.5        /* a stroke is at least this long */
 #define MIN_CROSS_MM 4.5         /* a crossing stroke spans at least this far (groups span 9 mm or more) */
@@ -79,7 +80,7 @@ static int ridges(const c1_pix *flat, int x, int y)
 static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
 {
     const double k = C1_PAGE_PX_PER_MM;
-    c1_rect g = {grid_mm[0] - SIDE_MARGIN_MM, grid_mm[1] - MARGIN_MM, grid_mm[2] - grid_mm[0] + 2 * SIDE_MARGIN_MM,
+    c1_rect g = {grid_mm[0] - LEFT_MARGIN_MM, grid_mm[1] - MARGIN_MM, grid_mm[2] - grid_mm[0] + LEFT_MARGIN_MM + MARGIN_MM,
                  grid_mm[5] - grid_mm[1] + 2 * MARGIN_MM};
     c1_pix *crop = pix_crop_mm(r->page, g, 0);
     c1_rect printed_at = {g.x - shift[0], g.y - shift[1], g.w, g.h};
