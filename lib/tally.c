@@ -13,6 +13,9 @@
 #include "internal.h"
 
 #define MAX_SURE_BLUR_MM 0.55    /* above this blur no count is sure */
+#define FLATTEN_MM 3.0           /* paper brightness is taken as the brightest within this: wide enough to
+                                  * span a stroke, narrow enough to follow the edge of a shadow (6 mm read
+                                  * a shadow's edge as strokes; measured, README "Tally counter") */
 #define MARGIN_MM 3.0            /* ink read above and below the grid */
 #define LEFT_MARGIN_MM 10.0      /* and left of it: a group spilled out of the first cell (to the right, the
                                   * field's digit boxes are near, and their strokes may cross their lines) */
@@ -85,7 +88,7 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     c1_pix *crop = pix_crop_mm(r->page, g, 0);
     c1_rect printed_at = {g.x - shift[0], g.y - shift[1], g.w, g.h};
     c1_pix *blank = pix_crop_mm(f->blank, printed_at, 0);
-    c1_pix *flat = crop ? cv_flatten(crop, (int)(6 * k)) : NULL;
+    c1_pix *flat = crop ? cv_flatten(crop, (int)(FLATTEN_MM * k)) : NULL;
     int ok = flat && blank;
     int level = 0;
     if (ok) {
