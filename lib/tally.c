@@ -1,9 +1,9 @@
 /* Tally: counts the marks in each tally grid two ways that fail differently. The stroke counter
  * traces strokes as ink paths: near-vertical ones top to bottom, crossing ones left to right, each
  * long enough to be a stroke, gaps in faint ink bridged. The group counter knows only the
- * convention: a mark as wide as a group is a crossed group of five, a narrow one a single stroke.
- * Where they disagree, or a mark is not four strokes plus a crossing one (a scribble, a crossed-out
- * group, a stroke broken in two), the confidence drops and the cell is named. Reads the rectified
+ * convention: a mark as wide as a group is a crossed group of five, a narrower one as many strokes
+ * as fit its width. Where they disagree, or a mark is neither whole groups nor a few loose strokes (a
+ * scribble, a crossed-out group, a stroke broken in two), the confidence drops and the cell is named. Reads the rectified
  * page, the blank page and the located grid; writes each tally field's `tally` reading. */
 #include <limits.h>
 #include <math.h>
@@ -38,8 +38,8 @@
 #define CROSS_SPAN_SHARE 0.75    /* a fifth stroke spans at least this share of its group's width */
 #define CROSS_OFF_MIDDLE 0.3     /* and its middle is at most this share of the group's height off the group's middle */
 #define END_TO_END_SHARE 1.7     /* an upright path this much longer than the grid's typical stroke is two, end to end */
-#define TALL_SHARE 1.45         /* a mark this many cells tall is groups of two rows touching */
-#define THICK_SHARE 1.4         /* a mark this much inkier per traced length than the grid's typical one is doubtful */
+#define TALL_SHARE 1.45          /* a mark this many cells tall is groups of two rows touching */
+#define THICK_SHARE 1.4          /* a mark this much inkier per traced length than the grid's typical one is doubtful */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
 
@@ -568,6 +568,45 @@ static void fill_cells(const ink_area *a, const c1_form_field *fd, const double 
         t->cells[cell_of(fd, a, grid_mm, mid_x(b, &ms->across[g]), mid_y(b, &ms->across[g]))] += 1 + per_group[g];
 }
 
+/* Keeps the crossing strokes of a mark that count, drawing them for the debug image; returns how
+ * many. A short crossing piece is dropped without doubt: it is what tracing finds where the ends of
+ * strokes touch, and a real fifth stroke that short leaves the group implausible anyway. A fifth
+ * stroke spans its group, so one much shorter than the mark's width per group, or crossing fewer than
+ * three of its uprights, is a piece of something else (strokes of a partial group touching), and so
+ * is one that does not cross the strokes through their middle (a path along their tops where blur
+ * joins them). */
+static int keep_crossings(c1_tally *t, const ink_area *a, const blob *m, mark_strokes *ms, const int *counted,
+                          int min_cols, int groups_wide, int groups_high)
+{
+    int min_span = (int)fmax(min_cols, CROSS_SPAN_SHARE * (m->x1 - m->x0 + 1) / groups_wide), kept = 0;
+    double middle = (m->y1 - m->y0) / 2.0, off_middle = CROSS_OFF_MIDDLE * (m->y1 - m->y0 + 1) / groups_high;
+    for (int j = 0; j < ms->n_across; j++) {
+        const path_ends *c = &ms->across[j];
+        int through_middle = groups_high > 1 || fabs((c->ay + c->by) / 2.0 - middle) <= off_middle;
+        if (c->len >= min_span && uprights_crossed(ms, counted, c) >= 3 && through_middle) {
+            ms->across[kept++] = *c;
+            add_stroke(t, a, m, c, 1);
+        }
+    }
+    ms->n_across = kept;
+    return kept;
+}
+
+/* Puts a mark counted by the convention into cells, five a group: each group in its crossing
+ * stroke's cell, or where there are not as many crossing strokes as groups, in the cell under its
+ * share of the mark. */
+static void fill_groups(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const blob *m,
+                        const mark_strokes *ms, int groups_wide, int groups_high, int n_groups, c1_tally *t)
+{
+    for (int g = 0; g < n_groups; g++) {
+        double gx = m->x0 + (g % groups_wide + 0.5) * (m->x1 - m->x0 + 1) / groups_wide;
+        double gy = m->y0 + (g / groups_wide + 0.5) * (m->y1 - m->y0 + 1) / groups_high;
+        if (ms->n_across == n_groups)
+            gx = mid_x(m, &ms->across[g]), gy = mid_y(m, &ms->across[g]);
+        t->cells[cell_of(fd, a, grid_mm, gx, gy)] += 5;
+    }
+}
+
 /* The convention's count of a mark from its size alone: as wide as a group, once sheared upright,
  * it is crossed groups of five, one per 11 mm across and one per cell height; narrower, it is the
  * strokes of a last partial group drawn touching, one per stroke gap across. */
@@ -613,7 +652,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
     for (int i = 0; i < n_kept; i++) {
         const blob *m = &marks[i];
         double bw = (m->x1 - m->x0 + 1) / k, bh = (m->y1 - m->y0 + 1) / k;
-        int counted[MAX_PATHS], verticals = 0, fragments = 0, crossings = 0;
+        int counted[MAX_PATHS], verticals = 0, fragments = 0;
         for (int j = 0; j < ms[i].n_up; j++) {
             /* Tall groups in two rows touching: one path runs down two strokes drawn end to end. */
             counted[j] = ms[i].up[j].len < min_rows ? 0 : ms[i].up[j].len >= END_TO_END_SHARE * typical_rows ? 2 : 1;
@@ -624,40 +663,19 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         /* A mark as wide as n groups side by side and as tall as m cells (tall groups in two rows
          * touching) is n x m groups by the convention. */
         int groups_wide = (int)fmax(1, lround(bw / GROUP_PITCH_MM)), groups_high = (int)fmax(1, lround(bh / cell_h));
-        /* A short crossing piece is dropped without doubt: it is what tracing finds where the ends of
-         * strokes touch, and a real fifth stroke that short leaves the group implausible anyway. A
-         * fifth stroke spans its group, so one much shorter than the mark's width per group is a
-         * piece of something else (strokes of a partial group touching), and so is one that does
-         * not cross the strokes through their middle (a path along their tops where blur joins them). */
-        int min_span = (int)fmax(min_cols, CROSS_SPAN_SHARE * (m->x1 - m->x0 + 1) / groups_wide);
-        double middle = (m->y1 - m->y0) / 2.0, off_middle = CROSS_OFF_MIDDLE * (m->y1 - m->y0 + 1) / groups_high;
-        for (int j = 0; j < ms[i].n_across; j++)
-            if (ms[i].across[j].len >= min_span && uprights_crossed(&ms[i], counted, &ms[i].across[j]) >= 3 &&
-                (groups_high > 1 || fabs((ms[i].across[j].ay + ms[i].across[j].by) / 2.0 - middle) <= off_middle)) {
-                ms[i].across[crossings++] = ms[i].across[j];
-                add_stroke(t, a, m, &ms[i].across[j], 1);
-            }
-        ms[i].n_across = crossings;
+        int crossings = keep_crossings(t, a, m, &ms[i], counted, min_cols, groups_wide, groups_high);
         int by_strokes = verticals + crossings;
         int by_group = group_count(bw, ms[i].upright_w / k, groups_wide, groups_high);
         int plausible = (crossings == 0 && verticals >= 1 && verticals <= 3) ||
                         (crossings >= 1 && verticals == 4 * crossings);
         /* Crossed groups a stroke or two off (an upright lost where two cross, the edge of a broad
          * stroke, a crossing stroke traced twice, or two groups' crossing strokes traced as one where
-         * they run into each other): the convention is the better count. Each group goes to its
-         * crossing stroke's cell, or where there are not as many crossing strokes as groups, to the
-         * cell under its share of the mark. The mark stays doubtful all the same. */
+         * they run into each other): the convention is the better count. The mark stays doubtful. */
         int n_groups = by_group / 5;
         int as_groups = !plausible && crossings >= 1 && n_groups >= 1 && abs(by_strokes - by_group) <= 2 &&
                         verticals >= 3 * n_groups;
         if (as_groups) {
-            for (int g = 0; g < n_groups; g++) {
-                double gx = m->x0 + (g % groups_wide + 0.5) * (m->x1 - m->x0 + 1) / groups_wide;
-                double gy = m->y0 + (g / groups_wide + 0.5) * (m->y1 - m->y0 + 1) / groups_high;
-                if (crossings == n_groups)
-                    gx = mid_x(m, &ms[i].across[g]), gy = mid_y(m, &ms[i].across[g]);
-                t->cells[cell_of(fd, a, grid_mm, gx, gy)] += 5;
-            }
+            fill_groups(a, fd, grid_mm, m, &ms[i], groups_wide, groups_high, n_groups, t);
             t->value += by_group;
         } else {
             fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
