@@ -79,7 +79,7 @@ static void label_field(canvas *c, const c1_field_result *f, const uint8_t col[3
     for (int k = 0; k < f->n_reasons && n > 0 && n < (int)sizeof text; k++)
         n += snprintf(text + n, sizeof text - (size_t)n, "%s%s", k ? ", " : " ", f->reasons[k]);
     const double k = C1_PAGE_PX_PER_MM;
-    double x = f->mm[0][6], y = fmax(f->mm[0][7], f->mm[C1_DIGITS - 1][7]);
+    double x = f->mm[0][0], y = f->mm[0][5];   /* leftmost and lowest corner of the boxes */
     for (int d = 0; d < C1_DIGITS; d++)
         x = fmin(x, fmin(f->mm[d][0], f->mm[d][6])), y = fmax(y, fmax(f->mm[d][5], f->mm[d][7]));
     cv_put_text(c->rgb, c->w, c->h, (int)lround(x * k), (int)lround((y + 3.5) * k), text, col);

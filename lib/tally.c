@@ -455,25 +455,31 @@ static double median(double *v, int n)
     return v[(n - 1) / 2];
 }
 
-/* The length a stroke of this grid must have to count: a writer draws all strokes of a tally about
- * as long, so a piece much shorter than the grid's typical stroke is a fragment (a stroke broken by
- * a dry pen, half of two strokes drawn across each other, a path along the ends of two strokes that
- * touch), not a vote. `across` picks the crossing strokes, measured in columns. */
-static int counting_length(const mark_strokes *ms, int n_marks, int across, int min_px, double share)
+/* The grid's typical stroke length, pixels along its direction (0: none): a writer draws all strokes
+ * of a tally about as long. `across` picks the crossing strokes. */
+static double typical_length(const mark_strokes *ms, int n_marks, int across)
 {
     int n = 0;
     for (int i = 0; i < n_marks; i++)
         n += across ? ms[i].n_across : ms[i].n_up;
     double *len = n ? malloc(sizeof(double) * (size_t)n) : NULL;
     if (!len)
-        return min_px;
+        return 0;
     n = 0;
     for (int i = 0; i < n_marks; i++)
         for (int j = 0; j < (across ? ms[i].n_across : ms[i].n_up); j++)
             len[n++] = across ? ms[i].across[j].len : ms[i].up[j].len;
     double typical = median(len, n);
     free(len);
-    return (int)fmax(min_px, lround(share * typical));
+    return typical;
+}
+
+/* The length a stroke must have to count: a piece much shorter than the grid's typical stroke is a
+ * fragment (a stroke broken by a dry pen, half of two strokes drawn across each other, a path along
+ * the ends of two strokes that touch), not a vote. */
+static int counting_length(double typical, int min_px)
+{
+    return (int)fmax(min_px, lround(FRAGMENT_SHARE * typical));
 }
 
 /* Ink per pixel of traced stroke length: the pen's width, if the strokes traced are all the ink. */
@@ -617,9 +623,10 @@ static int group_count(double width_mm, double upright_mm, int groups_wide, int 
     return 1 + (int)fmax(0, floor((upright_mm - PEN_GUESS_MM) / STROKE_GAP_MM + 0.35));
 }
 
-/* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows
- * (one stroke, or whole groups of four plus a crossing one), or holds a fragment, or has more ink
- * than its strokes account for, or is taller than a cell, names its cell. */
+/* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows (up
+ * to three loose strokes, or whole groups of four plus a crossing one), or holds a fragment, or has
+ * more ink than its strokes account for, or is two cells tall, or runs past the area read, names
+ * its cell. */
 static void count_marks(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
 {
     const double k = C1_PAGE_PX_PER_MM, cell_h = fd->tally.h / fd->tally_rows;
@@ -645,9 +652,9 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         goto done;
     for (int i = 0; i < n_kept; i++)
         trace_mark(a, &marks[i], i + 1, label, &ms[i]);
-    const int min_rows = counting_length(ms, n_kept, 0, (int)lround(MIN_STROKE_MM * k), FRAGMENT_SHARE);
-    const int min_cols = counting_length(ms, n_kept, 1, (int)lround(MIN_CROSS_MM * k), FRAGMENT_SHARE);
-    const int typical_rows = counting_length(ms, n_kept, 0, 1, 1.0);
+    const double typical_rows = typical_length(ms, n_kept, 0);
+    const int min_rows = counting_length(typical_rows, (int)lround(MIN_STROKE_MM * k));
+    const int min_cols = counting_length(typical_length(ms, n_kept, 1), (int)lround(MIN_CROSS_MM * k));
     const double pen = typical_thickness(ms, n_kept);
     for (int i = 0; i < n_kept; i++) {
         const blob *m = &marks[i];

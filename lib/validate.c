@@ -16,6 +16,7 @@
 #define FLOOR 1e-7            /* what a reader gives a value it did not list */
 #define RULE_BROKEN 0.01      /* an officer's sum is wrong on about 1 form in 100 */
 #define CELL_DOUBT 0.3
+#define TALLY_SURE 0.99       /* a tally below this confidence is in doubt */
 
 /* Posterior a field needs to be published, with and without evidence independent of its digits
  * (its tally, or a sum that pins it). Set on the validation set; see README "Publish gate". */
@@ -214,8 +215,9 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (segment_weight(r, i) > 0.5 && f->segments.value != f->ocr.value)
         field_add_reason(f, "readers_disagree");
     if (f->tally) {
-        if (!f->tally->valid || f->tally->by_strokes != f->tally->by_groups || f->tally->n_doubtful ||
-            f->tally->confidence < 0.99)
+        /* The tally is sure only when its two methods agree, no cell is in doubt and the page is
+         * sharp enough: its confidence says all of that (lib/tally.c). */
+        if (!f->tally->valid || f->tally->confidence < TALLY_SURE)
             field_add_reason(f, "tally_doubtful");
         if (!f->tally->valid || f->tally->value != f->ocr.value)
             field_add_reason(f, "ocr_tally_mismatch");

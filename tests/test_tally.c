@@ -50,6 +50,13 @@ static void cell_centre(int cell, double *cx, double *cy)
     *cx = 116 + (cell % 20 + 0.5) * 18, *cy = 152 + (cell / 20 + 0.5) * 14;
 }
 
+/* A group's crossing stroke, from left of its first upright (at x0) to right of its fourth, `dy`
+ * below where it usually runs. */
+static void fifth_stroke(grid_page *g, double x0, double cy, double dy)
+{
+    line_mm(g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT + dy, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT + dy);
+}
+
 /* n strokes of a group around (cx, cy); the fifth crosses, or lies flat. */
 static void group_at(grid_page *g, double cx, double cy, int n, int flat)
 {
@@ -59,7 +66,7 @@ static void group_at(grid_page *g, double cx, double cy, int n, int flat)
     if (n == 5 && flat)
         line_mm(g, x0 - 0.6 * GAP, cy + 0.3, x0 + 3.6 * GAP, cy - 0.4);
     else if (n == 5)
-        line_mm(g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT);
+        fifth_stroke(g, x0, cy, 0);
 }
 
 static void group_in(grid_page *g, int cell, int n, int flat)
@@ -191,7 +198,7 @@ static void test_strokes_drawn_across(void)
     line_mm(&g, x0 + 1.6, cy - HEIGHT / 2, x0, cy + HEIGHT / 2);
     for (int i = 2; i < 4; i++)
         line_mm(&g, x0 + i * GAP, cy - HEIGHT / 2, x0 + i * GAP, cy + HEIGHT / 2);
-    line_mm(&g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT);
+    fifth_stroke(&g, x0, cy, 0);
     c1_tally *t = count(&g);
     CHECK(t->value == 10 && t->cells[1] == 5, "strokes across each other: %d (cell %d), drawn 10", t->value,
           t->cells[1]);
@@ -206,8 +213,7 @@ static void test_broad_fifth(void)
     group_in(&g, 0, 5, 0);
     double cx, cy;
     cell_centre(0, &cx, &cy);
-    double x0 = cx - 1.5 * GAP;
-    line_mm(&g, x0 - 0.5 * GAP, cy + 0.3 * HEIGHT + 0.9, x0 + 3.5 * GAP, cy - 0.3 * HEIGHT + 0.9);
+    fifth_stroke(&g, cx - 1.5 * GAP, cy, 0.9);
     c1_tally *t = count(&g);
     CHECK(t->value == 5 && t->cells[0] == 5, "broad fifth stroke: %d, drawn 5", t->value);
     free(t), free(g.area.ink);

@@ -143,14 +143,15 @@ def score_photo(label, result, groups, problems, name, by_field=None):
             keys.append("value_ok")
         if fid in label.get("tally", {}):
             keys += tally_keys(label, fid, r.get("tally") or {})
-        for g in groups + ([by_field[fid]] if by_field is not None else []):
+        targets = groups + ([by_field[fid]] if by_field is not None else [])
+        for g in targets:
             for k in keys:
                 if k:
                     g.add(k)
         if fid in label.get("tally", {}) and "tally_cells" in label and (r.get("tally") or {}).get("cells"):
             truth_cells, read_cells = label["tally_cells"][fid], r["tally"]["cells"]
             ok = sum(a == b for a, b in zip(truth_cells, read_cells))
-            for g in groups + ([by_field[fid]] if by_field is not None else []):
+            for g in targets:
                 g.add("tally_cells", len(truth_cells))
                 g.add("tally_cells_ok", ok)
 
