@@ -194,6 +194,31 @@ static int pinned_by_rule(const c1_form *form, int i)
     return 0;
 }
 
+/* A rule that fails as the digits read but holds with the chosen values: is the failure a misreading
+ * rather than an officer's wrong sum? Only if every field the choice changed is backed by a second
+ * look at the same paper, a sure tally or the segment reader, and not by the arithmetic alone. An
+ * officer's wrong sum changes a rule's total, which has no tally, and both digit readers see the
+ * same wrong digits; so the rule alone can never rewrite it, and its neighbours stay in review. */
+static int misread_explains(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
+{
+    int fields[C1_MAX_FIELDS], n = 0;
+    fields[n++] = rule->target;
+    for (int k = 0; k < rule->n_terms; k++)
+        fields[n++] = rule->terms[k];
+    for (int k = 0; k < n; k++) {
+        int j = fields[k];
+        if (chosen[j] == written[j])
+            continue;
+        const c1_field_result *f = &r->fields[j];
+        int tally_backs = f->tally && f->tally->valid && f->tally->confidence >= TALLY_SURE &&
+                          f->tally->value == chosen[j];
+        int segments_back = segment_weight(r, j) > 0.5 && f->segments.value == chosen[j];
+        if (!tally_backs && !segments_back)
+            return 0;
+    }
+    return 1;
+}
+
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior)
 {
     const c1_form *form = r->form;
@@ -227,9 +252,8 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         int involved = rule->target == i;
         for (int k = 0; k < rule->n_terms; k++)
             involved |= rule->terms[k] == i;
-        /* A rule supports a field only if it holds as written, not merely once a neighbour's
-         * reading has been replaced by the evidence: then the paper itself is in doubt. */
-        if (involved && (rule_holds(rule, chosen) != 1 || rule_holds(rule, written) != 1))
+        if (involved && (rule_holds(rule, chosen) != 1 ||
+                         (rule_holds(rule, written) != 1 && !misread_explains(r, rule, chosen, written))))
             field_add_reason(f, rule->reason);   /* owned by the engine's form */
     }
     for (int d = 0; d < C1_DIGITS; d++) {

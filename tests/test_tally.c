@@ -256,6 +256,45 @@ static void test_partial_group_touching(void)
     free(t), free(g.area.ink);
 }
 
+/* A fifth stroke drawn short and low: it fails the tests of a fifth stroke, but four
+ * uprights with a stroke across them are a group by the convention, and never a sure one. */
+static void test_fifth_drawn_low(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    group_in(&g, 1, 4, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    double x0 = cx - 1.5 * GAP;
+    line_mm(&g, x0 - 0.2, cy + 0.3 * HEIGHT, x0 + 2.2 * GAP, cy + 0.1 * HEIGHT);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 10 && t->cells[1] == 5, "fifth drawn low: %d (cell %d), drawn 10", t->value, t->cells[1]);
+    CHECK(t->confidence < 0.99 && named(t, 1), "fifth drawn low: confidence %.3f, cell 1 %s", t->confidence,
+          named(t, 1) ? "named" : "not named");
+    free(t), free(g.area.ink);
+}
+
+/* A stroke gone over twice, the second time short and a little aside: one vote, and the leftover of
+ * the second line is no reason for doubt. */
+static void test_stroke_gone_over(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    group_in(&g, 1, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    double x = cx + 1.5 * GAP;   /* the fourth upright, leaning 0.15 of its height */
+    double top = cy - HEIGHT / 2 + 0.3, lean = 0.15;
+    line_mm(&g, x + 0.6, top, x + 1.8, top);
+    line_mm(&g, x + 1.8, top, x + 1.8 - lean * 4.2, top + 4.2);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 10 && t->confidence >= 0.99, "stroke gone over: %d at %.3f, drawn 10", t->value,
+          t->confidence);
+    free(t), free(g.area.ink);
+}
+
 int main(void)
 {
     test_groups_and_a_partial_one();
@@ -268,5 +307,7 @@ int main(void)
     test_broad_fifth();
     test_partial_group_joined_at_top();
     test_partial_group_touching();
+    test_fifth_drawn_low();
+    test_stroke_gone_over();
     return CHECK_SUMMARY();
 }
