@@ -145,7 +145,7 @@ static int find_root(int *parent, int a)
  * printed box line is erased, strokes cut by it are joined across the sides in join_side (left,
  * right, top, bottom: never a side shared with the next box, whose digit may come close), and a
  * mark is kept when most of it lies inside. Returns the number of kept ink pixels outside. */
-static int keep_box_ink(cell *c, int m, int w, int h, const int join_side[4])
+static int keep_box_ink(cell *c, int m, int w, int h, const int join_side[4], int clear_foreign)
 {
     int band[4][2] = {{m - 3, 0}, {m + w + 2, 0}, {m - 3, 1}, {m + h + 2, 1}};   /* line position, 1: horizontal */
     for (int b = 0; b < 4; b++)
@@ -200,8 +200,8 @@ static int keep_box_ink(cell *c, int m, int w, int h, const int join_side[4])
             int x = p % c->w, y = p / c->w, in = x >= m && x < m + w && y >= m && y < m + h;
             int r = label[p] ? find_root(parent, label[p]) : 0;
             int keep = r && inside[r] >= 4 && inside[r] * 5 >= all[r] * 2;
-            if (!keep && !in)
-                c->ink[p] = 0;   /* outside and not ours: a neighbour's stroke, a label, the line */
+            if (!keep && (!in || clear_foreign))
+                c->ink[p] = 0;   /* not ours: a neighbour's stroke, a label, the line */
             else if (keep && !in)
                 outside++;
         }
@@ -361,11 +361,44 @@ static double segment_coverage(const cell *c, const double a[2], const double b[
     return (double)hits / samples;
 }
 
+static void set_blank(double p[C1_N_CLASSES])
+{
+    memset(p, 0, sizeof(double) * C1_N_CLASSES);
+    p[CLASS_EMPTY] = 0.995;   /* a rule, not a certainty: a faint stroke may hide below the threshold */
+    p[CLASS_OTHER] = 0.005;
+}
+
+/* Blank but for ink round the guide dots: a dot the fold or the lens moved off its mask, or JPEG's
+ * ringing about it. Seen as ink, it fits no pattern, and an empty leading box reads as no digit. */
+static int blank_but_dot_rims(const cell *c)
+{
+    const int rim = (DOT_RADIUS_PX + 2) * (DOT_RADIUS_PX + 2);
+    int x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, n = 0;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            if (c->ink[y * c->w + x] < INK_THRESHOLD)
+                continue;
+            int near_dot = 0;
+            for (int d = 0; d < 6 && !near_dot; d++) {
+                double dx = x - c->dot_xy[d][0], dy = y - c->dot_xy[d][1];
+                near_dot = dx * dx + dy * dy <= rim;
+            }
+            if (near_dot)
+                continue;
+            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1, n++;
+        }
+    return n < 4 || ((x1 - x0 + 1) * 4 < c->w && (y1 - y0 + 1) * 4 < c->h);
+}
+
 /* A distribution over {digits, empty, filler, other}: seven-segment patterns by their segments'
  * ink, and "other" where the ink lies off the segments or fits no pattern, which is what an ordinary
  * handwritten digit looks like to this reader. */
 static void read_segments(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
 {
+    if (blank_but_dot_rims(c)) {
+        set_blank(p);
+        return;
+    }
     memset(p, 0, sizeof(double) * C1_N_CLASSES);
     double reach = fmax(1.2 * C1_PAGE_PX_PER_MM, 0.22 * c->spacing), on[7];
     for (int s = 0; s < 7; s++)
@@ -385,7 +418,7 @@ static void read_segments(const cell *c, const c1_form *f, double p[C1_N_CLASSES
                                                   c->dot_xy[(int)f->segments[s][1]]));
             off += near > reach + 0.5 * C1_PAGE_PX_PER_MM;
         }
-    /* Likelihood of every pattern: digits, the 1 drawn on the left dots, and a lone middle bar. */
+    /* Likelihood of every pattern: digits, the 1 drawn on the left dots, and the fillers. */
     double like[C1_N_CLASSES] = {0}, sum = 0, best = 0;
     for (int d = 0; d <= 10; d++) {
         const char *segs = d < 10 ? f->digit_segments[d] : "ef";
@@ -396,10 +429,15 @@ static void read_segments(const cell *c, const c1_form *f, double p[C1_N_CLASSES
         like[cls] = fmax(like[cls], l);
         best = fmax(best, l);
     }
-    double l_filler = 1;
+    /* A leading box filled in: a lone middle bar (a dash), or an x from corner dot to corner dot with
+     * no bar above or below it. Both fit their pattern as well as a digit fits its own. */
+    double l_dash = 1, l_cross = (1 - on[0]) * (1 - on[3]);
     for (int s = 0; s < 7; s++)
-        l_filler *= s == 6 ? on[s] : 1 - on[s];
-    like[CLASS_FILLER] = l_filler;
+        l_dash *= s == 6 ? on[s] : 1 - on[s];
+    for (int k = 0; k < 2; k++)
+        l_cross *= logistic((segment_coverage(c, c->dot_xy[k], c->dot_xy[5 - k], reach) - 0.78) * 12);
+    like[CLASS_FILLER] = fmax(l_dash, l_cross);
+    best = fmax(best, like[CLASS_FILLER]);
     for (int k = 0; k < C1_N_CLASSES; k++)
         sum += like[k];
     double off_share = inked ? (double)off / inked : 0;
@@ -462,13 +500,6 @@ static void softmax(const float *logits, double *p)
         p[k] /= sum;
 }
 
-static void set_blank(double p[C1_N_CLASSES])
-{
-    memset(p, 0, sizeof(double) * C1_N_CLASSES);
-    p[CLASS_EMPTY] = 0.995;   /* a rule, not a certainty: a faint stroke may hide below the threshold */
-    p[CLASS_OTHER] = 0.005;
-}
-
 /* Faint ballpoint in a dim or blurred photo stays below the ink threshold: scale the page's ink so
  * that its darkest strokes (the 99.5th percentile over every box) reach the level of a clear pen. */
 static double ink_gain(const cell *cells, const int *ok, int n)
@@ -494,6 +525,31 @@ static void apply_gain(cell *c, double gain)
     }
 }
 
+/* The segment reading of a box whose ink touches its edge, with a neighbour's strokes that cross
+ * into it taken away: a stroke mostly outside the box is not drawn over its dots, and left in, it
+ * makes an empty leading box look like no pattern at all. `region` is the box grown by `m` px. */
+static void read_segments_own_ink(cell *region, const cell *c, int m, const int sides[4], const c1_form *f,
+                                  double p[C1_N_CLASSES])
+{
+    keep_box_ink(region, m, c->w, c->h, sides, 1);
+    cell *own = malloc(sizeof *own);
+    if (!own) {
+        read_segments(c, f, p);
+        return;
+    }
+    *own = *c;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            uint8_t v = region->ink[(y + m) * region->w + x + m];
+            own->ink[y * c->w + x] = c->ink[y * c->w + x] < INK_THRESHOLD ? c->ink[y * c->w + x] : v;
+        }
+    if (is_blank(own))
+        set_blank(p);
+    else
+        read_segments(own, f, p);
+    free(own);
+}
+
 void read_digits(const c1_engine *e, c1_result *r)
 {
     const c1_form *f = &e->form;
@@ -502,7 +558,8 @@ void read_digits(const c1_engine *e, c1_result *r)
     float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)total);
     int *where = malloc(sizeof(int) * (size_t)total), *cut = malloc(sizeof(int) * (size_t)total);
     cell *cells = malloc(sizeof *cells * (size_t)total), *spill = malloc(sizeof *spill);
-    if (!batch || !logits || !where || !cut || !cells || !spill)
+    cell *own_region = malloc(sizeof *own_region);
+    if (!batch || !logits || !where || !cut || !cells || !spill || !own_region)
         goto done;
     for (int k = 0; k < total; k++) {
         const c1_field_result *fr = &r->fields[k / C1_DIGITS];
@@ -524,17 +581,20 @@ void read_digits(const c1_engine *e, c1_result *r)
             set_blank(ocr), set_blank(seg);
             continue;
         }
-        read_segments(c, f, seg);
         /* A stroke that runs over the box line is part of the digit: follow it outside the box. */
         const c1_field_result *frc = &r->fields[k / C1_DIGITS];
         const c1_rect box = f->fields[k / C1_DIGITS].digits[k % C1_DIGITS];
         int m = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
+        const int sides[4] = {k % C1_DIGITS == 0, k % C1_DIGITS == C1_DIGITS - 1, 1, 1};
         const cell *framed = c;
         if (touches_edge(c) && cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
             apply_gain(spill, gain);
-            const int sides[4] = {k % C1_DIGITS == 0, k % C1_DIGITS == C1_DIGITS - 1, 1, 1};
-            if (keep_box_ink(spill, m, c->w, c->h, sides) >= 6)
+            *own_region = *spill;
+            read_segments_own_ink(own_region, c, m, sides, f, seg);
+            if (keep_box_ink(spill, m, c->w, c->h, sides, 0) >= 6)
                 framed = spill;
+        } else {
+            read_segments(c, f, seg);
         }
         if (normalise(framed, batch + 784 * n))
             where[n++] = k;
@@ -557,5 +617,5 @@ void read_digits(const c1_engine *e, c1_result *r)
         combine_cells(&r->fields[i].segments);
     }
 done:
-    free(batch), free(logits), free(where), free(cut), free(cells), free(spill);
+    free(batch), free(logits), free(where), free(cut), free(cells), free(spill), free(own_region);
 }

@@ -42,16 +42,19 @@ static double reading_p(const c1_reading *rd, int v)
     return FLOOR;
 }
 
-/* Share of a set of cells that the segment reader found to be no segment digit. */
+/* Share of a set of cells that the segment reader found to be no segment digit, among the cells
+ * written in (not empty, not a leading dash or x: every writer fills those alike). */
 static double other_share(const c1_result *r, int first, int last)
 {
     double other = 0;
-    int inked = 0;
+    int written = 0;
     for (int i = first; i <= last; i++)
-        for (int d = 0; d < C1_DIGITS; d++)
-            if (r->fields[i].segments.cells[d][CLASS_EMPTY] < 0.5)
-                other += r->fields[i].segments.cells[d][CLASS_OTHER], inked++;
-    return inked ? other / inked : 1;
+        for (int d = 0; d < C1_DIGITS; d++) {
+            const double *p = r->fields[i].segments.cells[d];
+            if (p[CLASS_EMPTY] < 0.5 && p[CLASS_FILLER] < 0.5)
+                other += p[CLASS_OTHER], written++;
+        }
+    return written ? other / written : 1;
 }
 
 /* How much a segment reading says: nothing unless the form's writer joined the dots. One person

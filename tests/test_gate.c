@@ -104,9 +104,26 @@ static void test_one_read_as_four_caught_by_tally(void)
     CHECK(f->status == C1_FIELD_REVIEW, "41 read as 44 was accepted");
     CHECK(has_reason(f, "ocr_tally_mismatch"), "the tally's disagreement is not named");
     CHECK(f->value == 41, "the candidate is %d, but tally and sums say 41", f->value);
-    /* The sum does not hold as read, so its other fields wait too: conservative, never wrong. */
-    CHECK(field(r, "paslon2")->value == 78 && field(r, "paslon2")->status == C1_FIELD_REVIEW,
-          "a neighbour in the sum that holds only once 44 is replaced must not be published");
+    /* The sum fails as read only because of a misreading that a sure tally corrects: its other
+     * fields keep the sum's support. */
+    CHECK(field(r, "paslon2")->value == 78 && field(r, "paslon2")->status == C1_FIELD_ACCEPTED,
+          "a neighbour in a sum that a sure tally mends should be published");
+    free_result(r);
+}
+
+/* The same misreading with a tally in doubt: nothing but the arithmetic says 41, so the sum is
+ * broken as written and its other fields wait. */
+static void test_sum_mended_by_arithmetic_alone(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1");
+    set_reading(&f->ocr, 44, 0.93, 41, 0.06);
+    set_reading(&f->segments, 44, 0.9, 41, 0.08);
+    f->tally->confidence = 0.9;
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW, "41 read as 44 was accepted");
+    CHECK(field(r, "paslon2")->status == C1_FIELD_REVIEW && has_reason(field(r, "paslon2"), "rule_violated:suara_sah_sum"),
+          "a neighbour in a sum mended by the arithmetic alone must not be published");
     free_result(r);
 }
 
@@ -210,6 +227,7 @@ int main(void)
     }
     test_all_agree();
     test_one_read_as_four_caught_by_tally();
+    test_sum_mended_by_arithmetic_alone();
     test_780_for_78_caught_by_sums();
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
