@@ -40,6 +40,11 @@ def find_labels(root):
     return out
 
 
+# "intact": a photo none of these touch. Its row in the condition table carries the issue targets
+# measured on intact photos (tally exact, coverage).
+NOT_INTACT = {"blur", "blur_unreadable", "cut_corner", "tally_scribble", "tally_crossed_out"}
+
+
 def mm_scale(quad_px, w_mm, h_mm):
     """Photo pixels per mm along a labelled quadrilateral (mean of its sides)."""
     d = lambda a, b: math.dist(quad_px[a], quad_px[b])   # noqa: E731
@@ -211,6 +216,8 @@ def main(argv=None):
             missing.append(f"{rel}: no readable result ({e.__class__.__name__})")
             continue
         groups = [overall] + [by_cond[c] for c in label.get("conditions", [])]
+        if not set(label.get("conditions", [])) & NOT_INTACT:
+            groups.append(by_cond["intact"])
         score_photo(label, result, groups, problems, rel, by_field)
     print_report(overall, by_cond, by_field)
     for p in problems + missing:
