@@ -240,7 +240,9 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     }
     if (f->ocr.value != v)
         field_add_reason(f, "ocr_disagrees");
-    if (segment_weight(r, i) > 0.5 && f->segments.value != f->ocr.value)
+    /* Where the segment reader finds no digit pattern at all, the writer did not join these dots: it
+     * abstains, and the field is judged as an ordinary writer's would be. */
+    if (segment_weight(r, i) > 0.5 && f->segments.value >= 0 && f->segments.value != f->ocr.value)
         field_add_reason(f, "readers_disagree");
     if (f->tally) {
         /* The tally is sure only when its two methods agree, no cell is in doubt and the page is

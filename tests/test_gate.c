@@ -202,6 +202,21 @@ static void test_freehand_nines_read_as_fours(void)
     free_result(r);
 }
 
+/* A dot-joining writer who drew one digit freehand: the segment reader sees no pattern in that box
+ * and gives no value. It abstains rather than disagrees; the tally and the sum carry the field. */
+static void test_segment_reader_abstains(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon2");   /* written 78 */
+    memset(&f->segments, 0, sizeof f->segments);
+    f->segments.valid = 1, f->segments.value = -1;
+    f->segments.cells[0][0] = 0.999, f->segments.cells[1][7] = 0.999, f->segments.cells[2][CLASS_OTHER] = 1;
+    validate_fields(NULL, r);
+    CHECK(!has_reason(f, "readers_disagree"), "a segment reader with no reading was taken as disagreeing");
+    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 78, "78 with its tally and sum agreeing was not accepted");
+    free_result(r);
+}
+
 static void test_no_evidence_needs_more(void)
 {
     c1_result *r = agreeing_form();
@@ -231,6 +246,7 @@ int main(void)
     test_780_for_78_caught_by_sums();
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
+    test_segment_reader_abstains();
     test_no_evidence_needs_more();
     test_freehand_nines_read_as_fours();
     form_release(&form);
