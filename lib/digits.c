@@ -368,8 +368,9 @@ static void set_blank(double p[C1_N_CLASSES])
     p[CLASS_OTHER] = 0.005;
 }
 
-/* Blank but for ink round the guide dots: a dot the fold or the lens moved off its mask, or JPEG's
- * ringing about it. Seen as ink, it fits no pattern, and an empty leading box reads as no digit. */
+/* Blank but for ink round the guide dots: a dot the fold, the lens or blur spread past its mask, or
+ * JPEG's ringing about it. Seen as ink, it fits no segment pattern, and the handwriting model, which
+ * never saw such rims, spreads its belief over every class: an empty box reads as no digit. */
 static int blank_but_dot_rims(const cell *c)
 {
     const int rim = (DOT_RADIUS_PX + 2) * (DOT_RADIUS_PX + 2);
@@ -577,7 +578,7 @@ void read_digits(const c1_engine *e, c1_result *r)
         }
         apply_gain(c, gain);
         clean_borders(c);
-        if (is_blank(c)) {
+        if (is_blank(c) || blank_but_dot_rims(c)) {
             set_blank(ocr), set_blank(seg);
             continue;
         }
