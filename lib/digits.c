@@ -396,10 +396,6 @@ static int blank_but_dot_rims(const cell *c)
  * handwritten digit looks like to this reader. */
 static void read_segments(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
 {
-    if (blank_but_dot_rims(c)) {
-        set_blank(p);
-        return;
-    }
     memset(p, 0, sizeof(double) * C1_N_CLASSES);
     double reach = fmax(1.2 * C1_PAGE_PX_PER_MM, 0.22 * c->spacing), on[7];
     for (int s = 0; s < 7; s++)
@@ -544,7 +540,7 @@ static void read_segments_own_ink(cell *region, const cell *c, int m, const int 
             uint8_t v = region->ink[(y + m) * region->w + x + m];
             own->ink[y * c->w + x] = c->ink[y * c->w + x] < INK_THRESHOLD ? c->ink[y * c->w + x] : v;
         }
-    if (is_blank(own))
+    if (blank_but_dot_rims(own))
         set_blank(p);
     else
         read_segments(own, f, p);
@@ -578,7 +574,7 @@ void read_digits(const c1_engine *e, c1_result *r)
         }
         apply_gain(c, gain);
         clean_borders(c);
-        if (is_blank(c) || blank_but_dot_rims(c)) {
+        if (blank_but_dot_rims(c)) {   /* is_blank, and more: rims round the dots are no ink */
             set_blank(ocr), set_blank(seg);
             continue;
         }

@@ -627,10 +627,11 @@ static int keep_crossings(c1_tally *t, const ink_area *a, const blob *m, mark_st
     for (int j = 0; j < ms->n_across; j++) {
         const path_ends *c = &ms->across[j];
         int through_middle = groups_high > 1 || fabs((c->ay + c->by) / 2.0 - middle) <= off_middle;
-        if (c->len >= min_span && uprights_crossed(ms, counted, c) >= 3 && through_middle) {
+        int crosses_three = uprights_crossed(ms, counted, c) >= 3;
+        if (c->len >= min_span && crosses_three && through_middle) {
             ms->across[kept++] = *c;
             add_stroke(t, a, m, c, 1);
-        } else if (c->len >= min_cols && uprights_crossed(ms, counted, c) >= 3) {
+        } else if (c->len >= min_cols && crosses_three) {
             (*dropped)++;
         }
     }

@@ -204,12 +204,8 @@ static int pinned_by_rule(const c1_form *form, int i)
  * same wrong digits; so the rule alone can never rewrite it, and its neighbours stay in review. */
 static int misread_explains(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
 {
-    int fields[C1_MAX_FIELDS], n = 0;
-    fields[n++] = rule->target;
-    for (int k = 0; k < rule->n_terms; k++)
-        fields[n++] = rule->terms[k];
-    for (int k = 0; k < n; k++) {
-        int j = fields[k];
+    for (int k = -1; k < rule->n_terms; k++) {
+        int j = k < 0 ? rule->target : rule->terms[k];
         if (chosen[j] == written[j])
             continue;
         const c1_field_result *f = &r->fields[j];
