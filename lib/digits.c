@@ -16,6 +16,7 @@
 #define INSET_MM 0.6          /* the interior starts this far inside the printed line */
 #define INK_THRESHOLD 77      /* of 255 */
 #define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
+#define EDGE_BAND_PX 3        /* the box line's reach into the interior: clean_borders' three rows */
 #define MAX_CELL_PX 192
 #define SPILL_MM 2.5           /* how far past its box a digit's stroke is followed */
 
@@ -368,15 +369,17 @@ static void set_blank(double p[C1_N_CLASSES])
     p[CLASS_OTHER] = 0.005;
 }
 
-/* Blank but for ink round the guide dots: a dot the fold, the lens or blur spread past its mask, or
- * JPEG's ringing about it. Seen as ink, it fits no segment pattern, and the handwriting model, which
- * never saw such rims, spreads its belief over every class: an empty box reads as no digit. */
+/* Blank but for ink round the guide dots (a dot the fold, the lens or blur spread past its mask, or
+ * JPEG's ringing about it) and a box line along the edge, slanted or blurred so that no single row or
+ * column of it was mostly ink for clean_borders. Seen as ink, either fits no segment pattern, and the
+ * handwriting model, which never saw them alone, spreads its belief over every class: an empty box
+ * reads as no digit. No digit lies wholly within the edge band, so a written box keeps its ink. */
 static int blank_but_dot_rims(const cell *c)
 {
     const int rim = (DOT_RADIUS_PX + 2) * (DOT_RADIUS_PX + 2);
     int x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, n = 0;
-    for (int y = 0; y < c->h; y++)
-        for (int x = 0; x < c->w; x++) {
+    for (int y = EDGE_BAND_PX; y < c->h - EDGE_BAND_PX; y++)
+        for (int x = EDGE_BAND_PX; x < c->w - EDGE_BAND_PX; x++) {
             if (c->ink[y * c->w + x] < INK_THRESHOLD)
                 continue;
             int near_dot = 0;

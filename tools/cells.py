@@ -338,7 +338,7 @@ def sample(rng, cls, mnist_img=None, euro=False):
     if cls < 10:
         if mnist_img is None:
             ink = segment_ink(rng, cls, w_mm, h_mm, pen, left_one=rng.random() < 0.3,
-                              serif=rng.random() < 0.4, flag=rng.random() < 0.3)
+                              serif=rng.random() < 0.4, flag=rng.random() < 0.6)
         elif cls == 4 and euro:
             ink = open_four_ink(rng, w_mm, h_mm, pen)
         else:
