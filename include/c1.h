@@ -101,6 +101,11 @@ double c1_field_confidence(const c1_result *result, int index);
 /* Why a field is in review: "low_confidence", "not_read", ... Index from 0 to count - 1. */
 int c1_field_reason_count(const c1_result *result, int index);
 const char *c1_field_reason(const c1_result *result, int index, int reason);
+/* What agrees with the value besides its own digits: "tally", "rule:<id>" (a sum that holds with it),
+ * "hint:<id>" (a relation from the election law that the numbers keep to). A field accepted with
+ * none of these cleared the stricter digits-only threshold. Index from 0 to count - 1. */
+int c1_field_evidence_count(const c1_result *result, int index);
+const char *c1_field_evidence(const c1_result *result, int index, int evidence);
 /* The located digit box `box` (0 hundreds, 1 tens, 2 units) of a field, as 4 photo-pixel corners. */
 int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
 

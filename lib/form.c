@@ -172,6 +172,8 @@ static c1_error parse_rule(parse_ctx *p, c1_form *f, char **w, int n)
         return e;
     strcpy(r->reason, "rule_violated:");
     strcat(r->reason, r->id);   /* fits: the id is under C1_ID_LEN */
+    strcpy(r->evidence, "rule:");
+    strcat(r->evidence, r->id);
     int last = n - 1;
     if (!strcmp(w[2], "sum")) {
         if (n < 6 || strcmp(w[n - 2], "="))
@@ -196,6 +198,36 @@ static c1_error parse_rule(parse_ctx *p, c1_form *f, char **w, int n)
     r->target = form_field_index(f, w[n - 1]);
     if (r->target < 0)
         return bad(p, "rule '%s' names unknown field '%s'", r->id, w[n - 1]);
+    f->n_rules++;
+    return C1_OK;
+}
+
+/* hint ID reserve BASE PERCENT = TARGET: TARGET is BASE plus PERCENT % of it, rounded either way. */
+static c1_error parse_hint(parse_ctx *p, c1_form *f, char **w, int n)
+{
+    if (n != 7 || strcmp(w[2], "reserve") || strcmp(w[5], "="))
+        return bad(p, "hint needs: id reserve BASE PERCENT = TARGET");
+    if (f->n_rules == C1_MAX_RULES)
+        return bad(p, "more than %d rules and hints", C1_MAX_RULES);
+    c1_form_rule *r = &f->rules[f->n_rules];
+    memset(r, 0, sizeof *r);
+    c1_error e = copy_id(p, r->id, sizeof r->id, w[1]);
+    if (e)
+        return e;
+    strcpy(r->evidence, "hint:");
+    strcat(r->evidence, r->id);
+    char *end;
+    long percent = strtol(w[4], &end, 10);
+    if (*end || percent < 1 || percent > 100)
+        return bad(p, "hint '%s': '%s' is not a percentage from 1 to 100", r->id, w[4]);
+    r->kind = C1_RULE_RESERVE;
+    r->hint = 1;
+    r->percent = (int)percent;
+    r->n_terms = 1;
+    r->terms[0] = form_field_index(f, w[3]);
+    r->target = form_field_index(f, w[6]);
+    if (r->terms[0] < 0 || r->target < 0)
+        return bad(p, "hint '%s' names unknown field '%s'", r->id, r->terms[0] < 0 ? w[3] : w[6]);
     f->n_rules++;
     return C1_OK;
 }
@@ -298,6 +330,8 @@ static c1_error parse_line(parse_ctx *p, c1_form *f, const char *dir, char *raw)
         return parse_tally(p, f, w, n);
     if (!strcmp(k, "rule"))
         return parse_rule(p, f, w, n);
+    if (!strcmp(k, "hint"))
+        return parse_hint(p, f, w, n);
     if (!strcmp(k, "anchor")) {
         if (n != 5)
             return bad(p, "anchor needs x y w h");

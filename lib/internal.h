@@ -13,6 +13,7 @@
 #define C1_MAX_ANCHORS 96
 #define C1_DIGITS 3
 #define C1_MAX_REASONS 8
+#define C1_MAX_EVIDENCE 6
 #define C1_ID_LEN 48
 #define C1_MSG_LEN 256
 
@@ -41,15 +42,22 @@ typedef struct {
     int tally_cols, tally_rows;
 } c1_form_field;
 
-typedef enum { C1_RULE_SUM, C1_RULE_LE } c1_rule_kind;
+/* SUM and LE are the form's own rules: an officer must keep them. RESERVE is a hint from the
+ * election law, not printed on the form: a station receives ballots for its DPT plus a reserve of
+ * `percent` of it. Officers need not keep a hint; where it holds it is evidence, never a reason. */
+typedef enum { C1_RULE_SUM, C1_RULE_LE, C1_RULE_RESERVE } c1_rule_kind;
 
 typedef struct {
     char id[C1_ID_LEN];
     c1_rule_kind kind;
     int terms[C1_MAX_FIELDS]; /* field indices */
     int n_terms;
-    int target;               /* SUM: the field the terms add up to; LE: the upper bound */
+    int target;               /* SUM: the field the terms add up to; LE: the upper bound; RESERVE:
+                                 the base plus its reserve */
+    int percent;              /* RESERVE: the reserve, as a share of the base */
+    int hint;                 /* evidence where it holds, no objection where it does not */
     char reason[C1_ID_LEN + 16]; /* "rule_violated:<id>", the review reason it gives */
+    char evidence[C1_ID_LEN + 8]; /* "rule:<id>" or "hint:<id>", as a field's evidence names it */
 } c1_form_rule;
 
 typedef struct {
@@ -168,6 +176,8 @@ typedef struct {
     double confidence;
     int n_reasons;
     const char *reasons[C1_MAX_REASONS];
+    int n_evidence;
+    const char *evidence[C1_MAX_EVIDENCE]; /* what agrees with the value besides its digits */
 } c1_field_result;
 
 enum {

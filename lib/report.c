@@ -117,6 +117,13 @@ const char *c1_field_reason(const c1_result *r, int i, int k)
     return f && k >= 0 && k < f->n_reasons ? f->reasons[k] : NULL;
 }
 
+int c1_field_evidence_count(const c1_result *r, int i) { return field_at(r, i) ? r->fields[i].n_evidence : 0; }
+const char *c1_field_evidence(const c1_result *r, int i, int k)
+{
+    const c1_field_result *f = field_at(r, i);
+    return f && k >= 0 && k < f->n_evidence ? f->evidence[k] : NULL;
+}
+
 int c1_field_box_corners(const c1_result *r, int i, int box, double xy[8])
 {
     const c1_field_result *f = field_at(r, i);
@@ -203,6 +210,9 @@ static cJSON *field_json(const c1_result *r, int i)
     cJSON *reasons = cJSON_AddArrayToObject(o, "reasons");
     for (int k = 0; k < f->n_reasons; k++)
         cJSON_AddItemToArray(reasons, cJSON_CreateString(f->reasons[k]));
+    cJSON *evidence = cJSON_AddArrayToObject(o, "evidence");
+    for (int k = 0; k < f->n_evidence; k++)
+        cJSON_AddItemToArray(evidence, cJSON_CreateString(f->evidence[k]));
     if (f->ocr.valid)
         cJSON_AddItemToObject(o, "ocr", reading_json(&f->ocr));
     if (f->segments.valid)

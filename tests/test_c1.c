@@ -103,6 +103,9 @@ static void test_templates(void)
     expect_template_error(12, "bogus 1 2 3", "c1-ppwp.form:12: unknown keyword 'bogus'");
     expect_template_error(12, "marker tl 10 10 16", "c1-ppwp.form:12: marker needs");
     expect_template_error(12, "marker tl 10 10 16 x", "c1-ppwp.form:12: marker: 'x' is not a number");
+    expect_template_error(66, "hint ballots_reserve reserve dpt 2 ss_diterima", "c1-ppwp.form:66: hint needs");
+    expect_template_error(66, "hint ballots_reserve reserve dpt 0 = ss_diterima", "not a percentage");
+    expect_template_error(66, "hint ballots_reserve reserve dpt 2 = nope", "unknown field 'nope'");
     expect_template_error(12, "marker tl 590 10 16 16", "off the 594x420 page");
     char *form = slurp("forms/c1-ppwp.form", NULL);
     int rule_line = 1;
@@ -258,10 +261,14 @@ static int check_registration(const c1_engine *e, const char *name, const cJSON 
             worst = fmax(worst, quad_error_mm(q, bxy, k));
         }
         /* Accepted means no doubt at all; review always says why. */
-        if (c1_field_status_of(r, i) == C1_FIELD_ACCEPTED)
+        if (c1_field_status_of(r, i) == C1_FIELD_ACCEPTED) {
             CHECK(c1_field_reason_count(r, i) == 0 && c1_field_confidence(r, i) >= 0.998 && c1_field_value(r, i) >= 0,
                   "%s: field %s accepted with doubts", name, c1_field_id(r, i));
-        else
+            CHECK(c1_field_evidence_count(r, i) > 0 || c1_field_confidence(r, i) >= 0.9999,
+                  "%s: field %s accepted on its digits alone at p = %.5f", name, c1_field_id(r, i),
+                  c1_field_confidence(r, i));
+            CHECK(c1_field_evidence(r, i, c1_field_evidence_count(r, i)) == NULL, "evidence past the count");
+        } else
             CHECK(c1_field_reason_count(r, i) > 0, "%s: field %s in review without a reason", name, c1_field_id(r, i));
     }
     CHECK(worst < 1.5, "%s: a located box corner is %.2f mm from the truth", name, worst);
@@ -319,7 +326,8 @@ static void test_json_and_memory(const c1_engine *e)
     CHECK(cJSON_GetArraySize(fields) == 16, "16 fields");
     const cJSON *f = cJSON_GetObjectItem(fields, "paslon1");
     CHECK(f && cJSON_IsNumber(cJSON_GetObjectItem(f, "value")) && cJSON_IsString(cJSON_GetObjectItem(f, "status")) &&
-              cJSON_IsNumber(cJSON_GetObjectItem(f, "confidence")) && cJSON_IsArray(cJSON_GetObjectItem(f, "reasons")),
+              cJSON_IsNumber(cJSON_GetObjectItem(f, "confidence")) && cJSON_IsArray(cJSON_GetObjectItem(f, "reasons")) &&
+              cJSON_IsArray(cJSON_GetObjectItem(f, "evidence")),
           "field shape");
     const char *readings[] = {"ocr", "segments", "tally"};
     for (int k = 0; k < 3; k++) {

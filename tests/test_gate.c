@@ -233,6 +233,62 @@ static void test_no_evidence_needs_more(void)
     free_result(r);
 }
 
+/* Read by the handwriting model alone, as a freehand writer's digits are. */
+static void read_freehand(c1_field_result *f, int value, double p, int alt, double p_alt)
+{
+    set_reading(&f->ocr, value, p, alt, p_alt);
+    for (int d = 0; d < C1_DIGITS; d++) {
+        memset(f->segments.cells[d], 0, sizeof f->segments.cells[d]);
+        f->segments.cells[d][CLASS_OTHER] = 1;
+    }
+}
+
+static int has_evidence(const c1_field_result *f, const char *what)
+{
+    for (int k = 0; k < f->n_evidence; k++)
+        if (!strcmp(f->evidence[k], what))
+            return 1;
+    return 0;
+}
+
+/* dpt has no tally and no sum; the ballots a station receives (its DPT plus the law's 2 % reserve:
+ * 250 + 5 = 255) are its evidence where the officer's numbers keep to that. */
+static void test_reserve_backs_dpt(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *dpt = field(r, "dpt");
+    read_freehand(dpt, 250, 0.95, 200, 0.04);
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(dpt, why, sizeof why);
+    CHECK(dpt->status == C1_FIELD_ACCEPTED && dpt->value == 250, "dpt backed by the reserve not accepted: %s", why);
+    CHECK(has_evidence(dpt, "hint:ballots_reserve") && has_evidence(field(r, "ss_diterima"), "hint:ballots_reserve"),
+          "the reserve not named as evidence");
+    free_result(r);
+}
+
+/* A station that received 260 ballots for 250 voters: the hint is no objection to anything, and dpt
+ * is judged on its digits alone again. */
+static void test_reserve_not_kept_is_no_objection(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *dpt = field(r, "dpt");
+    read_freehand(dpt, 250, 0.95, 200, 0.04);
+    set_reading(&field(r, "ss_diterima")->ocr, 260, 0.9999, -1, 0);
+    set_reading(&field(r, "ss_diterima")->segments, 260, 0.999, -1, 0);
+    set_reading(&field(r, "ss_tidak_digunakan")->ocr, 54, 0.9999, -1, 0);
+    set_reading(&field(r, "ss_tidak_digunakan")->segments, 54, 0.999, -1, 0);
+    validate_fields(NULL, r);
+    CHECK(dpt->status == C1_FIELD_REVIEW && has_reason(dpt, "no_independent_evidence") && dpt->n_evidence == 0,
+          "dpt accepted at p = 0.95 on a reserve the numbers do not keep to");
+    for (int i = 0; i < r->n_fields; i++)
+        for (int k = 0; k < r->fields[i].n_reasons; k++)
+            CHECK(!strstr(r->fields[i].reasons[k], "ballots_reserve"), "%s: the hint given as a reason",
+                  form.fields[i].id);
+    CHECK(field(r, "ss_diterima")->status == C1_FIELD_ACCEPTED, "260 ballots received sent to review");
+    free_result(r);
+}
+
 int main(void)
 {
     char msg[256];
@@ -249,6 +305,8 @@ int main(void)
     test_segment_reader_abstains();
     test_no_evidence_needs_more();
     test_freehand_nines_read_as_fours();
+    test_reserve_backs_dpt();
+    test_reserve_not_kept_is_no_objection();
     form_release(&form);
     return CHECK_SUMMARY();
 }

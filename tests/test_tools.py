@@ -270,12 +270,14 @@ class Scan(unittest.TestCase):
         obj = json.loads(p.stdout.strip())
         self.assertEqual(obj["status"], "read")
         rows = open(csv).read().splitlines()
-        self.assertEqual(rows[0], "file,field,value,status,confidence,reasons")
+        self.assertEqual(rows[0], "file,field,value,status,confidence,reasons,evidence")
         self.assertEqual(len(rows), 1 + 16)
         for row in rows[1:]:   # a review row says why; an accepted one has nothing to say
-            status, reasons = row.split(",")[3], row.split(",")[5]
+            status, confidence, reasons, evidence = row.split(",")[3:7]
             self.assertIn(status, ("accepted", "review"), row)
             self.assertEqual(status == "review", reasons != "", row)
+            if status == "accepted" and not evidence:   # its digits alone: the stricter threshold
+                self.assertGreaterEqual(float(confidence), 0.9999, row)
 
     def test_usage_errors(self):
         self.assertEqual(self.scan().returncode, 1)

@@ -693,10 +693,25 @@ def make_mistakes(rng, values, opts):
     return written, tally, kinds
 
 
+def break_reserve(seed, values):
+    """A station that received more ballots than its DPT plus the 2 % reserve (a late extra delivery):
+    every rule of the form still holds, only the law's hint does not. Its own random stream, so that
+    the rest of the photo is the one the seed gives without it."""
+    rng = np.random.default_rng(seed + 7_000_000)
+    extra = int(rng.integers(1, 13))
+    if values["ss_diterima"] + extra <= FIELDS["ss_diterima"]["max"]:
+        values["ss_diterima"] += extra
+        values["ss_tidak_digunakan"] += extra
+    return values
+
+
 def generate(seed, opts, mnist):
     rng = np.random.default_rng(seed)
     writer = Writer(rng, opts.get("style"), opts)
     values = sample_true_values(rng)
+    if int(opts.get("reserve_broken", 0)):
+        values = break_reserve(seed, values)
+        assert not check_rules(values), check_rules(values)
     written, tally, conditions = make_mistakes(rng, values, opts)
     plan = plan_conventions(rng, written, opts)
     canvas = Canvas(rng, writer)
@@ -931,7 +946,7 @@ def main(argv=None):
     if a.spec:
         jobs = read_spec(a.spec)
     elif a.range:
-        jobs = [(f"{'e' if a.mnist == 't10k' else 'v'}{s:05d}", s, {}) for s in range(*a.range)]
+        jobs = [(f"{'e' if a.mnist == 't10k' else 'v'}{s:05d}", s, parse_opts(a.set)) for s in range(*a.range)]
     elif a.seed is not None:
         jobs = [(a.name or f"s{a.seed:05d}", a.seed, parse_opts(a.set))]
     else:

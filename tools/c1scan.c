@@ -146,7 +146,7 @@ static void csv_rows(FILE *csv, const photo *p, const c1_result *r)
 {
     int n = c1_result_field_count(r);
     if (n == 0)
-        fprintf(csv, "\"%s\",,,rejected,0,%s\n", p->path, c1_error_name(c1_result_error(r)));
+        fprintf(csv, "\"%s\",,,rejected,0,%s,\n", p->path, c1_error_name(c1_result_error(r)));
     for (int i = 0; i < n; i++) {
         fprintf(csv, "\"%s\",%s,", p->path, c1_field_id(r, i));
         if (c1_field_value(r, i) >= 0)
@@ -155,6 +155,9 @@ static void csv_rows(FILE *csv, const photo *p, const c1_result *r)
                 c1_field_confidence(r, i));
         for (int k = 0; k < c1_field_reason_count(r, i); k++)
             fprintf(csv, "%s%s", k ? ";" : "", c1_field_reason(r, i, k));
+        fputc(',', csv);
+        for (int k = 0; k < c1_field_evidence_count(r, i); k++)
+            fprintf(csv, "%s%s", k ? ";" : "", c1_field_evidence(r, i, k));
         fputc('\n', csv);
     }
 }
@@ -367,7 +370,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "c1scan: cannot write %s: %s\n", o.csv_path, strerror(errno));
             return 1;
         }
-        fprintf(b.csv, "file,field,value,status,confidence,reasons\n");
+        fprintf(b.csv, "file,field,value,status,confidence,reasons,evidence\n");
     }
     pthread_t threads[256];
     for (int t = 0; t < o.jobs; t++)

@@ -17,7 +17,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from c1score import find_labels  # noqa: E402
 
 POSTERIOR_ONLY = {"low_confidence", "no_independent_evidence"}
-NO_EVIDENCE = {"tps", "dpt"}     # no tally and no sum pins them (see lib/validate.c pinned_by_rule)
 
 
 def load(fixtures, results):
@@ -35,7 +34,10 @@ def load(fixtures, results):
             if fid not in label["fields"]:
                 continue
             other = set(f["reasons"]) - POSTERIOR_ONLY
-            fields.append((fid, f["value"], label["fields"][fid], f["confidence"], not other, fid in must))
+            # Digits only: nothing else agrees (no tally, no sum, no hint of the law; lib/validate.c).
+            digits_only = "no_independent_evidence" in f["reasons"] or (
+                f["status"] == "accepted" and not f["evidence"])
+            fields.append((digits_only, f["value"], label["fields"][fid], f["confidence"], not other, fid in must))
     return fields
 
 
@@ -46,7 +48,7 @@ def main(fixtures, results):
     print("t_evidence  t_digits   coverage  published_errors  missed_reviews  expected_error_rate")
     for t_ev in (0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995, 0.9999):
         for t_dig in (0.999, 0.9999, 0.99999):
-            acc = [f for f in fields if f[4] and f[3] >= (t_dig if f[0] in NO_EVIDENCE else t_ev)]
+            acc = [f for f in fields if f[4] and f[3] >= (t_dig if f[0] else t_ev)]
             wrong = sum(1 for f in acc if f[1] != f[2])
             missed = sum(1 for f in acc if f[5])
             expected = sum(1 - f[3] for f in acc) / max(n, 1)

@@ -41,6 +41,12 @@ def text_rough_box(t):
 OTHER_TITLES = ["MODEL C.HASIL-DPR", "MODEL C.HASIL-DPD", "MODEL C.HASIL-DPRD PROVINSI",
                 "MODEL C.HASIL-DPRD KAB/KOTA"]
 
+# What the election law adds to a form's printed rules (UU 7/2017, Pasal 350 (3)): a polling station
+# receives a ballot for every voter on its DPT plus 2 % of the DPT as a reserve. Officers do not always
+# keep to it (late deliveries, rounding, ballots for DPTb voters), so it is only a hint: where the
+# numbers keep to it, it is evidence for both; where they do not, it is no objection.
+LAW_HINTS = {"c1-ppwp": [("ballots_reserve", "dpt", 2, "ss_diterima")]}
+
 
 def fmt(*vals):
     return " ".join(f"{v:g}" if isinstance(v, float) else str(v) for v in vals)
@@ -80,6 +86,8 @@ def main(path):
             out.append(fmt("rule", r["id"], "sum", *r["sum"], "=", r["equals"]))
         else:
             out.append(fmt("rule", r["id"], "le", *r["le"]))
+    for hint_id, base, percent, target in LAW_HINTS.get(layout["form"], []):
+        out.append(fmt("hint", hint_id, "reserve", base, percent, "=", target))
     for t in layout["text"] + [dict(s, size=4.2, anchor="lm", y=s["y"]) for s in layout.get("sections", [])]:
         if t["s"] == layout["title"] or t["size"] < 3.5:
             continue
