@@ -18,6 +18,7 @@
 #define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
 #define EDGE_BAND_PX 3        /* the box line's reach into the interior: clean_borders' three rows */
 #define MAX_CELL_PX 192
+#define PAPER_WINDOW_MM 3.0   /* the local paper: the brightest within this */
 #define SPILL_MM 2.5           /* how far past its box a digit's stroke is followed */
 
 static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
@@ -89,9 +90,11 @@ typedef struct {
 
 static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
 
-static int cmp_u8(const void *a, const void *b) { return *(const uint8_t *)a - *(const uint8_t *)b; }
 
-/* Ink = how much darker than the paper, 0..255; the paper is the box's bright 90th percentile. */
+/* Ink = how much darker than the paper, 0..255. The paper is taken locally, as the brightest within
+ * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
+ * gradient across a box would otherwise stay in the cell as a grey wash, which the handwriting model
+ * reads as a digit struck through or scribbled over. */
 /* The box interior grown by `margin` px on every side (0: the interior, as the model was trained). */
 static int cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c)
 {
@@ -102,19 +105,31 @@ static int cut_region(const c1_pix *page, const c1_form *f, double x_mm, double 
     if (c->w < 8 || c->h < 8 || c->w > MAX_CELL_PX || c->h > MAX_CELL_PX || x0 < 0 || y0 < 0 ||
         x0 + c->w > page->w || y0 + c->h > page->h)
         return 0;
-    uint8_t sorted[MAX_CELL_PX * MAX_CELL_PX];
-    int n = 0;
+    const int window = (int)lround(PAPER_WINDOW_MM * k), pad = window;
+    c1_pix *around = pix_crop(page, x0 - pad, y0 - pad, x0 + c->w + pad, y0 + c->h + pad);
+    c1_pix *flat = around ? cv_flatten(around, window) : NULL;
+    if (!flat) {
+        pix_destroy(&around);
+        return 0;
+    }
+    int fx0 = x0 - (x0 - pad < 0 ? 0 : x0 - pad), fy0 = y0 - (y0 - pad < 0 ? 0 : y0 - pad);
+    /* The brightest pixel is the paper plus its noise: the paper is the flattened box's 90th
+     * percentile, so that noise and JPEG ringing stay at no ink. */
+    int hist[256] = {0}, n = c->w * c->h, acc = 0, paper = 255;
     for (int y = 0; y < c->h; y++)
-        memcpy(sorted + y * c->w, pix_row(page, y0 + y) + x0, (size_t)c->w), n += c->w;
-    qsort(sorted, (size_t)n, 1, cmp_u8);
-    double paper = fmax(40, sorted[n * 9 / 10]);
+        for (int x = 0; x < c->w; x++)
+            hist[pix_row(flat, fy0 + y)[fx0 + x]]++;
+    while (paper > 40 && (acc += hist[paper]) < n / 10)
+        paper--;
     for (int y = 0; y < c->h; y++) {
-        const uint8_t *row = pix_row(page, y0 + y) + x0;
+        const uint8_t *row = pix_row(flat, fy0 + y) + fx0;
         for (int x = 0; x < c->w; x++) {
             double v = 255.0 * (paper - row[x]) / paper;
             c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
         }
     }
+    pix_destroy(&flat);
+    pix_destroy(&around);
     set_dots(c, f, box, margin);
     return 1;
 }
