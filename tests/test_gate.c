@@ -289,6 +289,30 @@ static void test_reserve_not_kept_is_no_objection(void)
     free_result(r);
 }
 
+/* Both tally methods count 41 but one cell is in doubt (a leftover piece of ink, say): the count
+ * still agrees with the digits, two readings of different ink, and the field is published. Where
+ * the two methods disagree the tally is no evidence to publish on, even if its pick agrees. */
+static void test_tally_methods_must_agree(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1");
+    f->tally->confidence = 0.9;
+    f->tally->doubtful[f->tally->n_doubtful++] = 3;
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_ACCEPTED && has_evidence(f, "tally"), "41 with an agreeing tally in review: %s", why);
+    free_result(r);
+
+    r = agreeing_form();
+    f = field(r, "paslon1");
+    f->tally->by_groups = 46;
+    f->tally->confidence = 0.2;
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "41 published on a tally whose methods disagree");
+    free_result(r);
+}
+
 int main(void)
 {
     char msg[256];
@@ -307,6 +331,7 @@ int main(void)
     test_freehand_nines_read_as_fours();
     test_reserve_backs_dpt();
     test_reserve_not_kept_is_no_objection();
+    test_tally_methods_must_agree();
     form_release(&form);
     return CHECK_SUMMARY();
 }
