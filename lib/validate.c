@@ -1,8 +1,9 @@
 /* Validate: the publish gate. Combines, per field, the two digit readings, the tally and the field's
- * maximum with the form's rules into the most probable reading of the whole form (a beam search over
- * each field's candidates, with every rule a factor that an officer's real mistake can break), then
- * accepts a field only when independent evidence agrees and its posterior clears the threshold.
- * Reads the readings; writes each field's value, confidence, status and reasons. */
+ * maximum with the form's rules and the law's hints into the most probable reading of the whole form
+ * (a beam search over each field's candidates, with every rule a factor that an officer's real
+ * mistake can break), then accepts a field only when independent evidence agrees and its posterior
+ * clears the threshold. Reads the readings; writes each field's value, confidence, status, reasons
+ * and evidence. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,8 +191,6 @@ static int beam_search(const c1_result *r, const candidates *cand, assignment *b
     return n;
 }
 
-static int misread_explains(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written);
-
 static int rule_involves(const c1_form_rule *rule, int i)
 {
     int involved = rule->target == i;
@@ -221,6 +220,27 @@ static int backed_by_hint(const c1_form *form, int i, const int *chosen, const i
     return 0;
 }
 
+/* A rule that fails as the digits read but holds with the chosen values: is the failure a misreading
+ * rather than an officer's wrong sum? Only if every field the choice changed is backed by a second
+ * look at the same paper, a sure tally or the segment reader, and not by the arithmetic alone. An
+ * officer's wrong sum changes a rule's total, which has no tally, and both digit readers see the
+ * same wrong digits; so the rule alone can never rewrite it, and its neighbours stay in review. */
+static int misread_explains(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
+{
+    for (int k = -1; k < rule->n_terms; k++) {
+        int j = k < 0 ? rule->target : rule->terms[k];
+        if (chosen[j] == written[j])
+            continue;
+        const c1_field_result *f = &r->fields[j];
+        int tally_backs = f->tally && f->tally->valid && f->tally->confidence >= TALLY_SURE &&
+                          f->tally->value == chosen[j];
+        int segments_back = segment_weight(r, j) > 0.5 && f->segments.value == chosen[j];
+        if (!tally_backs && !segments_back)
+            return 0;
+    }
+    return 1;
+}
+
 static void field_add_evidence(c1_field_result *f, const char *what)
 {
     if (f->n_evidence < C1_MAX_EVIDENCE)
@@ -243,27 +263,6 @@ static void name_evidence(c1_result *r, int i, const int *chosen, const int *wri
                        : rule_holds(rule, written) == 1 || misread_explains(r, rule, chosen, written))
             field_add_evidence(f, rule->evidence);   /* owned by the engine's form */
     }
-}
-
-/* A rule that fails as the digits read but holds with the chosen values: is the failure a misreading
- * rather than an officer's wrong sum? Only if every field the choice changed is backed by a second
- * look at the same paper, a sure tally or the segment reader, and not by the arithmetic alone. An
- * officer's wrong sum changes a rule's total, which has no tally, and both digit readers see the
- * same wrong digits; so the rule alone can never rewrite it, and its neighbours stay in review. */
-static int misread_explains(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
-{
-    for (int k = -1; k < rule->n_terms; k++) {
-        int j = k < 0 ? rule->target : rule->terms[k];
-        if (chosen[j] == written[j])
-            continue;
-        const c1_field_result *f = &r->fields[j];
-        int tally_backs = f->tally && f->tally->valid && f->tally->confidence >= TALLY_SURE &&
-                          f->tally->value == chosen[j];
-        int segments_back = segment_weight(r, j) > 0.5 && f->segments.value == chosen[j];
-        if (!tally_backs && !segments_back)
-            return 0;
-    }
-    return 1;
 }
 
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior)
