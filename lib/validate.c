@@ -303,10 +303,14 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
                          (rule_holds(rule, written) != 1 && !misread_explains(r, rule, chosen, written))))
             field_add_reason(f, rule->reason);   /* owned by the engine's form */
     }
+    name_evidence(r, i, chosen, written);
     for (int d = 0; d < C1_DIGITS; d++) {
         if (f->ocr.cells[d][CLASS_STRUCK] > CELL_DOUBT)
             field_add_reason(f, "correction");
-        if (f->ocr.cells[d][CLASS_OTHER] > CELL_DOUBT)
+        /* A mark the model cannot name in one box leaves the value to the other boxes and to whatever
+         * agrees with it: a tally or a sum that holds can carry it (its doubt is in the posterior,
+         * as probability no value was given); on its digits alone it cannot. */
+        if (f->ocr.cells[d][CLASS_OTHER] > CELL_DOUBT && f->n_evidence == 0)
             field_add_reason(f, "unreadable_cell");
     }
     if (f->ocr.left_aligned > 0.01)
@@ -315,7 +319,6 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "exceeds_max");
     int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) ||
                    backed_by_hint(form, i, chosen, written);
-    name_evidence(r, i, chosen, written);
     if (posterior < (evidence ? ACCEPT_WITH_EVIDENCE : ACCEPT_DIGITS_ONLY)) {
         field_add_reason(f, "low_confidence");
         if (!evidence)

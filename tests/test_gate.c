@@ -313,6 +313,22 @@ static void test_tally_methods_must_agree(void)
     free_result(r);
 }
 
+/* A box holding a mark the model cannot name (p(other) = 0.4): where the tally and the sum agree with
+ * the value the field is published; on its digits alone (tps) it goes to review. */
+static void test_unreadable_cell_needs_evidence(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1"), *tps = field(r, "tps");
+    f->ocr.cells[1][CLASS_OTHER] = 0.4;
+    tps->ocr.cells[1][CLASS_OTHER] = 0.4;
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_ACCEPTED, "paslon1 with tally and sum agreeing in review: %s", why);
+    CHECK(tps->status == C1_FIELD_REVIEW && has_reason(tps, "unreadable_cell"), "tps with an unreadable box accepted");
+    free_result(r);
+}
+
 int main(void)
 {
     char msg[256];
@@ -332,6 +348,7 @@ int main(void)
     test_reserve_backs_dpt();
     test_reserve_not_kept_is_no_objection();
     test_tally_methods_must_agree();
+    test_unreadable_cell_needs_evidence();
     form_release(&form);
     return CHECK_SUMMARY();
 }
