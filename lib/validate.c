@@ -328,6 +328,18 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         f->status = C1_FIELD_ACCEPTED;
 }
 
+/* What the digits say was written: their most probable value that the field can hold. A 727 where a
+ * station has at most 300 voters is a misreading (a 1 seen as 7), not an officer's sum gone wrong, so
+ * it must not make the rules it is in look broken on paper; the field itself stays in review
+ * (exceeds_max). */
+static int possible_reading(const c1_reading *rd, int max)
+{
+    for (int k = 0; k < rd->n_alts; k++)
+        if (rd->alts[k].value >= 0 && rd->alts[k].value <= max)
+            return rd->alts[k].value;
+    return UNLISTED;
+}
+
 void validate_fields(const c1_engine *e, c1_result *r)
 {
     (void)e;
@@ -345,7 +357,7 @@ void validate_fields(const c1_engine *e, c1_result *r)
     /* Posterior of each field's chosen value: its share of the beam's probability mass. */
     int written[C1_MAX_FIELDS];
     for (int i = 0; i < r->n_fields; i++)
-        written[i] = r->fields[i].ocr.value >= 0 ? r->fields[i].ocr.value : UNLISTED;
+        written[i] = possible_reading(&r->fields[i].ocr, r->form->fields[i].max);
     double top = beam[0].score, total = 0;
     for (int b = 0; b < n; b++)
         total += exp(beam[b].score - top);

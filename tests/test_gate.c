@@ -329,6 +329,26 @@ static void test_unreadable_cell_needs_evidence(void)
     free_result(r);
 }
 
+/* 780 for 78 with no tally to help: no station has 780 voters, so the digits misread and the sum is
+ * not broken on paper. The field stays in review; its neighbours in the sum are published. */
+static void test_impossible_reading_breaks_no_rule(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon2");   /* written 78 */
+    read_freehand(f, 780, 0.95, 78, 0.04);
+    f->tally->valid = 0;
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "exceeds_max"), "780 for 78 accepted");
+    const char *neighbours[] = {"paslon1", "paslon3", "suara_sah"};
+    for (int k = 0; k < 3; k++) {
+        char why[256];
+        reasons(field(r, neighbours[k]), why, sizeof why);
+        CHECK(field(r, neighbours[k])->status == C1_FIELD_ACCEPTED, "%s kept in review by a 780 misread: %s",
+              neighbours[k], why);
+    }
+    free_result(r);
+}
+
 int main(void)
 {
     char msg[256];
@@ -349,6 +369,7 @@ int main(void)
     test_reserve_not_kept_is_no_objection();
     test_tally_methods_must_agree();
     test_unreadable_cell_needs_evidence();
+    test_impossible_reading_breaks_no_rule();
     form_release(&form);
     return CHECK_SUMMARY();
 }
