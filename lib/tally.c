@@ -664,6 +664,29 @@ static int group_count(double width_mm, double upright_mm, int groups_wide, int 
     return 1 + (int)fmax(0, floor((upright_mm - PEN_GUESS_MM) / STROKE_GAP_MM + 0.35));
 }
 
+/* What the convention made of a mark, kept for a second look at its cell. */
+typedef struct {
+    int cell, strokes, group, as_groups, verticals, crossings;
+} mark_count;
+
+/* A group counted by the convention for an upright lost where two strokes cross is wrong when the
+ * upright is not lost but drawn apart: one lone uncrossed stroke beside it in the same cell. Then the
+ * strokes are the count. */
+static void regroup_detached_uprights(const mark_count *mc, int n, c1_tally *t)
+{
+    for (int i = 0; i < n; i++) {
+        if (!mc[i].as_groups || mc[i].crossings != 1 || mc[i].verticals != 3)
+            continue;
+        int lone = 0;
+        for (int j = 0; j < n; j++)
+            lone += j != i && mc[j].cell == mc[i].cell && !mc[j].as_groups && mc[j].crossings == 0 && mc[j].verticals == 1;
+        if (lone == 1) {
+            t->value += mc[i].strokes - mc[i].group;
+            t->cells[mc[i].cell] += mc[i].strokes - mc[i].group;
+        }
+    }
+}
+
 /* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows (up
  * to three loose strokes, or whole groups of four plus a crossing one), or holds a fragment, or has
  * more ink than its strokes account for, or is two cells tall, or runs past the area read, names
@@ -676,6 +699,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
     int *label = malloc(sizeof(int) * (size_t)w * h);
     uint8_t *bridged = bridge_vertically(a);
     mark_strokes *ms = NULL;
+    mark_count *mc = NULL;
     if (!marks || !label || !bridged)
         goto done;
     int n_marks = components(bridged, w, h, label, marks, MAX_MARKS);
@@ -689,7 +713,8 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
     for (int p = 0; p < w * h; p++)
         label[p] = renumber[label[p]];
     ms = calloc((size_t)n_kept + 1, sizeof *ms);
-    if (!ms)
+    mc = calloc((size_t)n_kept + 1, sizeof *mc);
+    if (!ms || !mc)
         goto done;
     for (int i = 0; i < n_kept; i++)
         trace_mark(a, &marks[i], i + 1, label, &ms[i]);
@@ -727,9 +752,12 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
          * low, or short): a group whose fifth stroke is drawn oddly is likelier than a partial group of
          * four with a stray stroke across it. */
         as_groups |= crossings == 0 && verticals == 4 && by_group == 5 && dropped >= 1;
+        mc[i] = (mark_count){cell_of(fd, a, grid_mm, m->cx, m->cy), by_strokes, by_group, as_groups, verticals, crossings};
         if (as_groups) {
             fill_groups(a, fd, grid_mm, m, &ms[i], groups_wide, groups_high, n_groups, t);
             t->value += by_group;
+            if (n_groups == 1 && ms[i].n_across == 1)   /* where fill_groups put it */
+                mc[i].cell = cell_of(fd, a, grid_mm, mid_x(m, &ms[i].across[0]), mid_y(m, &ms[i].across[0]));
         } else {
             fill_cells(a, fd, grid_mm, m, &ms[i], counted, t);
             t->value += by_strokes;
@@ -745,11 +773,12 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || bh > TALL_SHARE * cell_h)
             name_cell(t, cell_of(fd, a, grid_mm, m->cx, m->cy));
     }
+    regroup_detached_uprights(mc, n_kept, t);
     for (int c = 0; c < t->n_cells; c++)
         if (t->cells[c] > 5)
             name_cell(t, c);
 done:
-    free(marks), free(label), free(bridged), free(ms);
+    free(marks), free(label), free(bridged), free(ms), free(mc);
 }
 
 /* Counts the tally of one grid from its ink (see ink_area), cut from the page with the grid at

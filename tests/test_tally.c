@@ -296,6 +296,27 @@ static void test_stroke_gone_over(void)
     free(t), free(g.area.ink);
 }
 
+/* A group whose fourth upright is drawn apart, clear of the crossing stroke: the convention would
+ * call the crossed mark a group of five with an upright lost where two strokes cross, and with the
+ * lone stroke beside it count 6 in one cell. The strokes are the count. */
+static void test_fourth_upright_drawn_apart(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    double x0 = cx - 1.5 * GAP, lean = 0.15 * HEIGHT;
+    for (int i = 0; i < 3; i++)
+        line_mm(&g, x0 + i * GAP + lean / 2, cy - HEIGHT / 2, x0 + i * GAP - lean / 2, cy + HEIGHT / 2);
+    line_mm(&g, x0 - 0.8 * GAP, cy + 0.3 * HEIGHT, x0 + 2.9 * GAP, cy - 0.3 * HEIGHT);
+    line_mm(&g, x0 + 3.6 * GAP + lean / 2, cy - HEIGHT / 2, x0 + 3.6 * GAP - lean / 2, cy + HEIGHT / 2);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 10 && t->cells[1] == 5, "fourth upright apart: %d (cell 1: %d), drawn 10", t->value, t->cells[1]);
+    CHECK(t->confidence < 0.99 && named(t, 1), "fourth upright apart: confidence %.3f", t->confidence);
+    free(t), free(g.area.ink);
+}
+
 int main(void)
 {
     test_groups_and_a_partial_one();
@@ -310,5 +331,6 @@ int main(void)
     test_partial_group_touching();
     test_fifth_drawn_low();
     test_stroke_gone_over();
+    test_fourth_upright_drawn_apart();
     return CHECK_SUMMARY();
 }
