@@ -90,12 +90,11 @@ typedef struct {
 
 static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
 
-
-/* Ink = how much darker than the paper, 0..255. The paper is taken locally, as the brightest within
+/* The box interior grown by `margin` px on every side (0: the interior, as the model was trained), as
+ * ink = how much darker than the paper, 0..255. The paper is taken locally, as the brightest within
  * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
  * gradient across a box would otherwise stay in the cell as a grey wash, which the handwriting model
  * reads as a digit struck through or scribbled over. */
-/* The box interior grown by `margin` px on every side (0: the interior, as the model was trained). */
 static int cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c)
 {
     const double k = C1_PAGE_PX_PER_MM;
