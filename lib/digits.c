@@ -349,13 +349,6 @@ int digits_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double bo
 
 static double logistic(double x) { return 1.0 / (1.0 + exp(-x)); }
 
-static double dist_to_segment(double px, double py, const double a[2], const double b[2])
-{
-    double dx = b[0] - a[0], dy = b[1] - a[1];
-    double t = ((px - a[0]) * dx + (py - a[1]) * dy) / (dx * dx + dy * dy);
-    t = t < 0 ? 0 : t > 1 ? 1 : t;
-    return hypot(px - a[0] - t * dx, py - a[1] - t * dy);
-}
 
 /* How much of a segment's middle carries ink: the share of points along it with ink across it. */
 static double segment_coverage(const cell *c, const double a[2], const double b[2], double reach)
@@ -427,9 +420,10 @@ static void read_segments(const cell *c, const c1_form *f, double p[C1_N_CLASSES
                 continue;
             inked++;
             double near = 1e9;
-            for (int s = 0; s < 7; s++)
-                near = fmin(near, dist_to_segment(x, y, c->dot_xy[(int)f->segments[s][0]],
-                                                  c->dot_xy[(int)f->segments[s][1]]));
+            for (int s = 0; s < 7; s++) {
+                const double *a = c->dot_xy[(int)f->segments[s][0]], *b = c->dot_xy[(int)f->segments[s][1]];
+                near = fmin(near, segment_distance(x, y, a[0], a[1], b[0], b[1]));
+            }
             off += near > reach + 0.5 * C1_PAGE_PX_PER_MM;
         }
     /* Likelihood of every pattern: digits, the 1 drawn on the left dots, and the fillers. */
@@ -541,16 +535,12 @@ static void apply_gain(cell *c, double gain)
 
 /* The segment reading of a box whose ink touches its edge, with a neighbour's strokes that cross
  * into it taken away: a stroke mostly outside the box is not drawn over its dots, and left in, it
- * makes an empty leading box look like no pattern at all. `region` is the box grown by `m` px. */
-static void read_segments_own_ink(cell *region, const cell *c, int m, const int sides[4], const c1_form *f,
-                                  double p[C1_N_CLASSES])
+ * makes an empty leading box look like no pattern at all. `region` is the box grown by `m` px; it
+ * and `own` are scratch. */
+static void read_segments_own_ink(cell *region, cell *own, const cell *c, int m, const int sides[4],
+                                  const c1_form *f, double p[C1_N_CLASSES])
 {
     keep_box_ink(region, m, c->w, c->h, sides, 1);
-    cell *own = malloc(sizeof *own);
-    if (!own) {
-        read_segments(c, f, p);
-        return;
-    }
     *own = *c;
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -561,7 +551,6 @@ static void read_segments_own_ink(cell *region, const cell *c, int m, const int 
         set_blank(p);
     else
         read_segments(own, f, p);
-    free(own);
 }
 
 void read_digits(const c1_engine *e, c1_result *r)
@@ -572,8 +561,8 @@ void read_digits(const c1_engine *e, c1_result *r)
     float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)total);
     int *where = malloc(sizeof(int) * (size_t)total), *cut = malloc(sizeof(int) * (size_t)total);
     cell *cells = malloc(sizeof *cells * (size_t)total), *spill = malloc(sizeof *spill);
-    cell *own_region = malloc(sizeof *own_region);
-    if (!batch || !logits || !where || !cut || !cells || !spill || !own_region)
+    cell *own_region = malloc(sizeof *own_region), *own = malloc(sizeof *own);
+    if (!batch || !logits || !where || !cut || !cells || !spill || !own_region || !own)
         goto done;
     for (int k = 0; k < total; k++) {
         const c1_field_result *fr = &r->fields[k / C1_DIGITS];
@@ -604,7 +593,7 @@ void read_digits(const c1_engine *e, c1_result *r)
         if (touches_edge(c) && cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
             apply_gain(spill, gain);
             *own_region = *spill;
-            read_segments_own_ink(own_region, c, m, sides, f, seg);
+            read_segments_own_ink(own_region, own, c, m, sides, f, seg);
             if (keep_box_ink(spill, m, c->w, c->h, sides, 0) >= 6)
                 framed = spill;
         } else {
@@ -631,5 +620,5 @@ void read_digits(const c1_engine *e, c1_result *r)
         combine_cells(&r->fields[i].segments);
     }
 done:
-    free(batch), free(logits), free(where), free(cut), free(cells), free(spill), free(own_region);
+    free(batch), free(logits), free(where), free(cut), free(cells), free(spill), free(own_region), free(own);
 }

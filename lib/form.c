@@ -159,21 +159,31 @@ static c1_error parse_tally(parse_ctx *p, c1_form *f, char **w, int n)
     return C1_OK;
 }
 
+/* The next rule slot, cleared, with its id and the names it gives as a reason and as evidence
+ * ("rule_violated:<id>", "<kind>:<id>"; they fit: the id is under C1_ID_LEN). */
+static c1_error start_rule(parse_ctx *p, c1_form *f, const char *id, const char *evidence_kind, c1_form_rule **out)
+{
+    if (f->n_rules == C1_MAX_RULES)
+        return bad(p, "more than %d rules and hints", C1_MAX_RULES);
+    c1_form_rule *r = &f->rules[f->n_rules];
+    memset(r, 0, sizeof *r);
+    c1_error e = copy_id(p, r->id, sizeof r->id, id);
+    if (e)
+        return e;
+    snprintf(r->reason, sizeof r->reason, "rule_violated:%s", id);
+    snprintf(r->evidence, sizeof r->evidence, "%s:%s", evidence_kind, id);
+    *out = r;
+    return C1_OK;
+}
+
 static c1_error parse_rule(parse_ctx *p, c1_form *f, char **w, int n)
 {
     if (n < 4)
         return bad(p, "rule needs: id sum A B ... = C, or id le A B");
-    if (f->n_rules == C1_MAX_RULES)
-        return bad(p, "more than %d rules", C1_MAX_RULES);
-    c1_form_rule *r = &f->rules[f->n_rules];
-    memset(r, 0, sizeof *r);
-    c1_error e = copy_id(p, r->id, sizeof r->id, w[1]);
+    c1_form_rule *r;
+    c1_error e = start_rule(p, f, w[1], "rule", &r);
     if (e)
         return e;
-    strcpy(r->reason, "rule_violated:");
-    strcat(r->reason, r->id);   /* fits: the id is under C1_ID_LEN */
-    strcpy(r->evidence, "rule:");
-    strcat(r->evidence, r->id);
     int last = n - 1;
     if (!strcmp(w[2], "sum")) {
         if (n < 6 || strcmp(w[n - 2], "="))
@@ -207,15 +217,10 @@ static c1_error parse_hint(parse_ctx *p, c1_form *f, char **w, int n)
 {
     if (n != 7 || strcmp(w[2], "reserve") || strcmp(w[5], "="))
         return bad(p, "hint needs: id reserve BASE PERCENT = TARGET");
-    if (f->n_rules == C1_MAX_RULES)
-        return bad(p, "more than %d rules and hints", C1_MAX_RULES);
-    c1_form_rule *r = &f->rules[f->n_rules];
-    memset(r, 0, sizeof *r);
-    c1_error e = copy_id(p, r->id, sizeof r->id, w[1]);
+    c1_form_rule *r;
+    c1_error e = start_rule(p, f, w[1], "hint", &r);
     if (e)
         return e;
-    strcpy(r->evidence, "hint:");
-    strcat(r->evidence, r->id);
     char *end;
     long percent = strtol(w[4], &end, 10);
     if (*end || percent < 1 || percent > 100)

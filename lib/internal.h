@@ -28,6 +28,7 @@ void pix_destroy(c1_pix **pix);
 c1_pix *pix_gray(const c1_pix *src);       /* a grey copy of a colour or grey image */
 double pix_sample(const c1_pix *p, double x, double y); /* bilinear, pixel centres at +0.5; -1 outside */
 c1_pix *pix_crop(const c1_pix *p, int x0, int y0, int x1, int y1);  /* clipped to the image; NULL if empty */
+double segment_distance(double px, double py, double ax, double ay, double bx, double by); /* to the segment a-b */
 static inline uint8_t *pix_row(const c1_pix *p, int y) { return p->data + (size_t)y * p->stride; }
 
 /* ---- the printed form, as described by its template ---- */

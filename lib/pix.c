@@ -97,6 +97,14 @@ double pix_sample(const c1_pix *p, double x, double y)
     return (a[0] * (1 - fx) + a[1] * fx) * (1 - fy) + (b[0] * (1 - fx) + b[1] * fx) * fy;
 }
 
+double segment_distance(double px, double py, double ax, double ay, double bx, double by)
+{
+    double dx = bx - ax, dy = by - ay, len2 = dx * dx + dy * dy;
+    double t = len2 > 0 ? ((px - ax) * dx + (py - ay) * dy) / len2 : 0;
+    t = t < 0 ? 0 : t > 1 ? 1 : t;
+    return hypot(px - ax - t * dx, py - ay - t * dy);
+}
+
 c1_pix *pix_crop(const c1_pix *p, int x0, int y0, int x1, int y1)
 {
     x0 = x0 < 0 ? 0 : x0, y0 = y0 < 0 ? 0 : y0;

@@ -545,10 +545,7 @@ static int uprights_crossed(const mark_strokes *ms, const int *counted, const pa
 /* Distance from a point to a traced stroke's line between its ends (mark pixels). */
 static double distance_to_stroke(const path_ends *s, double x, double y)
 {
-    double dx = s->bx - s->ax, dy = s->by - s->ay, len2 = dx * dx + dy * dy;
-    double u = len2 > 0 ? ((x - s->ax) * dx + (y - s->ay) * dy) / len2 : 0;
-    u = u < 0 ? 0 : u > 1 ? 1 : u;
-    return hypot(x - (s->ax + u * dx), y - (s->ay + u * dy));
+    return segment_distance(x, y, s->ax, s->ay, s->bx, s->by);
 }
 
 /* Fragments of a mark that its count does not explain. One piece whose middle lies within 1.5 mm of
@@ -752,7 +749,8 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
          * low, or short): a group whose fifth stroke is drawn oddly is likelier than a partial group of
          * four with a stray stroke across it. */
         as_groups |= crossings == 0 && verticals == 4 && by_group == 5 && dropped >= 1;
-        mc[i] = (mark_count){cell_of(fd, a, grid_mm, m->cx, m->cy), by_strokes, by_group, as_groups, verticals, crossings};
+        const int centre_cell = cell_of(fd, a, grid_mm, m->cx, m->cy);
+        mc[i] = (mark_count){centre_cell, by_strokes, by_group, as_groups, verticals, crossings};
         if (as_groups) {
             fill_groups(a, fd, grid_mm, m, &ms[i], groups_wide, groups_high, n_groups, t);
             t->value += by_group;
@@ -771,7 +769,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         int cut_off = m->x0 == 0 || m->y0 == 0 || m->x1 == w - 1 || m->y1 == h - 1;
         int fragments = loose_fragments(&ms[i], counted, crossings);
         if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || bh > TALL_SHARE * cell_h)
-            name_cell(t, cell_of(fd, a, grid_mm, m->cx, m->cy));
+            name_cell(t, centre_cell);
     }
     regroup_detached_uprights(mc, n_kept, t);
     for (int c = 0; c < t->n_cells; c++)

@@ -209,17 +209,6 @@ static int pinned_by_rule(const c1_form *form, int i)
     return 0;
 }
 
-/* Does a hint of the law back this field: it holds as the digits read, and with the chosen values? */
-static int backed_by_hint(const c1_form *form, int i, const int *chosen, const int *written)
-{
-    for (int q = 0; q < form->n_rules; q++) {
-        const c1_form_rule *rule = &form->rules[q];
-        if (rule->hint && rule_involves(rule, i) && rule_holds(rule, chosen) == 1 && rule_holds(rule, written) == 1)
-            return 1;
-    }
-    return 0;
-}
-
 /* A rule that fails as the digits read but holds with the chosen values: is the failure a misreading
  * rather than an officer's wrong sum? Only if every field the choice changed is backed by a second
  * look at the same paper, a sure tally or the segment reader, and not by the arithmetic alone. An
@@ -245,24 +234,6 @@ static void field_add_evidence(c1_field_result *f, const char *what)
 {
     if (f->n_evidence < C1_MAX_EVIDENCE)
         f->evidence[f->n_evidence++] = what;
-}
-
-/* What agrees with the chosen value besides its digits, for the person reading the JSON: the tally,
- * each sum that holds with it as read, each hint of the law that holds. */
-static void name_evidence(c1_result *r, int i, const int *chosen, const int *written)
-{
-    const c1_form *form = r->form;
-    c1_field_result *f = &r->fields[i];
-    if (f->tally && f->tally->valid && f->tally->value == chosen[i])
-        field_add_evidence(f, "tally");
-    for (int q = 0; q < form->n_rules; q++) {
-        const c1_form_rule *rule = &form->rules[q];
-        if (rule->kind == C1_RULE_LE || !rule_involves(rule, i) || rule_holds(rule, chosen) != 1)
-            continue;
-        if (rule->hint ? rule_holds(rule, written) == 1
-                       : rule_holds(rule, written) == 1 || misread_explains(r, rule, chosen, written))
-            field_add_evidence(f, rule->evidence);   /* owned by the engine's form */
-    }
 }
 
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior)
@@ -296,14 +267,24 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
             field_add_reason(f, "tally_doubtful");
         if (!f->tally->valid || f->tally->value != f->ocr.value)
             field_add_reason(f, "ocr_tally_mismatch");
+        if (f->tally->valid && f->tally->value == chosen[i])
+            field_add_evidence(f, "tally");
     }
+    /* A rule that holds with the chosen values, as the digits read them or mended by a second look,
+     * is evidence (the JSON names it: what agrees with the value besides its digits); a sum or bound
+     * that does not is a reason. A hint of the law that does not hold is neither. */
+    int backed_by_hint = 0;
     for (int q = 0; q < form->n_rules; q++) {
-        const c1_form_rule *rule = &form->rules[q];
-        if (!rule->hint && rule_involves(rule, i) && (rule_holds(rule, chosen) != 1 ||
-                         (rule_holds(rule, written) != 1 && !misread_explains(r, rule, chosen, written))))
-            field_add_reason(f, rule->reason);   /* owned by the engine's form */
+        const c1_form_rule *rule = &form->rules[q];   /* its names are owned by the engine's form */
+        if (!rule_involves(rule, i))
+            continue;
+        int holds = rule_holds(rule, chosen) == 1 &&
+                    (rule_holds(rule, written) == 1 || (!rule->hint && misread_explains(r, rule, chosen, written)));
+        if (!holds && !rule->hint)
+            field_add_reason(f, rule->reason);
+        else if (holds && rule->kind != C1_RULE_LE)
+            field_add_evidence(f, rule->evidence), backed_by_hint |= rule->hint;
     }
-    name_evidence(r, i, chosen, written);
     for (int d = 0; d < C1_DIGITS; d++) {
         if (f->ocr.cells[d][CLASS_STRUCK] > CELL_DOUBT)
             field_add_reason(f, "correction");
@@ -317,8 +298,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ambiguous_alignment");
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
-    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) ||
-                   backed_by_hint(form, i, chosen, written);
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint;
     if (posterior < (evidence ? ACCEPT_WITH_EVIDENCE : ACCEPT_DIGITS_ONLY)) {
         field_add_reason(f, "low_confidence");
         if (!evidence)

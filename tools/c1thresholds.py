@@ -35,8 +35,7 @@ def load(fixtures, results):
                 continue
             other = set(f["reasons"]) - POSTERIOR_ONLY
             # Digits only: nothing else agrees (no tally, no sum, no hint of the law; lib/validate.c).
-            digits_only = "no_independent_evidence" in f["reasons"] or (
-                f["status"] == "accepted" and not f["evidence"])
+            digits_only = not f["evidence"]
             fields.append((digits_only, f["value"], label["fields"][fid], f["confidence"], not other, fid in must))
     return fields
 
