@@ -13,6 +13,11 @@ GEN_VERSION := $(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9
 EVAL_DIR   := $(DATA)/eval-v$(GEN_VERSION)
 VAL_SEEDS  := 5000 5200
 VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
+# Photos the digit model learns from (training-split digits 0-54999) and is calibrated on (55000-59999).
+TRAIN_SEEDS := 20000 21000
+TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)
+CALIB_SEEDS := 30000 30200
+CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
@@ -34,7 +39,7 @@ LIB_C   := pix form load register identify quality locate digits tally validate 
 LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/cellprep
 
-.PHONY: all deps data demo test test-c test-py asan eval eval-model validate model score fixtures form clean
+.PHONY: all deps data demo test test-c test-py asan eval eval-model validate eval-known model score fixtures form clean
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -120,6 +125,13 @@ eval: deps data
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/eval-results $(EVAL_DIR)
 	$(PYTHON) tools/c1score.py --report $(BUILD)/eval-report.json $(EVAL_DIR) $(BUILD)/eval-results
 
+# The eval set again, given each station's number and DPT as a commission's list would (c1scan --known).
+eval-known: eval
+	$(PYTHON) tools/c1stations.py $(EVAL_DIR) tps dpt > $(BUILD)/eval-known.csv
+	rm -rf $(BUILD)/eval-known-results
+	$(BUILD)/c1scan --quiet --jobs 2 --known $(BUILD)/eval-known.csv --out $(BUILD)/eval-known-results $(EVAL_DIR)
+	$(PYTHON) tools/c1score.py $(EVAL_DIR) $(BUILD)/eval-known-results
+
 # The validation set: forms filled with MNIST training-split digits the model never learned from
 # (55000-59999); the publish gate's thresholds are chosen on it, never on the eval set.
 validate: deps data
@@ -130,10 +142,21 @@ validate: deps data
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/val-results $(VAL_DIR)
 	$(PYTHON) tools/c1score.py --report $(BUILD)/val-report.json $(VAL_DIR) $(BUILD)/val-results
 
-# The digit model: trained from scratch on the MNIST training split (needs python3-torch), then measured.
+# The digit model: trained from scratch on the MNIST training split, drawn as cells and written on
+# generated photos that the library cuts into cells (needs python3-torch); see models/README.md.
 model: data
 	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
-	time $(PYTHON) tools/train_digits.py --out models
+	@$(MAKE) --no-print-directory all
+	@test -f $(TRAIN_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist train --out $(TRAIN_DIR) --range $(TRAIN_SEEDS) \
+	  --jobs 2 2>/dev/null && touch $(TRAIN_DIR)/.complete; }
+	@test -f $(CALIB_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist holdout --out $(CALIB_DIR) --range $(CALIB_SEEDS) \
+	  --jobs 2 2>/dev/null && touch $(CALIB_DIR)/.complete; }
+	rm -rf $(BUILD)/train-cells $(BUILD)/calib-cells
+	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/train-cells --cells $(BUILD)/train-cells $(TRAIN_DIR)
+	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/calib-cells --cells $(BUILD)/calib-cells $(CALIB_DIR)
+	time $(PYTHON) tools/train_digits.py --out models --photo-cells $(BUILD)/train-cells $(TRAIN_DIR) \
+	  --calib-cells $(BUILD)/calib-cells $(CALIB_DIR)
+
 eval-model: deps data
 	@dpkg -s fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null 2>&1 || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null; }

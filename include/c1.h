@@ -74,6 +74,23 @@ c1_error c1_read_file(const c1_engine *engine, const char *path, c1_result **res
 c1_error c1_read_memory(const c1_engine *engine, const void *data, size_t size, c1_result **result);
 void c1_result_free(c1_result *result);
 
+/* What the caller knows about the station from outside the photo, such as the commission's list of
+ * stations: its number (`tps`) and the voters on its list (`dpt`). */
+typedef struct {
+    const char *field;   /* a field id of the form */
+    int value;           /* 0 or more */
+} c1_known_value;
+
+/* c1_read_file / c1_read_memory given known values. A field whose reading and written digits are the
+ * known value has it as evidence ("known"); one whose digits say another value goes to review with
+ * `known_mismatch` (a photo of another station's form, or a list that is wrong: a person decides).
+ * A known value is never put in place of what is written. An unknown field id or a negative value
+ * is C1_ERR_INVALID_ARGUMENT, with no result. The caller keeps ownership of `known`. */
+c1_error c1_read_file_known(const c1_engine *engine, const char *path, const c1_known_value *known,
+                            int n_known, c1_result **result);
+c1_error c1_read_memory_known(const c1_engine *engine, const void *data, size_t size,
+                              const c1_known_value *known, int n_known, c1_result **result);
+
 typedef enum { C1_PHOTO_READ = 0, C1_PHOTO_REJECTED = 1 } c1_photo_status;
 typedef enum { C1_FIELD_REVIEW = 0, C1_FIELD_ACCEPTED = 1 } c1_field_status;
 
@@ -108,6 +125,11 @@ int c1_field_evidence_count(const c1_result *result, int index);
 const char *c1_field_evidence(const c1_result *result, int index, int evidence);
 /* The located digit box `box` (0 hundreds, 1 tens, 2 units) of a field, as 4 photo-pixel corners. */
 int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
+/* The box as the handwriting model saw it: 28x28 floats, row by row, 0 paper to 1 ink, the ink
+ * framed as in MNIST. With the values a person confirmed in review, these are cells to retrain the
+ * model on (`c1scan --cells`). Returns 1, or 0 when the model did not read this box (left blank,
+ * off the page, or the photo was rejected). */
+int c1_field_box_cell(const c1_result *result, int index, int box, float cell[784]);
 
 /* The whole result as one JSON object (the c1scan output format, see README). The caller frees
  * the string with c1_string_free. `file` is written as the "file" key; NULL leaves it out. */

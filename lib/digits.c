@@ -599,10 +599,12 @@ void read_digits(const c1_engine *e, c1_result *r)
         } else {
             read_segments(c, f, seg);
         }
-        if (normalise(framed, batch + 784 * n))
+        if (normalise(framed, batch + 784 * n)) {
+            r->model_input_of[k / C1_DIGITS][k % C1_DIGITS] = n + 1;
             where[n++] = k;
-        else
+        } else {
             ocr[CLASS_OTHER] = 1;
+        }
     }
     void *net = n ? pool_take(&e->digit_nets) : NULL;
     int ok = net && cv_dnn_forward(net, batch, n, logits, C1_N_CLASSES);
@@ -619,6 +621,8 @@ void read_digits(const c1_engine *e, c1_result *r)
         combine_cells(&r->fields[i].ocr);
         combine_cells(&r->fields[i].segments);
     }
+    r->model_inputs = batch;   /* kept for c1_field_box_cell: training cells from reviewed forms */
+    batch = NULL;
 done:
     free(batch), free(logits), free(where), free(cut), free(cells), free(spill), free(own_region), free(own);
 }

@@ -170,7 +170,17 @@ void pool_give(const c1_pool *cp, void *item)
     pthread_mutex_unlock(&p->lock);
 }
 
-static c1_result *result_new(const c1_engine *e)
+static int known_are_valid(const c1_engine *e, const c1_known_value *known, int n_known)
+{
+    if (n_known < 0 || (n_known > 0 && !known))
+        return 0;
+    for (int k = 0; k < n_known; k++)
+        if (!known[k].field || known[k].value < 0 || form_field_index(&e->form, known[k].field) < 0)
+            return 0;
+    return 1;
+}
+
+static c1_result *result_new(const c1_engine *e, const c1_known_value *known, int n_known)
 {
     c1_result *r = calloc(1, sizeof *r);
     if (!r)
@@ -178,6 +188,10 @@ static c1_result *result_new(const c1_engine *e)
     r->form = &e->form;
     for (int s = 0; s < STAGE_COUNT; s++)
         r->stage_ms[s] = -1;
+    for (int k = 0; k < n_known; k++) {
+        int i = form_field_index(&e->form, known[k].field);
+        r->is_known[i] = 1, r->known[i] = known[k].value;
+    }
     return r;
 }
 
@@ -228,14 +242,15 @@ done:
         r->n_fields = 0;
 }
 
-c1_error c1_read_memory(const c1_engine *e, const void *data, size_t size, c1_result **out)
+c1_error c1_read_memory_known(const c1_engine *e, const void *data, size_t size, const c1_known_value *known,
+                              int n_known, c1_result **out)
 {
     if (!out)
         return C1_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (!e || (!data && size))
+    if (!e || (!data && size) || !known_are_valid(e, known, n_known))
         return C1_ERR_INVALID_ARGUMENT;
-    c1_result *r = result_new(e);
+    c1_result *r = result_new(e, known, n_known);
     if (!r)
         return C1_ERR_NO_MEMORY;
     run_pipeline(e, data, size, r);
@@ -269,14 +284,20 @@ static c1_error slurp(const char *path, uint8_t **data, size_t *size, c1_result 
     return r->error;
 }
 
-c1_error c1_read_file(const c1_engine *e, const char *path, c1_result **out)
+c1_error c1_read_memory(const c1_engine *e, const void *data, size_t size, c1_result **out)
+{
+    return c1_read_memory_known(e, data, size, NULL, 0, out);
+}
+
+c1_error c1_read_file_known(const c1_engine *e, const char *path, const c1_known_value *known, int n_known,
+                            c1_result **out)
 {
     if (!out)
         return C1_ERR_INVALID_ARGUMENT;
     *out = NULL;
-    if (!e || !path)
+    if (!e || !path || !known_are_valid(e, known, n_known))
         return C1_ERR_INVALID_ARGUMENT;
-    c1_result *r = result_new(e);
+    c1_result *r = result_new(e, known, n_known);
     if (!r)
         return C1_ERR_NO_MEMORY;
     uint8_t *data = NULL;
@@ -289,4 +310,9 @@ c1_error c1_read_file(const c1_engine *e, const char *path, c1_result **out)
     free(data);
     *out = r;
     return r->error;
+}
+
+c1_error c1_read_file(const c1_engine *e, const char *path, c1_result **out)
+{
+    return c1_read_file_known(e, path, NULL, 0, out);
 }

@@ -205,6 +205,10 @@ struct c1_result {
     c1_pix *page;                  /* rectified, grey, C1_PAGE_PX_PER_MM */
     c1_field_result fields[C1_MAX_FIELDS];
     int n_fields;
+    int is_known[C1_MAX_FIELDS];   /* the caller gave the value from outside the photo: */
+    int known[C1_MAX_FIELDS];      /* this one */
+    float *model_inputs;           /* the 28x28 cells the digit model read, 784 floats each */
+    int model_input_of[C1_MAX_FIELDS][C1_DIGITS];   /* 1 + index into model_inputs; 0: none */
 };
 
 void result_fail(c1_result *r, c1_error code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -67,6 +67,7 @@ void c1_result_free(c1_result *r)
     if (!r)
         return;
     pix_destroy(&r->page);
+    free(r->model_inputs);
     for (int i = 0; i < C1_MAX_FIELDS; i++)
         free(r->fields[i].tally);
     free(r);
@@ -130,6 +131,15 @@ int c1_field_box_corners(const c1_result *r, int i, int box, double xy[8])
     if (!f || box < 0 || box >= C1_DIGITS)
         return 0;
     memcpy(xy, f->photo[box], sizeof f->photo[box]);
+    return 1;
+}
+
+int c1_field_box_cell(const c1_result *r, int i, int box, float cell[784])
+{
+    const c1_field_result *f = field_at(r, i);
+    if (!f || box < 0 || box >= C1_DIGITS || !r->model_inputs || !r->model_input_of[i][box])
+        return 0;
+    memcpy(cell, r->model_inputs + 784 * (size_t)(r->model_input_of[i][box] - 1), sizeof(float) * 784);
     return 1;
 }
 

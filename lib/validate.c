@@ -19,6 +19,9 @@
 /* A hint from the law that the numbers do not keep to: officers often don't, but a misread value
  * lands on the hinted one only by chance, about 1 in 300; weighed like a broken rule. */
 #define HINT_MISSED 0.01
+/* A value the caller knows (the list of stations) that the written digits read too: officers copy
+ * the station's number and DPT from the list; a copy that differs is taken as 1 in 100. */
+#define KNOWN_MISSED 0.01
 #define CELL_DOUBT 0.3
 #define TALLY_SURE 0.99       /* a tally below this confidence is in doubt */
 #define TALLY_AGREES 0.9      /* both tally methods agree (a cell may be doubtful, the page blurred) */
@@ -101,7 +104,9 @@ static void add_candidate(candidates *c, int v)
         c->values[c->n++] = v;
 }
 
-static void gather_candidates(const c1_result *r, int i, candidates *c)
+/* `written`: the field as its digits read (possible_reading), for the caller's known value, which
+ * weighs in only where it is what the digits say: it may firm up a reading, never replace one. */
+static void gather_candidates(const c1_result *r, int i, int written, candidates *c)
 {
     const c1_field_result *f = &r->fields[i];
     c->n = 0;
@@ -125,6 +130,9 @@ static void gather_candidates(const c1_result *r, int i, candidates *c)
     c->values[c->n] = UNLISTED;
     c->weight[c->n++] = log(fmax(ocr_left, 1e-9)) + 0.5 * log(ws * fmax(seg_left, 1e-9) + (1 - ws) * 1e-3) +
                         log(fmax(tally_left, 1e-9));
+    if (r->is_known[i] && r->known[i] == written)
+        for (int k = 0; k < c->n; k++)
+            c->weight[k] += log(c->values[k] == written ? 1 - KNOWN_MISSED : KNOWN_MISSED);
 }
 
 /* 1 holds, 0 broken, -1 unknown (a field of it has an unlisted value). */
@@ -285,6 +293,13 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         else if (holds && rule->kind != C1_RULE_LE)
             field_add_evidence(f, rule->evidence), backed_by_hint |= rule->hint;
     }
+    /* The station's list, known before the photo, is evidence of other ink than the form's: but only
+     * for what is written, never in its place. */
+    int known_agrees = r->is_known[i] && r->known[i] == v && written[i] == v;
+    if (known_agrees)
+        field_add_evidence(f, "known");
+    else if (r->is_known[i])
+        field_add_reason(f, "known_mismatch");
     for (int d = 0; d < C1_DIGITS; d++) {
         if (f->ocr.cells[d][CLASS_STRUCK] > CELL_DOUBT)
             field_add_reason(f, "correction");
@@ -298,7 +313,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ambiguous_alignment");
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
-    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint;
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint || known_agrees;
     if (posterior < (evidence ? ACCEPT_WITH_EVIDENCE : ACCEPT_DIGITS_ONLY)) {
         field_add_reason(f, "low_confidence");
         if (!evidence)
@@ -324,8 +339,11 @@ void validate_fields(const c1_engine *e, c1_result *r)
 {
     (void)e;
     candidates cand[C1_MAX_FIELDS];
-    for (int i = 0; i < r->n_fields; i++)
-        gather_candidates(r, i, &cand[i]);
+    int written[C1_MAX_FIELDS];
+    for (int i = 0; i < r->n_fields; i++) {
+        written[i] = possible_reading(&r->fields[i].ocr, r->form->fields[i].max);
+        gather_candidates(r, i, written[i], &cand[i]);
+    }
     assignment *beam = malloc(sizeof(assignment) * BEAM);
     int n = beam ? beam_search(r, cand, beam) : 0;
     if (n == 0) {
@@ -335,9 +353,6 @@ void validate_fields(const c1_engine *e, c1_result *r)
         return;
     }
     /* Posterior of each field's chosen value: its share of the beam's probability mass. */
-    int written[C1_MAX_FIELDS];
-    for (int i = 0; i < r->n_fields; i++)
-        written[i] = possible_reading(&r->fields[i].ocr, r->form->fields[i].max);
     double top = beam[0].score, total = 0;
     for (int b = 0; b < n; b++)
         total += exp(beam[b].score - top);

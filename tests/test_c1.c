@@ -355,6 +355,84 @@ static void test_json_and_memory(const c1_engine *e)
     CHECK(!strcmp(c1_error_name((c1_error)999), "unknown"), "unknown code");
 }
 
+/* Every box with a digit in it reaches the model, framed as MNIST is: ink in [0, 1], its centre of
+ * mass near the middle; the accessor refuses what does not exist. */
+static void test_model_cells(const c1_engine *e)
+{
+    c1_result *r;
+    cJSON *label = load_json("fixtures/free_upright.json");
+    c1_read_file(e, "fixtures/free_upright.jpg", &r);
+    const cJSON *boxes = cJSON_GetObjectItem(label, "box_labels");
+    float cell[784];
+    int digits = 0, framed = 0;
+    for (int i = 0; i < c1_result_field_count(r); i++)
+        for (int b = 0; b < 3; b++) {
+            const char *what = cJSON_GetArrayItem(cJSON_GetObjectItem(boxes, c1_field_id(r, i)), b)->valuestring;
+            if (what[0] < '0' || what[0] > '9')
+                continue;
+            digits++;
+            if (!c1_field_box_cell(r, i, b, cell))
+                continue;
+            double mass = 0, mx = 0, my = 0, lo = 1, hi = 0;
+            for (int k = 0; k < 784; k++) {
+                mass += cell[k], mx += cell[k] * (k % 28), my += cell[k] * (k / 28);
+                lo = cell[k] < lo ? cell[k] : lo, hi = cell[k] > hi ? cell[k] : hi;
+            }
+            framed += lo >= 0 && hi <= 1 && mass > 10 && fabs(mx / mass - 13.5) < 2 && fabs(my / mass - 13.5) < 2;
+        }
+    CHECK(digits > 30 && framed == digits, "%d of %d written boxes reached the model, framed", framed, digits);
+    CHECK(!c1_field_box_cell(r, 0, 3, cell) && !c1_field_box_cell(r, -1, 0, cell) &&
+              !c1_field_box_cell(r, c1_result_field_count(r), 0, cell),
+          "no cell for a box that does not exist");
+    c1_result_free(r);
+    cJSON_Delete(label);
+    c1_read_file(e, "fixtures/bad_no_form.jpg", &r);
+    CHECK(!c1_field_box_cell(r, 0, 0, cell), "no cell from a rejected photo");
+    c1_result_free(r);
+}
+
+static int field_has(const c1_result *r, int i, const char *what, int evidence)
+{
+    int n = evidence ? c1_field_evidence_count(r, i) : c1_field_reason_count(r, i);
+    for (int k = 0; k < n; k++)
+        if (!strcmp(evidence ? c1_field_evidence(r, i, k) : c1_field_reason(r, i, k), what))
+            return 1;
+    return 0;
+}
+
+/* The caller's known values: a bad one is refused; one that agrees with the digits is evidence; one
+ * that does not sends the field to review and changes no value, even one a digit away (a 1 read as 7
+ * must not become the list's 1). */
+static void test_known_values(const c1_engine *e)
+{
+    const char *photo = "fixtures/free_upright.jpg";
+    c1_result *r = (c1_result *)1;
+    c1_known_value bad[] = {{"nope", 3}, {"tps", -1}, {NULL, 3}};
+    for (int k = 0; k < 3; k++)
+        CHECK(c1_read_file_known(e, photo, &bad[k], 1, &r) == C1_ERR_INVALID_ARGUMENT && r == NULL,
+              "known value %d refused", k);
+    c1_result *plain;
+    c1_read_file(e, photo, &plain);
+    int i = c1_result_field_index(plain, "tps"), read_as = c1_field_value(plain, i);
+    const c1_known_value given[] = {{"tps", read_as}, {"tps", (read_as + 600) % 1000}, {"tps", read_as + 1}};
+    for (int k = 0; k < 3; k++) {
+        c1_result *with;
+        c1_read_file_known(e, photo, &given[k], 1, &with);
+        if (k == 0)
+            CHECK(field_has(with, i, "known", 1) && !field_has(plain, i, "known", 1), "known tps is evidence");
+        else
+            CHECK(c1_field_status_of(with, i) == C1_FIELD_REVIEW && field_has(with, i, "known_mismatch", 0) &&
+                      c1_field_value(with, i) == read_as,
+                  "tps read as %d, given %d: value %d", read_as, given[k].value, c1_field_value(with, i));
+        for (int f = 0; f < c1_result_field_count(plain); f++)
+            CHECK(f == i || (c1_field_status_of(plain, f) == c1_field_status_of(with, f) &&
+                             c1_field_value(plain, f) == c1_field_value(with, f)),
+                  "a known tps changed %s", c1_field_id(plain, f));
+        c1_result_free(with);
+    }
+    c1_result_free(plain);
+}
+
 typedef struct {
     const c1_engine *e;
     const char *files[3];
@@ -500,6 +578,8 @@ int main(void)
     test_pixel_limit();
     test_registration(e);
     test_json_and_memory(e);
+    test_model_cells(e);
+    test_known_values(e);
     test_threads(e);
     test_tallies(e);
     c1_engine_free(e);

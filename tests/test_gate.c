@@ -329,6 +329,35 @@ static void test_unreadable_cell_needs_evidence(void)
     free_result(r);
 }
 
+/* The station's number from the commission's list: what the digits alone could not carry (p 0.99,
+ * as two boxes left blank give at most), the list agreeing can (it weighs in the joint reading and is
+ * evidence); a list that disagrees sends the field to review, and its value is never put in place of
+ * the written one, however weak the reading. */
+static void test_known_value_is_evidence_not_a_value(void)
+{
+    const int known[] = {-1, 12, 21, 22};
+    for (int k = 0; k < 4; k++) {
+        c1_result *r = agreeing_form();
+        c1_field_result *tps = field(r, "tps");
+        read_freehand(tps, 12, 0.99, 21, 0.01);
+        r->is_known[form_field_index(&form, "tps")] = known[k] >= 0;
+        r->known[form_field_index(&form, "tps")] = known[k];
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(tps, why, sizeof why);
+        if (known[k] < 0)
+            CHECK(tps->status == C1_FIELD_REVIEW && has_reason(tps, "no_independent_evidence"),
+                  "tps at p 0.99 on its digits alone: %s", why);
+        else if (known[k] == 12)
+            CHECK(tps->status == C1_FIELD_ACCEPTED && tps->n_evidence == 1 && !strcmp(tps->evidence[0], "known"),
+                  "tps read as the list says, in review: %s", why);
+        else
+            CHECK(tps->status == C1_FIELD_REVIEW && has_reason(tps, "known_mismatch") && tps->value == 12,
+                  "tps 12 against a list saying %d: value %d, %s", known[k], tps->value, why);
+        free_result(r);
+    }
+}
+
 /* 780 for 78 with no tally to help: no station has 780 voters, so the digits misread and the sum is
  * not broken on paper. The field stays in review; its neighbours in the sum are published. */
 static void test_impossible_reading_breaks_no_rule(void)
@@ -370,6 +399,7 @@ int main(void)
     test_tally_methods_must_agree();
     test_unreadable_cell_needs_evidence();
     test_impossible_reading_breaks_no_rule();
+    test_known_value_is_evidence_not_a_value();
     form_release(&form);
     return CHECK_SUMMARY();
 }

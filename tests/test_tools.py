@@ -18,6 +18,7 @@ PY = "/usr/bin/python3"
 C1SCAN = os.path.join(ROOT, "build", "c1scan")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import c1gen  # noqa: E402
+import cells  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "fixtures")
 
@@ -72,6 +73,17 @@ class GeneratorLabels(unittest.TestCase):
             self.assertIn("left_aligned" if key == "left" else key, lab["conditions"])
             self.assertEqual(len(lab["must_review"]), 1, lab["must_review"])
 
+    def test_box_labels_spell_the_written_value(self):
+        """What each box holds, for training on photos: the digit boxes spell the value written,
+        and a box struck through is the only one that may not."""
+        for name, lab in labels().items():
+            for fid, boxes in lab.get("box_labels", {}).items():
+                self.assertEqual(len(boxes), 3, name)
+                self.assertTrue(set(boxes) <= set("0123456789") | {"empty", "filler", "struck"}, boxes)
+                if "struck" not in boxes:
+                    digits = "".join(b for b in boxes if b.isdigit())
+                    self.assertEqual(int(digits or -1), lab["fields"][fid], f"{name} {fid} {boxes}")
+
     def test_mistakes_are_labelled(self):
         _, _, lab = c1gen.generate(9, {"p_sum_error": 1, "p_tally_error": 1, "long": 1700}, c1gen.load_mnist())
         self.assertTrue({"mistake_sum", "mistake_tally"} & set(lab["conditions"]))
@@ -107,7 +119,6 @@ class GeneratorLabels(unittest.TestCase):
     def test_redrawn_digits_have_a_pen_strokes_ends(self):
         """MNIST thinned to a pen's path: a 1 has two ends, not the six that thinning a glyph cut
         tight to its ink gave (its skeleton ran along the image edge, a serifed I once redrawn)."""
-        import cells
         m = c1gen.load_mnist()
         ends = []
         for i in [i for i in range(len(m.labels)) if m.labels[i] == 1][:60]:
@@ -279,6 +290,49 @@ class Scan(unittest.TestCase):
             if status == "accepted" and not evidence:   # its digits alone: the stricter threshold
                 self.assertGreaterEqual(float(confidence), 0.9999, row)
 
+    def test_cells_are_what_the_model_read(self):
+        """--cells: one PGM a photo, a '# FIELD BOX' line for every box stacked in it, and the
+        trainer reads back a class for each from the generator's truth."""
+        cells_dir = os.path.join(self.tmp, "cells")
+        p = self.scan("--quiet", "--out", os.path.join(self.tmp, "out"), "--cells", cells_dir, self.photos)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertFalse(os.path.exists(os.path.join(cells_dir, "two.pgm")))   # not an image: no cells
+        names, stack = cells.read_cells_pgm(os.path.join(cells_dir, "a", "b", "one.pgm"))
+        self.assertEqual(len(names), len(stack))
+        label = json.load(open(os.path.join(FIXTURES, "dots_upright.json")))
+        written = [(f, b) for f, boxes in label["box_labels"].items() for b, c in enumerate(boxes) if c.isdigit()]
+        self.assertTrue(set(written) <= set(names), set(written) - set(names))
+        ink = {nb: float(img.mean()) for nb, img in zip(names, stack)}
+        self.assertTrue(all(ink[nb] > 0.01 * 255 for nb in written), ink)
+
+    def test_known_values_by_photo(self):
+        """--known: each photo gets its own rows; a value that agrees is evidence, one that does not is
+        a reason to review; a malformed file stops the batch before any photo is read."""
+        out = os.path.join(self.tmp, "out")
+        self.scan("--quiet", "--out", out, self.photos)
+        one = json.load(open(os.path.join(out, "a", "b", "one.json")))["fields"]
+        three = json.load(open(os.path.join(out, "a", "three.json")))["fields"]
+        known = os.path.join(self.tmp, "known.csv")
+        with open(known, "w") as fh:
+            fh.write("photo,field,value\n")
+            fh.write(f"a/three,tps,{three['tps']['value'] + 1}\n")
+            fh.write(f"a/b/one,tps,{one['tps']['value']}\na/b/one,dpt,{one['dpt']['value']}\n")
+        p = self.scan("--quiet", "--force", "--out", out, "--known", known, self.photos)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        one_k = json.load(open(os.path.join(out, "a", "b", "one.json")))["fields"]
+        three_k = json.load(open(os.path.join(out, "a", "three.json")))["fields"]
+        self.assertIn("known", one_k["tps"]["evidence"])
+        self.assertIn("known", one_k["dpt"]["evidence"])
+        self.assertNotIn("known", one["tps"]["evidence"])
+        self.assertIn("known_mismatch", three_k["tps"]["reasons"])
+        self.assertEqual(three_k["tps"]["value"], three["tps"]["value"])
+        self.assertEqual(three_k["dpt"], three["dpt"])
+        with open(known, "a") as fh:
+            fh.write("a/b/one,tps\n")
+        p = self.scan("--quiet", "--force", "--out", out, "--known", known, self.photos)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("known.csv:5: expected photo,field,value", p.stderr)
+
     def test_usage_errors(self):
         self.assertEqual(self.scan().returncode, 1)
         self.assertEqual(self.scan("--shard", "3/2", self.photos).returncode, 1)
@@ -330,7 +384,6 @@ class CellPipeline(unittest.TestCase):
     """The model was trained on tools/cells.py's cells; lib/digits.c must make the same ones."""
 
     def test_c_and_python_prepare_the_same_cells(self):
-        import cells
         rng = np.random.default_rng(5)
         raw = c1gen.load_mnist().images
         with tempfile.TemporaryDirectory() as tmp:

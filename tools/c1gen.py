@@ -440,8 +440,10 @@ def scribble(canvas, x, y, length, height):
 
 
 def fill_form(rng, canvas, mnist, values, tally_counts, plan):
+    """Writes every field; returns what each box holds, as the digit model's classes name it."""
+    box_labels = {}
     for fid, field in FIELDS.items():
-        write_number(canvas, mnist, field, values[fid], plan.get(fid, {}))
+        box_labels[fid] = write_number(canvas, mnist, field, values[fid], plan.get(fid, {}))
         if "tally" in field:
             how = plan.setdefault(fid, {})
             how["spilled"], how["tally_cells"] = draw_tally(canvas, field, tally_counts[fid])
@@ -452,6 +454,7 @@ def fill_form(rng, canvas, mnist, values, tally_counts, plan):
     for x0 in (235, 325, 400):
         if rng.random() < 0.8:
             scribble(canvas, x0, 403, rng.uniform(12, 22), 4)
+    return box_labels
 
 
 def write_number(canvas, mnist, field, value, how):
@@ -471,17 +474,23 @@ def write_number(canvas, mnist, field, value, how):
                 cells.append((box, None if w.leading == "blank" else w.leading))
             else:
                 cells.append((box, d))
+    labels = []
     for k, (box, d) in enumerate(cells):
         big = k in how.get("border_cross", ())
         if d is None:
+            labels.append("empty")
             continue
         if isinstance(d, str):
+            labels.append("filler")
             draw_filler(canvas, d, box)
         elif how.get("correction") == k:
+            labels.append("struck")
             wrong = int((d + rng.integers(1, 10)) % 10)
             strike_and_correct(canvas, mnist, wrong, d, box)
         else:
+            labels.append(str(d))
             draw_digit(canvas, mnist, d, box, big)
+    return labels
 
 
 # ---------------------------------------------------------------- the photo
@@ -715,7 +724,7 @@ def generate(seed, opts, mnist):
     written, tally, conditions = make_mistakes(rng, values, opts)
     plan = plan_conventions(rng, written, opts)
     canvas = Canvas(rng, writer)
-    fill_form(rng, canvas, mnist, written, tally, plan)
+    box_labels = fill_form(rng, canvas, mnist, written, tally, plan)
     must_review = set()
     for rule in check_rules(written):
         must_review.update(rule_fields(rule))
@@ -759,6 +768,7 @@ def generate(seed, opts, mnist):
                         for f, how in sorted(plan.items()) if any(k not in GEN_ONLY for k in how)},
         "conditions": sorted(set(conditions)),
         "boxes": {f: [to_photo(rect(b)) for b in d["digits"]] for f, d in FIELDS.items()},
+        "box_labels": box_labels,
         "tally_grids": {f: to_photo(rect(tally_rect(d["tally"]))) for f, d in FIELDS.items() if "tally" in d},
         "synth": dict(geom, seed=seed, generator=GENERATOR_VERSION, options=opts),
     }
@@ -862,7 +872,9 @@ def write_huge_png(path, w, h):
 _MNIST = None
 # Which digits fill the forms: the t10k half for fixtures and the eval set, or the training split's
 # held-out tail (never trained on, only used to calibrate) for the validation set that sets thresholds.
-MNIST_SOURCES = {"t10k": ("t10k", MNIST_FIXTURE_RANGE), "holdout": ("train", (55000, 60000))}
+MNIST_SOURCES = {"t10k": ("t10k", MNIST_FIXTURE_RANGE), "holdout": ("train", (55000, 60000)),
+                 "train": ("train", (0, 55000))}
+NAME_PREFIX = {"t10k": "e", "holdout": "v", "train": "t"}
 _SOURCE = "t10k"
 
 
@@ -939,14 +951,15 @@ def main(argv=None):
     ap.add_argument("--range", nargs=2, type=int, metavar=("FIRST", "END"), help="seeds FIRST..END-1, named eNNNNN")
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--mnist", choices=sorted(MNIST_SOURCES), default="t10k",
-                    help="t10k (fixtures, eval) or holdout (validation: training split 55000-59999)")
+                    help="t10k (fixtures, eval), holdout (validation: training split 55000-59999) "
+                         "or train (photos the digit model learns from: training split 0-54999)")
     a = ap.parse_args(argv)
     global _SOURCE
     _SOURCE = a.mnist
     if a.spec:
         jobs = read_spec(a.spec)
     elif a.range:
-        jobs = [(f"{'e' if a.mnist == 't10k' else 'v'}{s:05d}", s, parse_opts(a.set)) for s in range(*a.range)]
+        jobs = [(f"{NAME_PREFIX[a.mnist]}{s:05d}", s, parse_opts(a.set)) for s in range(*a.range)]
     elif a.seed is not None:
         jobs = [(a.name or f"s{a.seed:05d}", a.seed, parse_opts(a.set))]
     else:

@@ -1,7 +1,7 @@
 /* c1scan: reads folders of C1 photos with libc1 and writes one JSON result per photo.
  *
- *   c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--csv FILE] [--shard I/N] [--force]
- *          [--quiet] PATH...
+ *   c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--cells DIR] [--csv FILE] [--known FILE]
+ *          [--shard I/N] [--force] [--quiet] PATH...
  *
  * PATH is a photo or a folder (searched recursively for .jpg .jpeg .png .tif .tiff). The result for
  * photos/a/b.jpg given as `photos` is DIR/a/b.json. A photo whose JSON already exists is skipped
@@ -9,6 +9,11 @@
  * photo from the I-th (0-based), so N machines can share one batch. Without --out, JSON goes to
  * standard output, one object a line. --review DIR writes, for every field in review, a PNG crop of
  * its boxes and tally grid (DIR/a/b/FIELD.png) and DIR/a/b/review.txt with the readings and reasons.
+ * --known FILE gives values known from outside the photos, as CSV lines "photo,field,value" (photo as
+ * named for the output: a/b for photos/a/b.jpg; a first line "photo,field,value" is a header): a
+ * field read as its known value has it as evidence, one read otherwise goes to review.
+ * --cells DIR writes DIR/a/b.pgm: every box the handwriting model read, as it saw it (28 px wide,
+ * 28 px a box, top to bottom), with a header comment "# FIELD BOX" a box, to retrain the model on.
  * Exit status: 0 when every photo was processed (read or
  * rejected), 1 for a usage or engine error, 2 when some result could not be written. */
 #include <dirent.h>
@@ -33,14 +38,26 @@ typedef struct {
 } photo_list;
 
 typedef struct {
-    const char *out_dir, *debug_dir, *review_dir, *csv_path;
+    const char *out_dir, *debug_dir, *review_dir, *cells_dir, *csv_path, *known_path;
     int jobs, force, quiet, shard, shards;
 } options;
+
+/* --known: rows sorted by photo, so that each photo finds its own by binary search. */
+typedef struct {
+    char *photo, *field;
+    int value;
+} known_row;
+
+typedef struct {
+    known_row *rows;
+    size_t n;
+} known_table;
 
 typedef struct {
     const options *opt;
     const c1_engine *engine;
     photo_list *photos;
+    const known_table *known;
     size_t next, done, skipped, read, rejected, accepted_fields, review_fields, write_errors;
     FILE *csv;
     pthread_mutex_t lock;
@@ -185,6 +202,36 @@ static void write_review(const char *dir, const photo *p, const c1_result *r)
     free(list);
 }
 
+/* The model's view of each box it read, for retraining: one PGM, the boxes stacked. */
+static int write_cells(const char *dir, const photo *p, const c1_result *r)
+{
+    int n_fields = c1_result_field_count(r), n = 0;
+    float(*cells)[784] = malloc(sizeof *cells * (size_t)(n_fields > 0 ? n_fields : 1) * 3);
+    int(*which)[2] = malloc(sizeof *which * (size_t)(n_fields > 0 ? n_fields : 1) * 3);
+    char *path = output_path(dir, p->rel, ".pgm");
+    FILE *fh = cells && which && path ? fopen(path, "wb") : NULL;
+    for (int i = 0; fh && i < n_fields; i++)
+        for (int box = 0; box < 3; box++)
+            if (c1_field_box_cell(r, i, box, cells[n]))
+                which[n][0] = i, which[n++][1] = box;
+    if (fh) {
+        fprintf(fh, "P5\n# c1scan cells of %s\n", p->path);
+        for (int k = 0; k < n; k++)
+            fprintf(fh, "# %s %d\n", c1_field_id(r, which[k][0]), which[k][1]);
+        fprintf(fh, "28 %d\n255\n", 28 * n);
+        for (int k = 0; k < n; k++)
+            for (int j = 0; j < 784; j++) {
+                float v = cells[k][j] < 0 ? 0 : cells[k][j] > 1 ? 1 : cells[k][j];
+                fputc((int)(v * 255 + 0.5f), fh);
+            }
+    }
+    int ok = fh && !ferror(fh);
+    if (fh && fclose(fh))
+        ok = 0;
+    free(cells), free(which), free(path);
+    return ok;
+}
+
 static int write_outputs(batch *b, const photo *p, const c1_result *r)
 {
     const options *o = b->opt;
@@ -207,6 +254,10 @@ static int write_outputs(batch *b, const photo *p, const c1_result *r)
     c1_string_free(json);
     if (o->review_dir && c1_result_status(r) == C1_PHOTO_READ)
         write_review(o->review_dir, p, r);
+    if (o->cells_dir && c1_result_status(r) == C1_PHOTO_READ && !write_cells(o->cells_dir, p, r)) {
+        fprintf(stderr, "c1scan: cannot write the cells of %s\n", p->path);
+        ok = 0;
+    }
     if (o->debug_dir && c1_result_status(r) == C1_PHOTO_READ) {
         char *path = output_path(o->debug_dir, p->rel, ".png");
         if (!path || c1_result_write_debug_png(r, path) != C1_OK)
@@ -256,6 +307,66 @@ static void account(batch *b, const photo *p, const c1_result *r, int wrote)
     pthread_mutex_unlock(&b->lock);
 }
 
+static int cmp_known(const void *a, const void *b)
+{
+    return strcmp(((const known_row *)a)->photo, ((const known_row *)b)->photo);
+}
+
+static int load_known(const char *path, known_table *t)
+{
+    FILE *fh = fopen(path, "r");
+    if (!fh) {
+        fprintf(stderr, "c1scan: cannot read %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    char line[1024], photo_name[512], field[128];
+    int value, line_no = 0, ok = 1;
+    size_t cap = 0;
+    while (ok && fgets(line, sizeof line, fh)) {
+        line_no++;
+        if ((line_no == 1 && !strncmp(line, "photo,field,value", 17)) || line[strspn(line, " \r\n")] == 0)
+            continue;
+        char extra;
+        if (sscanf(line, "%511[^,],%127[^,],%d %c", photo_name, field, &value, &extra) != 3 || value < 0) {
+            fprintf(stderr, "c1scan: %s:%d: expected photo,field,value\n", path, line_no);
+            ok = 0;
+        } else if (t->n == cap) {
+            cap = cap ? 2 * cap : 256;
+            known_row *grown = realloc(t->rows, cap * sizeof *grown);
+            ok = grown != NULL;
+            t->rows = grown ? grown : t->rows;
+        }
+        if (ok)
+            t->rows[t->n++] = (known_row){strdup(photo_name), strdup(field), value};
+    }
+    fclose(fh);
+    if (t->n)
+        qsort(t->rows, t->n, sizeof *t->rows, cmp_known);
+    return ok;
+}
+
+/* The known values of one photo, pointing into the table; *n of them. */
+static c1_known_value *known_for(const known_table *t, const char *photo_name, int *n)
+{
+    *n = 0;
+    if (!t || !t->n)
+        return NULL;
+    known_row key = {(char *)photo_name, NULL, 0};
+    const known_row *hit = bsearch(&key, t->rows, t->n, sizeof *t->rows, cmp_known);
+    if (!hit)
+        return NULL;
+    while (hit > t->rows && !strcmp(hit[-1].photo, photo_name))
+        hit--;
+    const known_row *end = hit;
+    while (end < t->rows + t->n && !strcmp(end->photo, photo_name))
+        end++;
+    c1_known_value *v = malloc(sizeof *v * (size_t)(end - hit));
+    for (int k = 0; v && hit + k < end; k++)
+        v[k] = (c1_known_value){hit[k].field, hit[k].value};
+    *n = v ? (int)(end - hit) : 0;
+    return v;
+}
+
 static void *worker(void *arg)
 {
     batch *b = arg;
@@ -273,9 +384,14 @@ static void *worker(void *arg)
             continue;
         }
         c1_result *r = NULL;
-        c1_read_file(b->engine, p->path, &r);
+        int n_known;
+        c1_known_value *known = known_for(b->known, p->rel, &n_known);
+        c1_error err = c1_read_file_known(b->engine, p->path, known, n_known, &r);
+        free(known);
         if (!r) {
-            fprintf(stderr, "c1scan: out of memory reading %s\n", p->path);
+            fprintf(stderr, "c1scan: %s reading %s\n",
+                    err == C1_ERR_INVALID_ARGUMENT ? "a known value names no field of the form" : "out of memory",
+                    p->path);
             pthread_mutex_lock(&b->lock);
             b->done++, b->write_errors++;
             pthread_mutex_unlock(&b->lock);
@@ -289,14 +405,14 @@ static void *worker(void *arg)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--csv FILE] [--shard I/N] "
-                    "[--force] [--quiet] PATH...\n");
+    fprintf(stderr, "usage: c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--cells DIR] [--csv FILE] "
+                    "[--known FILE] [--shard I/N] [--force] [--quiet] PATH...\n");
     exit(1);
 }
 
 static int parse_args(int argc, char **argv, options *o, photo_list *photos)
 {
-    *o = (options){NULL, NULL, NULL, NULL, 1, 0, 0, 0, 1};
+    *o = (options){NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, 0, 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -306,6 +422,10 @@ static int parse_args(int argc, char **argv, options *o, photo_list *photos)
             o->debug_dir = argv[++i];
         else if (!strcmp(a, "--review") && more)
             o->review_dir = argv[++i];
+        else if (!strcmp(a, "--cells") && more)
+            o->cells_dir = argv[++i];
+        else if (!strcmp(a, "--known") && more)
+            o->known_path = argv[++i];
         else if (!strcmp(a, "--csv") && more)
             o->csv_path = argv[++i];
         else if (!strcmp(a, "--jobs") && more)
@@ -353,6 +473,9 @@ int main(int argc, char **argv)
     photo_list photos = {0};
     parse_args(argc, argv, &o, &photos);
     take_shard(&photos, o.shard, o.shards);
+    known_table known = {0};
+    if (o.known_path && !load_known(o.known_path, &known))
+        return 1;
     c1_engine *engine;
     char msg[512];
     c1_engine_options eo;
@@ -362,7 +485,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "c1scan: %s\n", msg);
         return 1;
     }
-    batch b = {.opt = &o, .engine = engine, .photos = &photos};
+    batch b = {.opt = &o, .engine = engine, .photos = &photos, .known = &known};
     pthread_mutex_init(&b.lock, NULL);
     if (o.csv_path) {
         b.csv = fopen(o.csv_path, "w");
@@ -384,6 +507,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < photos.n; i++)
         free(photos.items[i].path), free(photos.items[i].rel);
     free(photos.items);
+    for (size_t i = 0; i < known.n; i++)
+        free(known.rows[i].photo), free(known.rows[i].field);
+    free(known.rows);
     c1_engine_free(engine);
     return b.write_errors ? 2 : 0;
 }

@@ -235,8 +235,8 @@ def print_report(overall, by_cond, by_field):
     print("== overall")
     for k, v in overall.rows():
         print(f"{k}: {v}")
-    keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "ocr_exact", "segments_exact",
-            "combined_exact", "tally_exact", "tally_cells_exact", "tally_sure_wrong", "boxes_within_1mm"]
+    keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "coverage_of_clean_fields", "ocr_exact",
+            "segments_exact", "combined_exact", "tally_exact", "tally_cells_exact", "tally_sure_wrong", "boxes_within_1mm"]
     print("== by condition")
     print("condition".ljust(16) + "".join(k[:14].rjust(16) for k in keys))
     for cond in sorted(by_cond):

@@ -355,3 +355,22 @@ def sample(rng, cls, mnist_img=None, euro=False):
     else:
         ink = other_ink(rng, w_mm, h_mm, pen)
     return finish(rng, ink, w_mm, h_mm, pen.level), dot_mask(w_mm, h_mm)
+
+
+def read_cells_pgm(path):
+    """A `c1scan --cells` file: the '# FIELD BOX' header lines and the stacked 28x28 cells."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    names, pos = [], 0
+    lines = []
+    while len(lines) < 3:   # magic, size, maxval; comments between them
+        end = data.index(b"\n", pos)
+        line = data[pos:end].decode()
+        pos = end + 1
+        if line.startswith("# ") and len(line.split()) == 3:
+            names.append((line.split()[1], int(line.split()[2])))
+        elif not line.startswith("#"):
+            lines.append(line)
+    w, h = map(int, lines[1].split())
+    cells_ = np.frombuffer(data[pos:pos + w * h], np.uint8).reshape(-1, 28, 28)
+    return names, cells_

@@ -1,12 +1,15 @@
 #!/usr/bin/python3
 """train_digits: trains the digit-cell classifier from scratch and exports it to models/digits.onnx.
 
-    train_digits.py [--epochs 10] [--out models]
+    train_digits.py [--epochs 8] [--out models] [--photo-cells CELLS PHOTOS]... [--calib-cells CELLS PHOTOS]...
 
 Data: the MNIST *training* split only (indices 0-54999 to learn, 55000-59999 to calibrate), plus
 cells drawn by tools/cells.py: MNIST digits redrawn with a pen inside a box with its guide dots,
 digits joined over the dots by an unsteady hand, flagged 1s, crossed 7s, open 4s, and the
 non-digit classes (empty, dash/x filler, struck-through, other). The t10k split is never read here.
+With --photo-cells, also the boxes of generated photos as the library cut them (`c1scan --cells`),
+labelled from the generator's truth (`box_labels`); the photos must be drawn from the training
+split (`c1gen.py --mnist train` to learn, `--mnist holdout` for the calibration set).
 The exported network divides its logits by the fitted temperature, so softmax gives calibrated
 probabilities straight away.
 """
@@ -22,6 +25,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import c1gen  # noqa: E402
 import cells  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -94,6 +98,36 @@ def synth_cells(rng, images, labels, n_canvas, n_segment, n_non_digit):
     return np.array(xs, np.float32), np.array(ys, np.int64)
 
 
+def photo_cells(cells_dir, truth_dir, prefix):
+    """Every box the library gave the model, with the class the generator drew in it. `prefix` is the
+    name c1gen gives photos of the split wanted (t: training digits, v: held-out ones): a photo of
+    eval digits (e...) is never learned from."""
+    xs, ys = [], []
+    index = {c: k for k, c in enumerate(cells.CLASSES)}
+    for name in sorted(os.listdir(cells_dir)):
+        truth = os.path.join(truth_dir, name[:-4] + ".json")
+        if not name.endswith(".pgm") or not os.path.exists(truth):
+            continue
+        if not name.startswith(prefix):
+            sys.exit(f"train_digits: {name} in {cells_dir} is not a photo of the split wanted ({prefix}...)")
+        with open(truth) as fh:
+            labels = json.load(fh)["box_labels"]
+        names, stack = cells.read_cells_pgm(os.path.join(cells_dir, name))
+        for (field, box), img in zip(names, stack):
+            xs.append(img)
+            ys.append(index[labels[field][box]])
+    if not xs:
+        sys.exit(f"train_digits: no cells in {cells_dir} with truth in {truth_dir}")
+    return np.stack(xs).astype(np.float32)[:, None] / 255.0, np.array(ys, np.int64)
+
+
+def add_photo_cells(x, y, dirs, prefix):
+    for cells_dir, truth_dir in dirs:
+        px, py = photo_cells(cells_dir, truth_dir, prefix)
+        x, y = torch.cat([x, torch.from_numpy(px)]), torch.cat([y, torch.from_numpy(py)])
+    return x, y
+
+
 def build_set(seed, images, labels, scale):
     rng = np.random.default_rng(seed)
     raw = images.astype(np.float32) / 255.0
@@ -140,10 +174,14 @@ def predict(model, x, batch=2048):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--out", default=os.path.join(ROOT, "models"))
     ap.add_argument("--scale", type=float, default=1.0, help="synthetic set size factor (tests use less)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--photo-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
+                    help="learn also from `c1scan --cells` output CELLS of the generated photos PHOTOS")
+    ap.add_argument("--calib-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
+                    help="the same for the calibration set (photos from the held-out digits)")
     a = ap.parse_args()
     torch.manual_seed(a.seed)
     torch.set_num_threads(os.cpu_count() or 2)
@@ -153,6 +191,10 @@ def main():
     held = slice(55000, 60000)
     x, y = build_set(a.seed, images[learn], labels[learn], a.scale)
     xc, yc = build_set(a.seed + 1000, images[held], labels[held], a.scale * 0.15)
+    n_drawn, n_drawn_c = len(x), len(xc)
+    x, y = add_photo_cells(x, y, a.photo_cells, c1gen.NAME_PREFIX["train"])
+    xc, yc = add_photo_cells(xc, yc, a.calib_cells, c1gen.NAME_PREFIX["holdout"])
+    print(f"photo cells: {len(x) - n_drawn} to learn, {len(xc) - n_drawn_c} to calibrate", flush=True)
     print(f"data: {len(x)} training cells, {len(xc)} calibration cells ({time.time() - t0:.0f} s)", flush=True)
 
     model = DigitNet()
@@ -187,8 +229,11 @@ def main():
     export(Calibrated(model, temperature).eval(), a.out)
     info = {"classes": cells.CLASSES, "input": "1x28x28 float, 0 paper .. 1 ink, MNIST-style framing",
             "temperature": round(temperature, 4), "parameters": n_params, "epochs": a.epochs,
-            "training_cells": len(x), "training_seconds": round(time.time() - t0),
-            "held_out_accuracy": round(float((logits.argmax(1) == yc).float().mean()), 4)}
+            "training_cells": len(x), "photo_cells": len(x) - n_drawn, "calibration_photo_cells": len(xc) - n_drawn_c,
+            "training_seconds": round(time.time() - t0),
+            "held_out_accuracy": round(float((logits.argmax(1) == yc).float().mean()), 4),
+            "held_out_photo_accuracy": round(float((logits[n_drawn_c:].argmax(1) == yc[n_drawn_c:]).float().mean()), 4)
+            if len(xc) > n_drawn_c else None}
     with open(os.path.join(a.out, "digits.json"), "w") as fh:
         json.dump(info, fh, indent=1)
         fh.write("\n")
