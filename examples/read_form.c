@@ -1,16 +1,34 @@
 /* The smallest useful libc1 program: read one photo, print every field and why it is in review.
+ * Values known from outside the photo (the station's number and DPT from the commission's list)
+ * may follow the photo as FIELD=VALUE.
  *
  *   build/example_read examples/photos/tilted_dots.jpg
+ *   build/example_read examples/photos/tilted_dots.jpg tps=12 dpt=250
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "c1.h"
 
+#define C1_EXAMPLE_MAX_KNOWN 16
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s PHOTO\n", argv[0]);
+    if (argc < 2 || argc > 2 + C1_EXAMPLE_MAX_KNOWN) {
+        fprintf(stderr, "usage: %s PHOTO [FIELD=VALUE ...]\n", argv[0]);
         return 2;
+    }
+    c1_known_value known[C1_EXAMPLE_MAX_KNOWN];
+    int n_known = 0;
+    for (int a = 2; a < argc; a++) {
+        char *eq = strchr(argv[a], '=');
+        if (!eq) {
+            fprintf(stderr, "expected FIELD=VALUE, got '%s'\n", argv[a]);
+            return 2;
+        }
+        *eq = '\0';
+        known[n_known++] = (c1_known_value){argv[a], atoi(eq + 1)};
     }
     char msg[256];
     c1_engine *engine;
@@ -19,9 +37,10 @@ int main(int argc, char **argv)
         return 1;
     }
     c1_result *result;
-    c1_error err = c1_read_file(engine, argv[1], &result);
+    c1_error err = c1_read_file_known(engine, argv[1], known, n_known, &result);
     if (!result) {
-        fprintf(stderr, "%s\n", c1_error_string(err));
+        fprintf(stderr, "%s%s\n", c1_error_string(err),
+                err == C1_ERR_INVALID_ARGUMENT && n_known ? " (a known value names no field, or is negative)" : "");
         c1_engine_free(engine);
         return 1;
     }

@@ -2,8 +2,9 @@
  * handwriting model (OpenCV dnn) on an MNIST-style normalised cell, and the ink along the seven
  * segments between the printed guide dots — then turns each reader's three cells into a
  * distribution over the field's value under the writing conventions. Reads the page, the located
- * boxes and the model; writes each field's `ocr` and `segments` readings. The cell pipeline here
- * must stay the same as tools/cells.py's, on which the model was trained. */
+ * boxes and the model; writes each field's `ocr` and `segments` readings, and keeps the cells the
+ * model read in the result (c1_field_box_cell). The cell pipeline here must stay the same as
+ * tools/cells.py's, on which the model was trained. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

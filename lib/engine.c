@@ -1,7 +1,7 @@
 /* Engine and the read pipeline: loads the form and the digit model once, keeps the pools of
  * Tesseract handles and networks, and runs the stages
  * in order for each photo (load, register, quality, identify, locate, digits, tally, validate),
- * timing each. */
+ * timing each. The caller's known values go into the result for the gate. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
