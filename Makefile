@@ -14,7 +14,7 @@ EVAL_DIR   := $(DATA)/eval-v$(GEN_VERSION)
 VAL_SEEDS  := 5000 5200
 VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
 # Photos the digit model learns from (training-split digits 0-54999) and is calibrated on (55000-59999).
-TRAIN_SEEDS := 20000 21000
+TRAIN_SEEDS := 20000 22000
 TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)
 CALIB_SEEDS := 30000 30200
 CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)

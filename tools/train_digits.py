@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """train_digits: trains the digit-cell classifier from scratch and exports it to models/digits.onnx.
 
-    train_digits.py [--epochs 8] [--out models] [--photo-cells CELLS PHOTOS]... [--calib-cells CELLS PHOTOS]...
+    train_digits.py [--epochs 7] [--out models] [--photo-cells CELLS PHOTOS]... [--calib-cells CELLS PHOTOS]...
 
 Data: the MNIST *training* split only (indices 0-54999 to learn, 55000-59999 to calibrate), plus
 cells drawn by tools/cells.py: MNIST digits redrawn with a pen inside a box with its guide dots,
@@ -174,7 +174,7 @@ def predict(model, x, batch=2048):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--epochs", type=int, default=7)
     ap.add_argument("--out", default=os.path.join(ROOT, "models"))
     ap.add_argument("--scale", type=float, default=1.0, help="synthetic set size factor (tests use less)")
     ap.add_argument("--seed", type=int, default=1)
