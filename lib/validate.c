@@ -26,10 +26,6 @@
 #define TALLY_SURE 0.99       /* a tally below this confidence is in doubt */
 #define TALLY_AGREES 0.9      /* both tally methods agree (a cell may be doubtful, the page blurred) */
 
-/* Posterior a field needs to be published, with and without evidence independent of its digits
- * (its tally, or a sum that pins it). Set on the validation set; see README "Publish gate". */
-#define ACCEPT_WITH_EVIDENCE 0.998
-#define ACCEPT_DIGITS_ONLY 0.9999
 
 typedef struct {
     int values[MAX_CANDIDATES];
@@ -65,12 +61,32 @@ static double other_share(const c1_result *r, int first, int last)
     return written ? other / written : 1;
 }
 
+static double digit_mass(const double p[C1_N_CLASSES])
+{
+    double sum = 0;
+    for (int k = 0; k <= 9; k++)
+        sum += p[k];
+    return sum;
+}
+
+/* Does the segment reader see a digit pattern in every box where the handwriting model sees a
+ * digit? A box it takes for a dash, an x or no pattern (a flagged 1 drawn freehand past the dots)
+ * holds no segment reading: its value for the field would be a shorter number, not a second opinion. */
+static int segments_see_every_digit(const c1_field_result *f)
+{
+    for (int d = 0; d < C1_DIGITS; d++)
+        if (digit_mass(f->ocr.cells[d]) >= 0.5 && digit_mass(f->segments.cells[d]) < 0.5)
+            return 0;
+    return 1;
+}
+
 /* How much a segment reading says: nothing unless the form's writer joined the dots. One person
  * fills the whole form; where most of their digits are no segment pattern, the few that look like
- * one are a handwritten 9 seen as 4, the 2024 failure, not evidence. */
+ * one are a handwritten 9 seen as 4, the 2024 failure, not evidence. Nor in a field where it misses
+ * a digit the model sees: there it abstains, and the field is judged as an ordinary writer's. */
 static double segment_weight(const c1_result *r, int i)
 {
-    if (other_share(r, 0, r->n_fields - 1) > 0.5)
+    if (other_share(r, 0, r->n_fields - 1) > 0.5 || !segments_see_every_digit(&r->fields[i]))
         return 0;
     return 1 - other_share(r, i, i);
 }
@@ -314,7 +330,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
     int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint || known_agrees;
-    if (posterior < (evidence ? ACCEPT_WITH_EVIDENCE : ACCEPT_DIGITS_ONLY)) {
+    if (posterior < (evidence ? C1_ACCEPT_WITH_EVIDENCE : C1_ACCEPT_DIGITS_ONLY)) {
         field_add_reason(f, "low_confidence");
         if (!evidence)
             field_add_reason(f, "no_independent_evidence");

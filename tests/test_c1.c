@@ -262,9 +262,9 @@ static int check_registration(const c1_engine *e, const char *name, const cJSON 
         }
         /* Accepted means no doubt at all; review always says why. */
         if (c1_field_status_of(r, i) == C1_FIELD_ACCEPTED) {
-            CHECK(c1_field_reason_count(r, i) == 0 && c1_field_confidence(r, i) >= 0.998 && c1_field_value(r, i) >= 0,
+            CHECK(c1_field_reason_count(r, i) == 0 && c1_field_confidence(r, i) >= C1_ACCEPT_WITH_EVIDENCE && c1_field_value(r, i) >= 0,
                   "%s: field %s accepted with doubts", name, c1_field_id(r, i));
-            CHECK(c1_field_evidence_count(r, i) > 0 || c1_field_confidence(r, i) >= 0.9999,
+            CHECK(c1_field_evidence_count(r, i) > 0 || c1_field_confidence(r, i) >= C1_ACCEPT_DIGITS_ONLY,
                   "%s: field %s accepted on its digits alone at p = %.5f", name, c1_field_id(r, i),
                   c1_field_confidence(r, i));
             CHECK(c1_field_evidence(r, i, c1_field_evidence_count(r, i)) == NULL, "evidence past the count");

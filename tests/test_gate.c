@@ -217,6 +217,24 @@ static void test_segment_reader_abstains(void)
     free_result(r);
 }
 
+/* eval photo e01149: a writer of flagged 1s whose other digits cover the segments. The segment reader
+ * sees a dash or no pattern where the model sees the 1, and reads a shorter number: that box holds no
+ * segment reading, so the reader abstains for the field instead of disagreeing with it. */
+static void test_segments_missing_a_digit_abstain(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon3");   /* written 81: boxes 0, 8, 1 */
+    set_reading(&f->segments, 8, 0.11, -1, 0);
+    memset(f->segments.cells[2], 0, sizeof f->segments.cells[2]);
+    f->segments.cells[2][CLASS_FILLER] = 0.45, f->segments.cells[2][CLASS_OTHER] = 0.55;
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(!has_reason(f, "readers_disagree"), "a segment reader that saw no digit in a box was taken as disagreeing");
+    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 81, "81 with its tally and sum agreeing was not accepted: %s", why);
+    free_result(r);
+}
+
 static void test_no_evidence_needs_more(void)
 {
     c1_result *r = agreeing_form();
@@ -392,6 +410,7 @@ int main(void)
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
     test_segment_reader_abstains();
+    test_segments_missing_a_digit_abstain();
     test_no_evidence_needs_more();
     test_freehand_nines_read_as_fours();
     test_reserve_backs_dpt();
