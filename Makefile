@@ -18,6 +18,10 @@ TRAIN_SEEDS := 20000 22000
 TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)
 CALIB_SEEDS := 30000 30200
 CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)
+# Forms whose officer got a sum wrong, every one (held-out digits): the gate must send the whole sum to
+# a person however well the rest reads (make eval-mistakes).
+MISTAKE_SEEDS := 40000 40200
+MISTAKE_DIR   := $(DATA)/sumerr-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
@@ -39,7 +43,7 @@ LIB_C   := pix form load register identify quality locate digits tally validate 
 LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/cellprep
 
-.PHONY: all deps data demo test test-c test-py asan eval eval-model validate eval-known model score fixtures form clean
+.PHONY: all deps data demo test test-c test-py asan eval eval-model validate eval-known eval-mistakes model score fixtures form clean
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -142,8 +146,17 @@ validate: deps data
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/val-results $(VAL_DIR)
 	$(PYTHON) tools/c1score.py --report $(BUILD)/val-report.json $(VAL_DIR) $(BUILD)/val-results
 
-# The digit model: trained from scratch on the MNIST training split, drawn as cells and written on
-# generated photos that the library cuts into cells (needs python3-torch); see models/README.md.
+eval-mistakes: deps data
+	@$(MAKE) --no-print-directory all
+	@test -f $(MISTAKE_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist holdout --out $(MISTAKE_DIR) \
+	  --range $(MISTAKE_SEEDS) --set p_sum_error=1 --jobs 2 2>/dev/null && touch $(MISTAKE_DIR)/.complete; }
+	rm -rf $(BUILD)/mistake-results
+	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/mistake-results $(MISTAKE_DIR)
+	$(PYTHON) tools/c1score.py $(MISTAKE_DIR) $(BUILD)/mistake-results
+
+# The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
+# drawn as cells and written on generated photos that the library cuts into cells, and averaged by
+# the library (needs python3-torch); see models/README.md.
 model: data
 	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
 	@$(MAKE) --no-print-directory all
@@ -156,6 +169,8 @@ model: data
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/calib-cells --cells $(BUILD)/calib-cells $(CALIB_DIR)
 	time $(PYTHON) tools/train_digits.py --out models --photo-cells $(BUILD)/train-cells $(TRAIN_DIR) \
 	  --calib-cells $(BUILD)/calib-cells $(CALIB_DIR)
+	time $(PYTHON) tools/train_digits.py --out models --seed 2 --name digits-2 --member-of models/digits.json \
+	  --photo-cells $(BUILD)/train-cells $(TRAIN_DIR) --calib-cells $(BUILD)/calib-cells $(CALIB_DIR)
 
 eval-model: deps data
 	@dpkg -s fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null 2>&1 || { apt-get update -qq && \

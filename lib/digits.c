@@ -29,54 +29,110 @@ const char *digits_class_name(int k) { return k >= 0 && k < C1_N_CLASSES ? class
 
 /* ---- the model */
 
-static c1_error check_model_card(const char *path, char *msg, size_t msg_size)
+/* The card's classes must be the library's; its "members" name the networks to average (file names
+ * in models/, no path), or there is one, digits.onnx. Fills `names` and returns how many, 0 if bad. */
+static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], char *msg, size_t msg_size)
 {
     FILE *fh = fopen(path, "rb");
-    char buf[8192];
+    char buf[16384];
     size_t n = fh ? fread(buf, 1, sizeof buf - 1, fh) : 0;
     if (fh)
         fclose(fh);
     buf[n] = '\0';
     cJSON *j = cJSON_Parse(buf);
-    const cJSON *classes = cJSON_GetObjectItem(j, "classes");
+    const cJSON *classes = cJSON_GetObjectItem(j, "classes"), *members = cJSON_GetObjectItem(j, "members");
     int ok = cJSON_GetArraySize(classes) == C1_N_CLASSES;
     for (int k = 0; ok && k < C1_N_CLASSES; k++) {
         const cJSON *c = cJSON_GetArrayItem(classes, k);
         ok = cJSON_IsString(c) && !strcmp(c->valuestring, class_names[k]);
     }
+    int count = members ? cJSON_GetArraySize(members) : 1;
+    ok = ok && count >= 1 && count <= DIGIT_MAX_MEMBERS && (!members || cJSON_IsArray(members));
+    for (int k = 0; ok && k < count; k++) {
+        const cJSON *m = members ? cJSON_GetArrayItem(members, k) : NULL;
+        const char *name = m ? (cJSON_IsString(m) ? m->valuestring : "") : "digits.onnx";
+        ok = *name && !strchr(name, '/') && strlen(name) < 64;
+        if (ok)
+            snprintf(names[k], 64, "%s", name);
+    }
     cJSON_Delete(j);
     if (!ok && msg)
-        snprintf(msg, msg_size, "%s: missing, unreadable, or its classes are not the library's %d", path, C1_N_CLASSES);
-    return ok ? C1_OK : C1_ERR_MODEL;
+        snprintf(msg, msg_size, "%s: missing, unreadable, its classes not the library's %d, or its members bad", path,
+                 C1_N_CLASSES);
+    return ok ? count : 0;
+}
+
+static int read_file(const char *path, uint8_t **data, size_t *size)
+{
+    FILE *fh = fopen(path, "rb");
+    long n = -1;
+    if (fh && fseek(fh, 0, SEEK_END) == 0)
+        n = ftell(fh);
+    *data = NULL, *size = 0;
+    if (fh && n > 0 && n < (64L << 20) && fseek(fh, 0, SEEK_SET) == 0) {
+        *data = malloc((size_t)n);
+        if (*data && fread(*data, 1, (size_t)n, fh) == (size_t)n)
+            *size = (size_t)n;
+    }
+    if (fh)
+        fclose(fh);
+    return *size > 0;
 }
 
 c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size)
 {
-    char path[600];
+    char path[700], names[DIGIT_MAX_MEMBERS][64];
     snprintf(path, sizeof path, "%s/models/digits.json", e->data_dir);
-    c1_error err = check_model_card(path, msg, msg_size);
-    if (err)
-        return err;
-    snprintf(path, sizeof path, "%s/models/digits.onnx", e->data_dir);
-    FILE *fh = fopen(path, "rb");
-    long size = -1;
-    if (fh && fseek(fh, 0, SEEK_END) == 0)
-        size = ftell(fh);
-    if (fh && size > 0 && size < (64L << 20) && fseek(fh, 0, SEEK_SET) == 0) {
-        e->digit_model = malloc((size_t)size);
-        if (e->digit_model && fread(e->digit_model, 1, (size_t)size, fh) == (size_t)size)
-            e->digit_model_size = (size_t)size;
-    }
-    if (fh)
-        fclose(fh);
-    void *net = e->digit_model_size ? cv_dnn_load(e->digit_model, e->digit_model_size) : NULL;
-    if (!net) {
-        if (msg)
-            snprintf(msg, msg_size, "%s: cannot load the digit model", path);
+    int n = read_model_card(path, names, msg, msg_size);
+    if (!n)
         return C1_ERR_MODEL;
+    digit_model *m = &e->model;
+    for (m->n = 0; m->n < n; m->n++) {
+        snprintf(path, sizeof path, "%s/models/%s", e->data_dir, names[m->n]);
+        void *net = read_file(path, &m->onnx[m->n], &m->size[m->n]) ? cv_dnn_load(m->onnx[m->n], m->size[m->n]) : NULL;
+        if (!net) {
+            free(m->onnx[m->n]);
+            if (msg)
+                snprintf(msg, msg_size, "%s: cannot load the digit model", path);
+            return C1_ERR_MODEL;
+        }
+        cv_dnn_free(net);
     }
-    cv_dnn_free(net);
     return C1_OK;
+}
+
+void digits_model_release(digit_model *m)
+{
+    for (int k = 0; k < m->n; k++)
+        free(m->onnx[k]);
+    m->n = 0;
+}
+
+typedef struct {
+    void *net[DIGIT_MAX_MEMBERS];
+    int n;
+} digit_nets;
+
+void *digits_nets_create(const digit_model *m)
+{
+    digit_nets *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    for (d->n = 0; d->n < m->n; d->n++)
+        if (!(d->net[d->n] = cv_dnn_load(m->onnx[d->n], m->size[d->n]))) {
+            digits_nets_free(d);
+            return NULL;
+        }
+    return d;
+}
+
+void digits_nets_free(void *nets)
+{
+    digit_nets *d = nets;
+    for (int k = 0; d && k < DIGIT_MAX_MEMBERS; k++)
+        if (d->net[k])
+            cv_dnn_free(d->net[k]);
+    free(d);
 }
 
 /* ---- one cell: the ink inside a box, as the model was trained to see it */
@@ -498,15 +554,16 @@ static void combine_cells(c1_reading *rd)
     rd->valid = 1;
 }
 
-static void softmax(const float *logits, double *p)
+/* Adds weight * softmax(logits) to p: the members' calibrated probabilities are averaged. */
+static void add_softmax(const float *logits, double weight, double *p)
 {
-    double m = logits[0], sum = 0;
+    double m = logits[0], sum = 0, q[C1_N_CLASSES];
     for (int k = 1; k < C1_N_CLASSES; k++)
         m = fmax(m, logits[k]);
     for (int k = 0; k < C1_N_CLASSES; k++)
-        sum += p[k] = exp(logits[k] - m);
+        sum += q[k] = exp(logits[k] - m);
     for (int k = 0; k < C1_N_CLASSES; k++)
-        p[k] /= sum;
+        p[k] += weight * q[k] / sum;
 }
 
 /* Faint ballpoint in a dim or blurred photo stays below the ink threshold: scale the page's ink so
@@ -607,16 +664,21 @@ void read_digits(const c1_engine *e, c1_result *r)
             ocr[CLASS_OTHER] = 1;
         }
     }
-    void *net = n ? pool_take(&e->digit_nets) : NULL;
-    int ok = net && cv_dnn_forward(net, batch, n, logits, C1_N_CLASSES);
-    if (net)
-        pool_give(&e->digit_nets, net);
-    for (int k = 0; k < n; k++) {
+    digit_nets *nets = n ? pool_take(&e->digit_nets) : NULL;
+    int ok = nets != NULL;
+    for (int k = 0; k < n; k++)
+        memset(r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS], 0, sizeof(double) * C1_N_CLASSES);
+    for (int m = 0; ok && m < nets->n; m++) {
+        ok = cv_dnn_forward(nets->net[m], batch, n, logits, C1_N_CLASSES);
+        for (int k = 0; ok && k < n; k++)
+            add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS]);
+    }
+    if (nets)
+        pool_give(&e->digit_nets, nets);
+    for (int k = 0; k < n && !ok; k++) {
         double *p = r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS];
-        if (ok)
-            softmax(logits + C1_N_CLASSES * k, p);
-        else
-            p[CLASS_OTHER] = 1;
+        memset(p, 0, sizeof(double) * C1_N_CLASSES);
+        p[CLASS_OTHER] = 1;
     }
     for (int i = 0; i < r->n_fields; i++) {
         combine_cells(&r->fields[i].ocr);

@@ -50,10 +50,10 @@ static void destroy_tesseract(void *api)
     TessBaseAPIDelete(api);
 }
 
-static void *make_digit_net(const void *ctx)
+static void *make_digit_nets(const void *ctx)
 {
     const c1_engine *e = ctx;
-    return cv_dnn_load(e->digit_model, e->digit_model_size);
+    return digits_nets_create(&e->model);
 }
 
 c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, char *msg, size_t msg_size)
@@ -80,7 +80,7 @@ c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, cha
     if (!err)
         err = digits_load_model(e, msg, msg_size);
     if (!err && (!pool_init(&e->tesseract, readers, make_tesseract, destroy_tesseract, e) ||
-                 !pool_init(&e->digit_nets, readers, make_digit_net, cv_dnn_free, e))) {
+                 !pool_init(&e->digit_nets, readers, make_digit_nets, digits_nets_free, e))) {
         set_message(msg, msg_size, "out of memory");
         err = C1_ERR_NO_MEMORY;
     }
@@ -98,7 +98,7 @@ void c1_engine_free(c1_engine *e)
         return;
     pool_release(&e->tesseract);
     pool_release(&e->digit_nets);
-    free(e->digit_model);
+    digits_model_release(&e->model);
     form_release(&e->form);
     free(e);
 }

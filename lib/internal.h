@@ -113,14 +113,22 @@ void pool_release(c1_pool *p);
 void *pool_take(const c1_pool *p);     /* waits for a free item; NULL when one cannot be made */
 void pool_give(const c1_pool *p, void *item);
 
+/* The handwriting model: one network or several trained apart, whose calibrated probabilities are
+ * averaged (models/digits.json "members"). The ONNX files' bytes are shared by every copy. */
+#define DIGIT_MAX_MEMBERS 4
+typedef struct {
+    uint8_t *onnx[DIGIT_MAX_MEMBERS];
+    size_t size[DIGIT_MAX_MEMBERS];
+    int n;
+} digit_model;
+
 struct c1_engine {
     char data_dir[512];
     size_t max_pixels;
     c1_form form;
     c1_pool tesseract;        /* title readers: most photos never need one */
-    c1_pool digit_nets;       /* the digit model, one network per concurrent read */
-    uint8_t *digit_model;     /* the ONNX file's bytes, shared by every network */
-    size_t digit_model_size;
+    c1_pool digit_nets;       /* the digit model, one set of networks per concurrent read */
+    digit_model model;
 };
 
 /* ---- per-read state and result ---- */
@@ -257,6 +265,9 @@ int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, dou
 
 /* The digit model through OpenCV's dnn module: a network per thread (forward() is not thread-safe). */
 void *cv_dnn_load(const uint8_t *onnx, size_t size);
+void *digits_nets_create(const digit_model *m);   /* a pool item: one network per member */
+void digits_nets_free(void *nets);
+void digits_model_release(digit_model *m);
 void cv_dnn_free(void *net);
 /* Writes text on an RGB image, baseline-left at (x, y); nothing if it cannot. */
 void cv_put_text(uint8_t *rgb, int w, int h, int x, int y, const char *text, const uint8_t col[3]);

@@ -124,6 +124,65 @@ static void test_templates(void)
           "missing template: %s", msg);
 }
 
+/* ---- the model card */
+
+/* A data dir with the real form and the real network, under a card whose "members" are `members`
+ * (a JSON array, or NULL for none). */
+static c1_error engine_with_card(const char *members, c1_engine **e, char *msg, size_t msg_size)
+{
+    const char *dir = "build/test-model";
+    char cwd[512], cmd[2048];
+    snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/models && ln -s %s/forms %s/forms && ln -s %s/models/digits.onnx %s/models/digits.onnx",
+             dir, dir, getcwd(cwd, sizeof cwd), dir, cwd, dir);
+    if (system(cmd) != 0)
+        return C1_ERR_IO;
+    char *orig = slurp("models/digits.json", NULL);
+    cJSON *card = cJSON_Parse(orig);
+    free(orig);
+    cJSON_DeleteItemFromObject(card, "members");
+    if (members)
+        cJSON_AddItemToObject(card, "members", cJSON_Parse(members));
+    char *text = cJSON_Print(card), path[600];
+    snprintf(path, sizeof path, "%s/models/digits.json", dir);
+    FILE *fh = fopen(path, "w");
+    fputs(text, fh);
+    fclose(fh);
+    free(text);
+    cJSON_Delete(card);
+    c1_engine_options o;
+    c1_engine_options_init(&o);
+    o.data_dir = dir;
+    return c1_engine_create(&o, e, msg, msg_size);
+}
+
+/* Members are averaged: two copies of one network read exactly as the network alone. */
+static void test_model_members(void)
+{
+    c1_engine *single = NULL, *e = NULL;
+    char msg[512] = "";
+    CHECK(engine_with_card(NULL, &single, msg, sizeof msg) == C1_OK, "no members: %s", msg);
+    CHECK(engine_with_card("[\"digits.onnx\", \"digits.onnx\"]", &e, msg, sizeof msg) == C1_OK, "two members: %s", msg);
+    c1_result *a = NULL, *b = NULL;
+    if (single && e && c1_read_file(single, "fixtures/free_upright.jpg", &a) == C1_OK &&
+        c1_read_file(e, "fixtures/free_upright.jpg", &b) == C1_OK)
+        for (int i = 0; i < c1_result_field_count(a); i++)
+            CHECK(c1_field_value(a, i) == c1_field_value(b, i) && fabs(c1_field_confidence(a, i) - c1_field_confidence(b, i)) < 1e-9,
+                  "field %s: %d (%.6f) alone, %d (%.6f) as two members", c1_field_id(a, i), c1_field_value(a, i),
+                  c1_field_confidence(a, i), c1_field_value(b, i), c1_field_confidence(b, i));
+    else
+        CHECK(0, "free_upright was not read");
+    c1_result_free(a), c1_result_free(b), c1_engine_free(e), c1_engine_free(single);
+    const char *bad[] = {"[]", "[\"../digits.onnx\"]", "[\"nosuch.onnx\"]", "[1]", "\"digits.onnx\"",
+                         "[\"digits.onnx\", \"digits.onnx\", \"digits.onnx\", \"digits.onnx\", \"digits.onnx\"]"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        e = (c1_engine *)1;
+        msg[0] = '\0';
+        c1_error err = engine_with_card(bad[k], &e, msg, sizeof msg);
+        CHECK(err == C1_ERR_MODEL && e == NULL && *msg, "members %s: got %s (%s)", bad[k], c1_error_name(err), msg);
+        c1_engine_free(e);
+    }
+}
+
 /* ---- bad input */
 
 static void expect_rejection(const c1_engine *e, const char *path, c1_error want)
@@ -579,6 +638,7 @@ int main(void)
     test_registration(e);
     test_json_and_memory(e);
     test_model_cells(e);
+    test_model_members();
     test_known_values(e);
     test_threads(e);
     test_tallies(e);

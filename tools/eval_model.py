@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""eval_model: measures models/digits.onnx through OpenCV's dnn module, as the library runs it.
+"""eval_model: measures the digit model (models/digits.json: digits.onnx, or its members averaged)
+through OpenCV's dnn module, as the library runs it.
 
 Prints one `name: value` line per figure:
 - mnist_t10k_accuracy: all 14 classes compete (a digit read as "other" is wrong), raw t10k images;
@@ -39,12 +40,23 @@ def softmax(x):
     return e / e.sum(1, keepdims=True)
 
 
-def run(net, images):
-    out = []
-    for i in range(0, len(images), 1000):
-        net.setInput(images[i:i + 1000, None].astype(np.float32))
-        out.append(net.forward())
-    return softmax(np.concatenate(out))
+def load_model(models_dir=os.path.join(ROOT, "models")):
+    """The card's member networks (one when it lists none), as lib/digits.c loads them."""
+    card = json.load(open(os.path.join(models_dir, "digits.json")))
+    names = card.get("members", ["digits.onnx"])
+    return [(n, cv2.dnn.readNetFromONNX(os.path.join(models_dir, n))) for n in names]
+
+
+def run(nets, images):
+    """The members' calibrated probabilities averaged, as the library does."""
+    total = 0
+    for _, net in nets:
+        out = []
+        for i in range(0, len(images), 1000):
+            net.setInput(images[i:i + 1000, None].astype(np.float32))
+            out.append(net.forward())
+        total = total + softmax(np.concatenate(out))
+    return total / len(nets)
 
 
 def ece(probs, labels, bins=15):
@@ -100,7 +112,7 @@ def synthetic(rng, n, make):
 
 
 def main():
-    net = cv2.dnn.readNetFromONNX(os.path.join(ROOT, "models", "digits.onnx"))
+    net = load_model()
     images = train_digits.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
     labels = train_digits.load_idx("t10k-labels-idx1-ubyte").astype(np.int64)
     p = run(net, images)
@@ -110,6 +122,9 @@ def main():
     figures["mnist_t10k_ece"] = ece(p, labels)
     wrong = p.argmax(1) != labels
     figures["mnist_t10k_wrong_with_p_over_0.99"] = (p.max(1)[wrong] > 0.99).mean() if wrong.any() else 0.0
+    if len(net) > 1:
+        for name, member in net:
+            figures[f"member_{name}_t10k_accuracy"] = (run([(name, member)], images).argmax(1) == labels).mean()
     pairs = collections.Counter((int(a), int(b)) for a, b in zip(labels[wrong], p.argmax(1)[wrong]))
 
     rng = np.random.default_rng(2024)
@@ -141,8 +156,8 @@ def main():
         print(f"{k}: {v:.4f}")
     print("confusion: " + ", ".join(f"{cells.CLASSES[a]}->{cells.CLASSES[b]} x{n}" for (a, b), n in pairs.most_common(8)))
     card = json.load(open(os.path.join(ROOT, "models", "digits.json")))
-    print(f"parameters: {card['parameters']}")
-    print(f"model_bytes: {os.path.getsize(os.path.join(ROOT, 'models', 'digits.onnx'))}")
+    print(f"parameters: {card['parameters']} per member, {len(net)} members")
+    print("model_bytes: " + " + ".join(str(os.path.getsize(os.path.join(ROOT, 'models', n))) for n, _ in net))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
 #!/usr/bin/python3
 """train_digits: trains the digit-cell classifier from scratch and exports it to models/digits.onnx.
 
-    train_digits.py [--epochs 7] [--out models] [--photo-cells CELLS PHOTOS]... [--calib-cells CELLS PHOTOS]...
+    train_digits.py [--epochs 7] [--out models] [--seed 1] [--name digits] [--member-of CARD]
+                    [--photo-cells CELLS PHOTOS]... [--calib-cells CELLS PHOTOS]...
+
+--name writes NAME.onnx and NAME.json instead; --member-of adds NAME.onnx to the "members" of the
+card CARD (models/digits.json), whose networks the library averages: a second network trained with
+another seed (other drawn cells, other initial weights) errs on other cells.
 
 Data: the MNIST *training* split only (indices 0-54999 to learn, 55000-59999 to calibrate), plus
 cells drawn by tools/cells.py: MNIST digits redrawn with a pen inside a box with its guide dots,
@@ -178,6 +183,8 @@ def main():
     ap.add_argument("--out", default=os.path.join(ROOT, "models"))
     ap.add_argument("--scale", type=float, default=1.0, help="synthetic set size factor (tests use less)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--name", default="digits", help="write NAME.onnx and NAME.json")
+    ap.add_argument("--member-of", help="add NAME.onnx to this card's members (the library averages them)")
     ap.add_argument("--photo-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
                     help="learn also from `c1scan --cells` output CELLS of the generated photos PHOTOS")
     ap.add_argument("--calib-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
@@ -226,7 +233,7 @@ def main():
     logits = predict(model, xc)
     temperature = fit_temperature(logits, yc)
     print(f"temperature {temperature:.3f}", flush=True)
-    export(Calibrated(model, temperature).eval(), a.out)
+    export(Calibrated(model, temperature).eval(), a.out, a.name)
     info = {"classes": cells.CLASSES, "input": "1x28x28 float, 0 paper .. 1 ink, MNIST-style framing",
             "temperature": round(temperature, 4), "parameters": n_params, "epochs": a.epochs,
             "training_cells": len(x), "photo_cells": len(x) - n_drawn, "calibration_photo_cells": len(xc) - n_drawn_c,
@@ -234,15 +241,30 @@ def main():
             "held_out_accuracy": round(float((logits.argmax(1) == yc).float().mean()), 4),
             "held_out_photo_accuracy": round(float((logits[n_drawn_c:].argmax(1) == yc[n_drawn_c:]).float().mean()), 4)
             if len(xc) > n_drawn_c else None}
-    with open(os.path.join(a.out, "digits.json"), "w") as fh:
+    with open(os.path.join(a.out, a.name + ".json"), "w") as fh:
         json.dump(info, fh, indent=1)
         fh.write("\n")
     print(json.dumps(info))
+    if a.member_of:
+        join_card(a.member_of, a.name + ".onnx")
 
 
-def export(model, out_dir):
+def join_card(card_path, onnx_name):
+    """Lists a network among the card's members, after the card's own (digits.onnx)."""
+    with open(card_path) as fh:
+        card = json.load(fh)
+    members = card.get("members", ["digits.onnx"])
+    if onnx_name not in members:
+        members.append(onnx_name)
+    card["members"] = members
+    with open(card_path, "w") as fh:
+        json.dump(card, fh, indent=1)
+        fh.write("\n")
+
+
+def export(model, out_dir, name="digits"):
     os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "digits.onnx")
+    path = os.path.join(out_dir, name + ".onnx")
     dummy = torch.zeros(1, 1, 28, 28)
     torch.onnx.export(model, dummy, path, input_names=["cells"], output_names=["logits"], opset_version=11,
                       dynamic_axes={"cells": {0: "n"}, "logits": {0: "n"}})
