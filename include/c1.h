@@ -122,11 +122,11 @@ const char *c1_field_reason(const c1_result *result, int index, int reason);
  * "hint:<id>" (a relation from the election law that the numbers keep to). A field accepted with
  * none of these cleared the stricter digits-only threshold. Index from 0 to count - 1. */
 int c1_field_evidence_count(const c1_result *result, int index);
+const char *c1_field_evidence(const c1_result *result, int index, int evidence);
 /* The posterior an accepted field has at least: with evidence besides its digits, and with its digits
  * alone. Chosen on the validation set (README "Publish gate"). */
 #define C1_ACCEPT_WITH_EVIDENCE 0.995
 #define C1_ACCEPT_DIGITS_ONLY 0.9999
-const char *c1_field_evidence(const c1_result *result, int index, int evidence);
 /* The located digit box `box` (0 hundreds, 1 tens, 2 units) of a field, as 4 photo-pixel corners. */
 int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
 /* The box as the handwriting model saw it: 28x28 floats, row by row, 0 paper to 1 ink, the ink

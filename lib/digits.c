@@ -1,10 +1,10 @@
 /* Digits: cuts every digit box from the rectified page and reads it two independent ways — the
- * handwriting model (OpenCV dnn) on an MNIST-style normalised cell, and the ink along the seven
- * segments between the printed guide dots — then turns each reader's three cells into a
- * distribution over the field's value under the writing conventions. Reads the page, the located
- * boxes and the model; writes each field's `ocr` and `segments` readings, and keeps the cells the
- * model read in the result (c1_field_box_cell). The cell pipeline here must stay the same as
- * tools/cells.py's, on which the model was trained. */
+ * handwriting model (OpenCV dnn, its networks averaged) on an MNIST-style normalised cell, and the
+ * ink along the seven segments between the printed guide dots — then turns each reader's three
+ * cells into a distribution over the field's value under the writing conventions. Reads the page,
+ * the located boxes and the model; writes each field's `ocr` and `segments` readings, and keeps the
+ * cells the model read in the result (c1_field_box_cell). The cell pipeline here must stay the same
+ * as tools/cells.py's, on which the model was trained. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +92,7 @@ c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size)
         void *net = read_file(path, &m->onnx[m->n], &m->size[m->n]) ? cv_dnn_load(m->onnx[m->n], m->size[m->n]) : NULL;
         if (!net) {
             free(m->onnx[m->n]);
+            m->onnx[m->n] = NULL;
             if (msg)
                 snprintf(msg, msg_size, "%s: cannot load the digit model", path);
             return C1_ERR_MODEL;
@@ -670,8 +671,10 @@ void read_digits(const c1_engine *e, c1_result *r)
         memset(r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS], 0, sizeof(double) * C1_N_CLASSES);
     for (int m = 0; ok && m < nets->n; m++) {
         ok = cv_dnn_forward(nets->net[m], batch, n, logits, C1_N_CLASSES);
-        for (int k = 0; ok && k < n; k++)
-            add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS]);
+        for (int k = 0; ok && k < n; k++) {
+            double *p = r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS];
+            add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, p);
+        }
     }
     if (nets)
         pool_give(&e->digit_nets, nets);

@@ -26,7 +26,6 @@
 #define TALLY_SURE 0.99       /* a tally below this confidence is in doubt */
 #define TALLY_AGREES 0.9      /* both tally methods agree (a cell may be doubtful, the page blurred) */
 
-
 typedef struct {
     int values[MAX_CANDIDATES];
     double weight[MAX_CANDIDATES];
