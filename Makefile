@@ -121,38 +121,37 @@ score: $(BUILD)/c1scan
 	$(BUILD)/c1scan --quiet --force --jobs 2 --out $(RESULTS) $(FIXTURES)
 	$(PYTHON) tools/c1score.py $(FIXTURES) $(RESULTS)
 
+# $(call generate,DIR,C1GEN ARGS): generated photos, made once and kept in .cache/.
+generate = @test -f $(1)/.complete || { $(PYTHON) tools/c1gen.py $(2) --out $(1) --jobs 2 2>/dev/null && touch $(1)/.complete; }
+
+# $(call read_and_score,PHOTOS,RESULTS,C1SCAN ARGS,C1SCORE ARGS): read a labelled set afresh and score it.
+define read_and_score
+rm -rf $(2)
+$(BUILD)/c1scan --quiet --jobs 2 $(3) --out $(2) $(1)
+$(PYTHON) tools/c1score.py $(4) $(1) $(2)
+endef
+
 eval: deps data
 	@$(MAKE) --no-print-directory all
-	@test -f $(EVAL_DIR)/.complete || { $(PYTHON) tools/c1gen.py --out $(EVAL_DIR) --range $(EVAL_SEEDS) --jobs 2 2>/dev/null \
-	  && touch $(EVAL_DIR)/.complete; }
-	rm -rf $(BUILD)/eval-results
-	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/eval-results $(EVAL_DIR)
-	$(PYTHON) tools/c1score.py --report $(BUILD)/eval-report.json $(EVAL_DIR) $(BUILD)/eval-results
+	$(call generate,$(EVAL_DIR),--range $(EVAL_SEEDS))
+	$(call read_and_score,$(EVAL_DIR),$(BUILD)/eval-results,,--report $(BUILD)/eval-report.json)
 
 # The eval set again, given each station's number and DPT as a commission's list would (c1scan --known).
 eval-known: eval
 	$(PYTHON) tools/c1stations.py $(EVAL_DIR) tps dpt > $(BUILD)/eval-known.csv
-	rm -rf $(BUILD)/eval-known-results
-	$(BUILD)/c1scan --quiet --jobs 2 --known $(BUILD)/eval-known.csv --out $(BUILD)/eval-known-results $(EVAL_DIR)
-	$(PYTHON) tools/c1score.py $(EVAL_DIR) $(BUILD)/eval-known-results
+	$(call read_and_score,$(EVAL_DIR),$(BUILD)/eval-known-results,--known $(BUILD)/eval-known.csv)
 
 # The validation set: forms filled with MNIST training-split digits the model never learned from
 # (55000-59999); the publish gate's thresholds are chosen on it, never on the eval set.
 validate: deps data
 	@$(MAKE) --no-print-directory all
-	@test -f $(VAL_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist holdout --out $(VAL_DIR) --range $(VAL_SEEDS) \
-	  --jobs 2 2>/dev/null && touch $(VAL_DIR)/.complete; }
-	rm -rf $(BUILD)/val-results
-	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/val-results $(VAL_DIR)
-	$(PYTHON) tools/c1score.py --report $(BUILD)/val-report.json $(VAL_DIR) $(BUILD)/val-results
+	$(call generate,$(VAL_DIR),--mnist holdout --range $(VAL_SEEDS))
+	$(call read_and_score,$(VAL_DIR),$(BUILD)/val-results,,--report $(BUILD)/val-report.json)
 
 eval-mistakes: deps data
 	@$(MAKE) --no-print-directory all
-	@test -f $(MISTAKE_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist holdout --out $(MISTAKE_DIR) \
-	  --range $(MISTAKE_SEEDS) --set p_sum_error=1 --jobs 2 2>/dev/null && touch $(MISTAKE_DIR)/.complete; }
-	rm -rf $(BUILD)/mistake-results
-	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/mistake-results $(MISTAKE_DIR)
-	$(PYTHON) tools/c1score.py $(MISTAKE_DIR) $(BUILD)/mistake-results
+	$(call generate,$(MISTAKE_DIR),--mnist holdout --range $(MISTAKE_SEEDS) --set p_sum_error=1)
+	$(call read_and_score,$(MISTAKE_DIR),$(BUILD)/mistake-results)
 
 # The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
 # drawn as cells and written on generated photos that the library cuts into cells, and averaged by
@@ -160,10 +159,8 @@ eval-mistakes: deps data
 model: data
 	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
 	@$(MAKE) --no-print-directory all
-	@test -f $(TRAIN_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist train --out $(TRAIN_DIR) --range $(TRAIN_SEEDS) \
-	  --jobs 2 2>/dev/null && touch $(TRAIN_DIR)/.complete; }
-	@test -f $(CALIB_DIR)/.complete || { $(PYTHON) tools/c1gen.py --mnist holdout --out $(CALIB_DIR) --range $(CALIB_SEEDS) \
-	  --jobs 2 2>/dev/null && touch $(CALIB_DIR)/.complete; }
+	$(call generate,$(TRAIN_DIR),--mnist train --range $(TRAIN_SEEDS))
+	$(call generate,$(CALIB_DIR),--mnist holdout --range $(CALIB_SEEDS))
 	rm -rf $(BUILD)/train-cells $(BUILD)/calib-cells
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/train-cells --cells $(BUILD)/train-cells $(TRAIN_DIR)
 	$(BUILD)/c1scan --quiet --jobs 2 --out $(BUILD)/calib-cells --cells $(BUILD)/calib-cells $(CALIB_DIR)

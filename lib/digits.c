@@ -29,17 +29,34 @@ const char *digits_class_name(int k) { return k >= 0 && k < C1_N_CLASSES ? class
 
 /* ---- the model */
 
+/* A whole file, NUL-terminated so that a card can be parsed as text; NULL if it cannot be read. */
+static uint8_t *read_file(const char *path, size_t *size)
+{
+    FILE *fh = fopen(path, "rb");
+    long n = -1;
+    if (fh && fseek(fh, 0, SEEK_END) == 0)
+        n = ftell(fh);
+    uint8_t *data = fh && n > 0 && n < (64L << 20) && fseek(fh, 0, SEEK_SET) == 0 ? malloc((size_t)n + 1) : NULL;
+    if (data && fread(data, 1, (size_t)n, fh) == (size_t)n) {
+        data[n] = '\0';
+        *size = (size_t)n;
+    } else {
+        free(data);
+        data = NULL;
+    }
+    if (fh)
+        fclose(fh);
+    return data;
+}
+
 /* The card's classes must be the library's; its "members" name the networks to average (file names
  * in models/, no path), or there is one, digits.onnx. Fills `names` and returns how many, 0 if bad. */
 static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], char *msg, size_t msg_size)
 {
-    FILE *fh = fopen(path, "rb");
-    char buf[16384];
-    size_t n = fh ? fread(buf, 1, sizeof buf - 1, fh) : 0;
-    if (fh)
-        fclose(fh);
-    buf[n] = '\0';
-    cJSON *j = cJSON_Parse(buf);
+    size_t size;
+    char *text = (char *)read_file(path, &size);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    free(text);
     const cJSON *classes = cJSON_GetObjectItem(j, "classes"), *members = cJSON_GetObjectItem(j, "members");
     int ok = cJSON_GetArraySize(classes) == C1_N_CLASSES;
     for (int k = 0; ok && k < C1_N_CLASSES; k++) {
@@ -62,23 +79,6 @@ static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], 
     return ok ? count : 0;
 }
 
-static int read_file(const char *path, uint8_t **data, size_t *size)
-{
-    FILE *fh = fopen(path, "rb");
-    long n = -1;
-    if (fh && fseek(fh, 0, SEEK_END) == 0)
-        n = ftell(fh);
-    *data = NULL, *size = 0;
-    if (fh && n > 0 && n < (64L << 20) && fseek(fh, 0, SEEK_SET) == 0) {
-        *data = malloc((size_t)n);
-        if (*data && fread(*data, 1, (size_t)n, fh) == (size_t)n)
-            *size = (size_t)n;
-    }
-    if (fh)
-        fclose(fh);
-    return *size > 0;
-}
-
 c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size)
 {
     char path[700], names[DIGIT_MAX_MEMBERS][64];
@@ -89,7 +89,8 @@ c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size)
     digit_model *m = &e->model;
     for (m->n = 0; m->n < n; m->n++) {
         snprintf(path, sizeof path, "%s/models/%s", e->data_dir, names[m->n]);
-        void *net = read_file(path, &m->onnx[m->n], &m->size[m->n]) ? cv_dnn_load(m->onnx[m->n], m->size[m->n]) : NULL;
+        m->onnx[m->n] = read_file(path, &m->size[m->n]);
+        void *net = m->onnx[m->n] ? cv_dnn_load(m->onnx[m->n], m->size[m->n]) : NULL;
         if (!net) {
             free(m->onnx[m->n]);
             m->onnx[m->n] = NULL;
