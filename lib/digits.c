@@ -18,9 +18,12 @@
 #define INK_THRESHOLD 77      /* of 255 */
 #define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
 #define EDGE_BAND_PX 3        /* the box line's reach into the interior: clean_borders' three rows */
-#define MAX_CELL_PX 192
+#define MAX_CELL_PX 256
 #define PAPER_WINDOW_MM 3.0   /* the local paper: the brightest within this */
-#define SPILL_MM 2.5           /* how far past its box a digit's stroke is followed */
+#define SPILL_MM 2.5           /* how far past its box a digit's stroke is followed, at least */
+#define PRINT_LEVEL 160       /* darker than this on the blank page: printed */
+#define PRINT_REACH_PX 2
+#define SPILL_OF_BOX 0.35      /* and as a share of the box's narrow side: an oversize digit may sit this far off */
 
 static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
                                                       "8", "9", "empty", "filler", "struck", "other"};
@@ -149,6 +152,28 @@ typedef struct {
 
 static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
 
+/* Around the box, what the blank page prints there (the next row's box lines, labels) is no ink: a
+ * wide margin reaches them, and a stroke that touches one would carry the whole line into the cell.
+ * Within PRINT_REACH_PX of print, for registration's error. The interior and the box's own line are
+ * left as they were. */
+static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int margin)
+{
+    const int near = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            if (x >= margin - near && y >= margin - near && x < c->w - margin + near && y < c->h - margin + near)
+                continue;
+            int printed = 0;
+            for (int dy = -PRINT_REACH_PX; dy <= PRINT_REACH_PX && !printed; dy++)
+                for (int dx = -PRINT_REACH_PX; dx <= PRINT_REACH_PX && !printed; dx++) {
+                    int bx = x0 + x + dx, by = y0 + y + dy;
+                    printed = bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < PRINT_LEVEL;
+                }
+            if (printed)
+                c->ink[y * c->w + x] = 0;
+        }
+}
+
 /* The box interior grown by `margin` px on every side (0: the interior, as the model was trained), as
  * ink = how much darker than the paper, 0..255. The paper is taken locally, as the brightest within
  * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
@@ -188,6 +213,8 @@ static int cut_region(const c1_pix *page, const c1_form *f, double x_mm, double 
     }
     pix_destroy(&flat);
     pix_destroy(&around);
+    if (margin > 0)
+        erase_print_around(c, f->blank, x0, y0, margin);
     set_dots(c, f, box, margin);
     return 1;
 }
@@ -647,7 +674,8 @@ void read_digits(const c1_engine *e, c1_result *r)
         /* A stroke that runs over the box line is part of the digit: follow it outside the box. */
         const c1_field_result *frc = &r->fields[k / C1_DIGITS];
         const c1_rect box = f->fields[k / C1_DIGITS].digits[k % C1_DIGITS];
-        int m = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
+        double narrow = box.w < box.h ? box.w : box.h, spill_mm = narrow >= 20 ? SPILL_OF_BOX * narrow : 0;
+        int m = (int)lround((spill_mm > SPILL_MM ? spill_mm : SPILL_MM) * C1_PAGE_PX_PER_MM);
         const int sides[4] = {k % C1_DIGITS == 0, k % C1_DIGITS == C1_DIGITS - 1, 1, 1};
         const cell *framed = c;
         if (touches_edge(c) && cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
