@@ -20,10 +20,11 @@
 #define EDGE_BAND_PX 3        /* the box line's reach into the interior: clean_borders' three rows */
 #define MAX_CELL_PX 256
 #define PAPER_WINDOW_MM 3.0   /* the local paper: the brightest within this */
-#define SPILL_MM 2.5           /* how far past its box a digit's stroke is followed, at least */
+#define SPILL_MM 2.5          /* how far past its box a digit's stroke is followed */
+#define BIG_BOX_MM 20.0       /* in a box this wide (the votes), further: */
+#define SPILL_OF_BOX 0.35     /* this share of its width, as far as an oversize digit sits off centre */
 #define PRINT_LEVEL 160       /* darker than this on the blank page: printed */
 #define PRINT_REACH_PX 2
-#define SPILL_OF_BOX 0.35      /* and as a share of the box's narrow side: an oversize digit may sit this far off */
 
 static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
                                                       "8", "9", "empty", "filler", "struck", "other"};
@@ -152,10 +153,10 @@ typedef struct {
 
 static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
 
-/* Around the box, what the blank page prints there (the next row's box lines, labels) is no ink: a
- * wide margin reaches them, and a stroke that touches one would carry the whole line into the cell.
- * Within PRINT_REACH_PX of print, for registration's error. The interior and the box's own line are
- * left as they were. */
+/* Beyond SPILL_MM around the box, what the blank page prints there (the next row's box lines,
+ * labels) is no ink: a wide margin reaches them, and a stroke that touches one would carry the whole
+ * line into the cell. Within PRINT_REACH_PX of print, for registration's error. Nearer, the box's own
+ * line is left for keep_box_ink, which erases it and joins the strokes it cut. */
 static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int margin)
 {
     const int near = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
@@ -640,6 +641,16 @@ static void read_segments_own_ink(cell *region, cell *own, const cell *c, int m,
         read_segments(own, f, p);
 }
 
+/* How far past its box a stroke is followed. Only in the big vote boxes beyond SPILL_MM: the small
+ * boxes sit in rows 2 mm apart, where a wider margin takes in the next row's digits (measured: more
+ * misreads there, fewer in the vote boxes). */
+static int spill_margin_px(c1_rect box)
+{
+    double narrow = box.w < box.h ? box.w : box.h;
+    double mm = narrow >= BIG_BOX_MM && SPILL_OF_BOX * narrow > SPILL_MM ? SPILL_OF_BOX * narrow : SPILL_MM;
+    return (int)lround(mm * C1_PAGE_PX_PER_MM);
+}
+
 void read_digits(const c1_engine *e, c1_result *r)
 {
     const c1_form *f = &e->form;
@@ -674,8 +685,7 @@ void read_digits(const c1_engine *e, c1_result *r)
         /* A stroke that runs over the box line is part of the digit: follow it outside the box. */
         const c1_field_result *frc = &r->fields[k / C1_DIGITS];
         const c1_rect box = f->fields[k / C1_DIGITS].digits[k % C1_DIGITS];
-        double narrow = box.w < box.h ? box.w : box.h, spill_mm = narrow >= 20 ? SPILL_OF_BOX * narrow : 0;
-        int m = (int)lround((spill_mm > SPILL_MM ? spill_mm : SPILL_MM) * C1_PAGE_PX_PER_MM);
+        int m = spill_margin_px(box);
         const int sides[4] = {k % C1_DIGITS == 0, k % C1_DIGITS == C1_DIGITS - 1, 1, 1};
         const cell *framed = c;
         if (touches_edge(c) && cut_region(r->page, f, frc->mm[k % C1_DIGITS][0], frc->mm[k % C1_DIGITS][1], box, m, spill)) {
