@@ -25,6 +25,7 @@
 #define CELL_DOUBT 0.3
 #define TALLY_SURE 0.99       /* a tally below this confidence is in doubt */
 #define TALLY_AGREES 0.9      /* both tally methods agree (a cell may be doubtful, the page blurred) */
+#define SEGMENTS_TORN 0.5     /* a segment reading this near its best is not a disagreement */
 
 typedef struct {
     int values[MAX_CANDIDATES];
@@ -77,6 +78,15 @@ static int segments_see_every_digit(const c1_field_result *f)
         if (digit_mass(f->ocr.cells[d]) >= 0.5 && digit_mass(f->segments.cells[d]) < 0.5)
             return 0;
     return 1;
+}
+
+/* Is the segment reader torn between its best value and the handwriting model's, the two within a
+ * factor of SEGMENTS_TORN (a faint segment: 66 or 86, each near a third)? Then it does not contradict
+ * the model; it cannot tell, and the field is judged on the rest of its evidence, as an ordinary
+ * writer's would be. Its probabilities still weigh in the joint reading. */
+static int segments_torn_over(const c1_field_result *f)
+{
+    return reading_p(&f->segments, f->ocr.value) >= SEGMENTS_TORN * reading_p(&f->segments, f->segments.value);
 }
 
 /* How much a segment reading says: nothing unless the form's writer joined the dots. One person
@@ -279,7 +289,8 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ocr_disagrees");
     /* Where the segment reader finds no digit pattern at all, the writer did not join these dots: it
      * abstains, and the field is judged as an ordinary writer's would be. */
-    if (segment_weight(r, i) > 0.5 && f->segments.value >= 0 && f->segments.value != f->ocr.value)
+    if (segment_weight(r, i) > 0.5 && f->segments.value >= 0 && f->segments.value != f->ocr.value &&
+        !segments_torn_over(f))
         field_add_reason(f, "readers_disagree");
     if (f->tally) {
         /* A tally whose two methods agree is evidence even with a cell in doubt or on a blurred page

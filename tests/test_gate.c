@@ -235,6 +235,30 @@ static void test_segments_missing_a_digit_abstain(void)
     free_result(r);
 }
 
+/* A dot-joiner's faint segment (eval e01081: 86 read by the segment reader as 66 at 0.36, 86 at
+ * 0.31): a reader torn between the model's value and another does not contradict it. One sure of the
+ * other value does. */
+static void test_torn_segment_reader_is_no_objection(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "pengguna_dpt");   /* written 200 */
+    set_reading(&f->segments, 260, 0.36, 200, 0.31);
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(!has_reason(f, "readers_disagree"), "a segment reader torn between 260 and 200 was taken as disagreeing");
+    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 200, "200 with its sum agreeing was not accepted: %s", why);
+    free_result(r);
+
+    r = agreeing_form();
+    f = field(r, "pengguna_dpt");
+    set_reading(&f->segments, 260, 0.9, 200, 0.05);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "readers_disagree"),
+          "a segment reader sure of 260 did not send 200 to a person");
+    free_result(r);
+}
+
 static void test_no_evidence_needs_more(void)
 {
     c1_result *r = agreeing_form();
@@ -411,6 +435,7 @@ int main(void)
     test_handwritten_99_not_44();
     test_segment_reader_abstains();
     test_segments_missing_a_digit_abstain();
+    test_torn_segment_reader_is_no_objection();
     test_no_evidence_needs_more();
     test_freehand_nines_read_as_fours();
     test_reserve_backs_dpt();
