@@ -217,6 +217,19 @@ static void test_segment_reader_abstains(void)
     free_result(r);
 }
 
+/* Validates r, and holds that field f is not taken as the readers disagreeing and is accepted at
+ * `written`; frees r. */
+static void expect_no_objection(c1_result *r, const c1_field_result *f, int written, const char *disagreeing,
+                                const char *not_accepted)
+{
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(!has_reason(f, "readers_disagree"), "%s", disagreeing);
+    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == written, "%s: %s", not_accepted, why);
+    free_result(r);
+}
+
 /* eval photo e01149: a writer of flagged 1s whose other digits cover the segments. The segment reader
  * sees a dash or no pattern where the model sees the 1, and reads a shorter number: that box holds no
  * segment reading, so the reader abstains for the field instead of disagreeing with it. */
@@ -227,12 +240,8 @@ static void test_segments_missing_a_digit_abstain(void)
     set_reading(&f->segments, 8, 0.11, -1, 0);
     memset(f->segments.cells[2], 0, sizeof f->segments.cells[2]);
     f->segments.cells[2][CLASS_FILLER] = 0.45, f->segments.cells[2][CLASS_OTHER] = 0.55;
-    validate_fields(NULL, r);
-    char why[256];
-    reasons(f, why, sizeof why);
-    CHECK(!has_reason(f, "readers_disagree"), "a segment reader that saw no digit in a box was taken as disagreeing");
-    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 81, "81 with its tally and sum agreeing was not accepted: %s", why);
-    free_result(r);
+    expect_no_objection(r, f, 81, "a segment reader that saw no digit in a box was taken as disagreeing",
+                        "81 with its tally and sum agreeing was not accepted");
 }
 
 /* A dot-joiner's faint segment (eval e01081: 86 read by the segment reader as 66 at 0.36, 86 at
@@ -243,12 +252,8 @@ static void test_torn_segment_reader_is_no_objection(void)
     c1_result *r = agreeing_form();
     c1_field_result *f = field(r, "pengguna_dpt");   /* written 200 */
     set_reading(&f->segments, 260, 0.36, 200, 0.31);
-    validate_fields(NULL, r);
-    char why[256];
-    reasons(f, why, sizeof why);
-    CHECK(!has_reason(f, "readers_disagree"), "a segment reader torn between 260 and 200 was taken as disagreeing");
-    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 200, "200 with its sum agreeing was not accepted: %s", why);
-    free_result(r);
+    expect_no_objection(r, f, 200, "a segment reader torn between 260 and 200 was taken as disagreeing",
+                        "200 with its sum agreeing was not accepted");
 
     r = agreeing_form();
     f = field(r, "pengguna_dpt");
