@@ -1,7 +1,8 @@
 /* Digits: cuts every digit box from the rectified page and reads it two independent ways — the
  * handwriting model (OpenCV dnn, its networks averaged) on an MNIST-style normalised cell, and the
- * ink along the seven segments between the printed guide dots — then turns each reader's three
- * cells into a distribution over the field's value under the writing conventions. Reads the page,
+ * ink along the seven segments between the printed guide dots — reads the correction written beside
+ * a box whose digit is struck through, then turns each reader's three cells into a distribution
+ * over the field's value under the writing conventions. Reads the page,
  * the located boxes and the model; writes each field's `ocr` and `segments` readings, and keeps the
  * cells the model read in the result (c1_field_box_cell). The cell pipeline here must stay the same
  * as tools/cells.py's, on which the model was trained. */
@@ -25,6 +26,11 @@
 #define SPILL_OF_BOX 0.35     /* this share of its width, as far as an oversize digit sits off centre */
 #define PRINT_LEVEL 160       /* darker than this on the blank page: printed */
 #define PRINT_REACH_PX 2
+#define STRUCK_SURE 0.5       /* a box the model takes for a digit struck through, more likely than not */
+#define ACROSS_PRINT_PX 12    /* how far either side of print a stroke crossing it is looked for (a dot is 10 px) */
+#define MIN_CORRECTION_MM 2.0 /* a correction digit is at least this tall; less is a speck or a tick */
+#define MIN_CORRECTION_INK 20 /* pixels of ink, at 5 px/mm */
+#define CORRECTION_SURE 0.5   /* a correction whose best digit is less likely than this is not read */
 
 static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
                                                       "8", "9", "empty", "filler", "struck", "other"};
@@ -584,6 +590,117 @@ static void combine_cells(c1_reading *rd)
     rd->valid = 1;
 }
 
+/* ---- a correction: the digit written beside a box whose own digit is struck through */
+
+/* Where officers write it: above the struck box's top corner, to its right (shares of the box from
+ * its top-left corner: x0, y0, x1, y1). */
+static const double CORRECTION_AREA[4] = {0.3, -0.7, 1.45, 0.12};
+
+/* The print taken out of a region whose origin is pixel (x0, y0) of the blank page: a printed pixel
+ * (the row above's box line, guide dots) keeps ink only where a stroke crosses it, ink on both
+ * sides, so that a correction written across the line stays whole while the line goes. */
+static void lift_print(cell *c, const c1_pix *blank, int x0, int y0)
+{
+    int n = c->w * c->h;
+    uint8_t *printed = calloc((size_t)n, 1), *out = malloc((size_t)n);
+    if (!printed || !out)
+        goto done;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            for (int dy = -PRINT_REACH_PX; dy <= PRINT_REACH_PX && !printed[y * c->w + x]; dy++)
+                for (int dx = -PRINT_REACH_PX; dx <= PRINT_REACH_PX; dx++) {
+                    int bx = x0 + x + dx, by = y0 + y + dy;
+                    if (bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < PRINT_LEVEL)
+                        printed[y * c->w + x] = 1;
+                }
+    memcpy(out, c->ink, (size_t)n);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            if (!printed[y * c->w + x])
+                continue;
+            static const int dirs[4][2] = {{1, 0}, {0, 1}, {1, 1}, {1, -1}};
+            /* Across a line only: along it, a stroke beside the line would be drawn into it. A dot is
+             * crossed any way, at a slant too. */
+            int run[2] = {0, 0};
+            for (int t = -ACROSS_PRINT_PX; t <= ACROSS_PRINT_PX; t++) {
+                run[0] += x + t >= 0 && x + t < c->w && printed[y * c->w + x + t];
+                run[1] += y + t >= 0 && y + t < c->h && printed[(y + t) * c->w + x];
+            }
+            int only = run[0] > 2 * run[1] ? 1 : run[1] > 2 * run[0] ? 0 : -1;
+            int across = 0;
+            for (int k = 0; k < 4; k++) {
+                if (only >= 0 && k != only)
+                    continue;
+                int side[2] = {-1, -1};
+                for (int s = 0; s < 2; s++)
+                    for (int t = 1; t <= ACROSS_PRINT_PX && side[s] < 0; t++) {
+                        int xx = x + (s ? t : -t) * dirs[k][0], yy = y + (s ? t : -t) * dirs[k][1];
+                        if (xx < 0 || yy < 0 || xx >= c->w || yy >= c->h)
+                            break;
+                        if (!printed[yy * c->w + xx])
+                            side[s] = c->ink[yy * c->w + xx];
+                    }
+                int v = side[0] < side[1] ? side[0] : side[1];
+                across = v > across ? v : across;
+            }
+            out[y * c->w + x] = (uint8_t)across;
+        }
+    memcpy(c->ink, out, (size_t)n);
+done:
+    free(printed), free(out);
+}
+
+/* Keeps the marks that are the correction: most of their ink above the box's top line (row
+ * `top_y`), tall enough for a digit, and clear of the region's left, top and right edges (what runs
+ * off one is the row above's digit or the next box's). Returns the ink pixels kept. */
+static int keep_correction_marks(cell *c, int top_y)
+{
+    int n = c->w * c->h, kept = 0, n_marks = 0;
+    int *label = calloc((size_t)n, sizeof(int)), *stack = malloc(sizeof(int) * (size_t)n);
+    uint8_t *keep = calloc((size_t)n + 1, 1), *rim = calloc((size_t)n, 1);
+    if (!label || !stack || !keep || !rim)
+        goto done;
+    const int min_h = (int)lround(MIN_CORRECTION_MM * C1_PAGE_PX_PER_MM);
+    for (int s = 0; s < n; s++) {
+        if (c->ink[s] < INK_THRESHOLD || label[s])
+            continue;
+        int top = 0, count = 0, above = 0, x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, id = ++n_marks;
+        stack[top++] = s, label[s] = id;
+        while (top) {
+            int p = stack[--top], x = p % c->w, y = p / c->w;
+            count++, above += y < top_y;
+            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy, q = yy * c->w + xx;
+                    if (xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && c->ink[q] >= INK_THRESHOLD && !label[q])
+                        label[q] = id, stack[top++] = q;
+                }
+        }
+        /* The region stops short of the struck digit, so the correction may run off its lower edge. */
+        int off_edge = x0 == 0 || y0 == 0 || x1 == c->w - 1;
+        keep[id] = !off_edge && 2 * above > count && y1 - y0 + 1 >= min_h;
+    }
+    /* A kept mark keeps its faint rim (the model saw strokes with theirs); all else goes. */
+    for (int p = 0; p < n; p++) {
+        int x = p % c->w, y = p / c->w, near = 0;
+        for (int dy = -2; dy <= 2 && !near; dy++)
+            for (int dx = -2; dx <= 2 && !near; dx++) {
+                int xx = x + dx, yy = y + dy;
+                near = xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && label[yy * c->w + xx] > 0 &&
+                       keep[label[yy * c->w + xx]];
+            }
+        kept += label[p] > 0 && keep[label[p]];
+        rim[p] = near;
+    }
+    for (int p = 0; p < n; p++)
+        if (!rim[p] || (label[p] > 0 && !keep[label[p]]))
+            c->ink[p] = 0;
+done:
+    free(label), free(stack), free(keep), free(rim);
+    return kept;
+}
+
 /* Adds weight * softmax(logits) to p: the members' calibrated probabilities are averaged. */
 static void add_softmax(const float *logits, double weight, double *p)
 {
@@ -651,6 +768,62 @@ static int spill_margin_px(c1_rect box)
     return (int)lround(mm * C1_PAGE_PX_PER_MM);
 }
 
+/* The correction beside struck box d of field i, read by the model: 1 when there is one, its class
+ * probabilities in p. */
+static int read_correction(const c1_engine *e, const c1_result *r, int i, int d, const digit_nets *nets,
+                           double gain, cell *c, double p[C1_N_CLASSES])
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    const c1_rect box = e->form.fields[i].digits[d];
+    const double *at = r->fields[i].mm[d];
+    double x_mm = at[0] + CORRECTION_AREA[0] * box.w, y_mm = at[1] + CORRECTION_AREA[1] * box.h;
+    c1_rect area = {0, 0, (CORRECTION_AREA[2] - CORRECTION_AREA[0]) * box.w,
+                    (CORRECTION_AREA[3] - CORRECTION_AREA[1]) * box.h};
+    if (!cut_region(r->page, &e->form, x_mm, y_mm, area, 0, c))
+        return 0;
+    memset(c->dots, 0, sizeof c->dots);
+    apply_gain(c, gain);
+    /* The blank page's print sits where the template puts it; the page here is where the box was
+     * found (a fold or the lens shifts it by a millimetre or two). */
+    lift_print(c, e->form.blank, (int)lround((x_mm - at[0] + box.x + INSET_MM) * k),
+               (int)lround((y_mm - at[1] + box.y + INSET_MM) * k));
+    int top_y = (int)lround((at[1] - y_mm - INSET_MM) * k);
+    float input[784], logits[C1_N_CLASSES];
+    if (keep_correction_marks(c, top_y) < MIN_CORRECTION_INK || !normalise(c, input))
+        return 0;
+    memset(p, 0, sizeof(double) * C1_N_CLASSES);
+    for (int m = 0; m < nets->n; m++) {
+        if (!cv_dnn_forward(nets->net[m], input, 1, logits, C1_N_CLASSES))
+            return 0;
+        add_softmax(logits, 1.0 / nets->n, p);
+    }
+    /* A correction the model cannot name leaves the box struck: its value unread, as before. */
+    int best = 0;
+    for (int j = 1; j <= 9; j++)
+        best = p[j] > p[best] ? j : best;
+    return p[best] >= CORRECTION_SURE;
+}
+
+/* A box whose digit the model sees struck through reads as the correction written beside it, where
+ * one is found: so the field has a value (still in review for a person: `correction`) and the rules
+ * it is in can be checked. The segment reader has nothing to say there: a correction is drawn freehand. */
+static void read_corrections(const c1_engine *e, c1_result *r, const digit_nets *nets, double gain, cell *scratch)
+{
+    for (int i = 0; i < r->n_fields; i++) {
+        c1_field_result *fr = &r->fields[i];
+        for (int d = 0; d < C1_DIGITS && !fr->correction_of; d++) {
+            double p[C1_N_CLASSES];
+            if (fr->ocr.cells[d][CLASS_STRUCK] < STRUCK_SURE || !read_correction(e, r, i, d, nets, gain, scratch, p))
+                continue;
+            fr->struck = fr->ocr.cells[d][CLASS_STRUCK];
+            fr->correction_of = d + 1;
+            memcpy(fr->ocr.cells[d], p, sizeof p);
+            memset(fr->segments.cells[d], 0, sizeof fr->segments.cells[d]);
+            fr->segments.cells[d][CLASS_OTHER] = 1;
+        }
+    }
+}
+
 void read_digits(const c1_engine *e, c1_result *r)
 {
     const c1_form *f = &e->form;
@@ -715,6 +888,8 @@ void read_digits(const c1_engine *e, c1_result *r)
             add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, p);
         }
     }
+    if (ok)
+        read_corrections(e, r, nets, gain, spill);
     if (nets)
         pool_give(&e->digit_nets, nets);
     for (int k = 0; k < n && !ok; k++) {

@@ -180,6 +180,9 @@ typedef struct {
     c1_reading ocr;                /* the handwriting model */
     c1_reading segments;           /* ink along the seven segments between the guide dots */
     c1_tally *tally;               /* tally fields only; owned by the result */
+    int correction_of;             /* 1 + the box struck through whose correction beside it was read
+                                      (ocr.cells holds that reading); 0: none */
+    double struck;                 /* then the model's probability that the box's own digit is struck */
     int value;                     /* -1: none */
     c1_field_status status;
     double confidence;

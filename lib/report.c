@@ -190,6 +190,9 @@ static cJSON *cells_json(const c1_field_result *f)
                 if (readers[k]->cells[d][c] >= 0.001)
                     cJSON_AddNumberToObject(probs, digits_class_name(c), milli(readers[k]->cells[d][c]));
         }
+        /* the box's own digit struck through: "ocr" above is the correction written beside it */
+        if (f->correction_of == d + 1)
+            cJSON_AddNumberToObject(box, "struck", milli(f->struck));
         cJSON_AddItemToArray(a, box);
     }
     return a;

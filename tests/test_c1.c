@@ -639,6 +639,43 @@ static void test_oversize_digit(const c1_engine *e)
     cJSON_Delete(json);
 }
 
+static int has_reason(const cJSON *field, const char *reason)
+{
+    const cJSON *r;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(field, "reasons"))
+        if (cJSON_IsString(r) && !strcmp(r->valuestring, reason))
+            return 1;
+    return 0;
+}
+
+static const char *field_status(const cJSON *json, const char *id)
+{
+    const cJSON *s = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), id), "status");
+    return s && cJSON_IsString(s) ? s->valuestring : "missing";
+}
+
+/* A digit struck through with its correction written above the box (ss_rusak: 0 struck, 1 beside
+ * it). Unread, the struck box left ss_rusak without a value and the ballots rule unchecked: its
+ * three other fields went to review as if the sum were broken. The correction read, the rule
+ * holds and they are published; ss_rusak itself stays for a person (`correction`). */
+static void test_correction_read(const c1_engine *e)
+{
+    cJSON *json = read_as_json(e, "free_correction_read");
+    const cJSON *f = cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), "ss_rusak");
+    const cJSON *value = cJSON_GetObjectItem(f, "value");
+    const cJSON *struck = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(f, "cells"), 2), "struck");
+    CHECK(value && cJSON_IsNumber(value) && value->valueint == 1, "free_correction_read: ss_rusak read as %d, corrected to 1",
+          value && cJSON_IsNumber(value) ? value->valueint : -1);
+    CHECK(struck && struck->valuedouble > 0.5, "free_correction_read: ss_rusak's units box not reported struck");
+    CHECK(!strcmp(field_status(json, "ss_rusak"), "review") && has_reason(f, "correction"),
+          "free_correction_read: a corrected field must go to a person");
+    const char *others[] = {"ss_diterima", "ss_tidak_digunakan", "ss_digunakan"};
+    for (int k = 0; k < 3; k++)
+        CHECK(!strcmp(field_status(json, others[k]), "accepted"), "free_correction_read: %s %s", others[k],
+              field_status(json, others[k]));
+    cJSON_Delete(json);
+}
+
 int main(void)
 {
     test_templates();
@@ -658,6 +695,7 @@ int main(void)
     test_threads(e);
     test_tallies(e);
     test_oversize_digit(e);
+    test_correction_read(e);
     c1_engine_free(e);
     return CHECK_SUMMARY();
 }

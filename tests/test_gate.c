@@ -425,6 +425,38 @@ static void test_impossible_reading_breaks_no_rule(void)
     free_result(r);
 }
 
+/* ss_rusak's units struck through, its correction beside the box read as 1 at p 0.9999: the field
+ * is the officer's second thought and goes to a person however clearly it reads, while the ballots
+ * rule, checked with the correction, backs its other fields. A correction read as 2 breaks the rule:
+ * they go to review, as for any sum that fails as read. */
+static void test_correction_goes_to_review_and_checks_its_rules(void)
+{
+    for (int wrong = 0; wrong < 2; wrong++) {
+        c1_result *r = agreeing_form();
+        c1_field_result *f = field(r, "ss_rusak");   /* written 1 */
+        if (wrong)
+            set_reading(&f->ocr, 2, 0.9999, -1, 0);
+        f->correction_of = 3;
+        f->struck = 0.99;
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(f, why, sizeof why);
+        CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "correction"), "corrected ss_rusak accepted: %s", why);
+        const char *others[] = {"ss_diterima", "ss_tidak_digunakan", "ss_digunakan"};
+        for (int k = 0; k < 3; k++) {
+            c1_field_result *o = field(r, others[k]);
+            reasons(o, why, sizeof why);
+            if (wrong)
+                CHECK(o->status == C1_FIELD_REVIEW && has_reason(o, "rule_violated:ballots_received"),
+                      "%s accepted beside a correction that breaks the sum: %s", others[k], why);
+            else
+                CHECK(o->status == C1_FIELD_ACCEPTED, "%s in review beside a correction that keeps the sum: %s",
+                      others[k], why);
+        }
+        free_result(r);
+    }
+}
+
 int main(void)
 {
     char msg[256];
@@ -449,6 +481,7 @@ int main(void)
     test_unreadable_cell_needs_evidence();
     test_impossible_reading_breaks_no_rule();
     test_known_value_is_evidence_not_a_value();
+    test_correction_goes_to_review_and_checks_its_rules();
     form_release(&form);
     return CHECK_SUMMARY();
 }
