@@ -22,6 +22,10 @@ CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)
 # a person however well the rest reads (make eval-mistakes).
 MISTAKE_SEEDS := 40000 40200
 MISTAKE_DIR   := $(DATA)/sumerr-v$(GEN_VERSION)
+# Forms whose officer's tally of a vote count is off from the number written, every one (held-out
+# digits): a tally read wrong must never make such a count look agreed (make eval-tally-mistakes).
+TALLY_MISTAKE_SEEDS := 41000 41200
+TALLY_MISTAKE_DIR   := $(DATA)/tallyerr-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
@@ -43,7 +47,7 @@ LIB_C   := pix form load register identify quality locate digits tally validate 
 LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/cellprep
 
-.PHONY: all deps data demo test test-c test-py asan eval eval-model validate eval-known eval-mistakes model score fixtures form clean
+.PHONY: all deps data demo test test-c test-py asan eval eval-model validate eval-known eval-mistakes eval-tally-mistakes model score fixtures form clean
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -152,6 +156,11 @@ eval-mistakes: deps data
 	@$(MAKE) --no-print-directory all
 	$(call generate,$(MISTAKE_DIR),--mnist holdout --range $(MISTAKE_SEEDS) --set p_sum_error=1)
 	$(call read_and_score,$(MISTAKE_DIR),$(BUILD)/mistake-results)
+
+eval-tally-mistakes: deps data
+	@$(MAKE) --no-print-directory all
+	$(call generate,$(TALLY_MISTAKE_DIR),--mnist holdout --range $(TALLY_MISTAKE_SEEDS) --set p_tally_error=1)
+	$(call read_and_score,$(TALLY_MISTAKE_DIR),$(BUILD)/tally-mistake-results)
 
 # The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
 # drawn as cells and written on generated photos that the library cuts into cells, and averaged by
