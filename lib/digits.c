@@ -595,6 +595,9 @@ static void combine_cells(c1_reading *rd)
 /* Where officers write it: above the struck box's top corner, to its right (shares of the box from
  * its top-left corner: x0, y0, x1, y1). */
 static const double CORRECTION_AREA[4] = {0.3, -0.7, 1.45, 0.12};
+/* Written into the row above, the correction may touch that row's digit: then only where it is
+ * written is looked at, and what runs off this tighter window is cut at its edge. */
+static const double CORRECTION_WINDOW[4] = {0.45, -0.5, 1.25, 0.12};
 
 /* The print taken out of a region whose origin is pixel (x0, y0) of the blank page: a printed pixel
  * (the row above's box line, guide dots) keeps ink only where a stroke crosses it, ink on both
@@ -653,7 +656,7 @@ done:
 /* Keeps the marks that are the correction: most of their ink above the box's top line (row
  * `top_y`), tall enough for a digit, and clear of the region's left, top and right edges (what runs
  * off one is the row above's digit or the next box's). Returns the ink pixels kept. */
-static int keep_correction_marks(cell *c, int top_y)
+static int keep_correction_marks(cell *c, int top_y, int cut_at_edges)
 {
     int n = c->w * c->h, kept = 0, n_marks = 0;
     int *label = calloc((size_t)n, sizeof(int)), *stack = malloc(sizeof(int) * (size_t)n);
@@ -678,7 +681,7 @@ static int keep_correction_marks(cell *c, int top_y)
                 }
         }
         /* The region stops short of the struck digit, so the correction may run off its lower edge. */
-        int off_edge = x0 == 0 || y0 == 0 || x1 == c->w - 1;
+        int off_edge = !cut_at_edges && (x0 == 0 || y0 == 0 || x1 == c->w - 1);
         keep[id] = !off_edge && 2 * above > count && y1 - y0 + 1 >= min_h;
     }
     /* A kept mark keeps its faint rim (the model saw strokes with theirs); all else goes. */
@@ -771,14 +774,13 @@ static int spill_margin_px(c1_rect box)
 /* The correction beside struck box d of field i, read by the model: 1 when there is one, its class
  * probabilities in p. */
 static int read_correction(const c1_engine *e, const c1_result *r, int i, int d, const digit_nets *nets,
-                           double gain, cell *c, double p[C1_N_CLASSES])
+                           double gain, const double where[4], int cut_at_edges, cell *c, double p[C1_N_CLASSES])
 {
     const double k = C1_PAGE_PX_PER_MM;
     const c1_rect box = e->form.fields[i].digits[d];
     const double *at = r->fields[i].mm[d];
-    double x_mm = at[0] + CORRECTION_AREA[0] * box.w, y_mm = at[1] + CORRECTION_AREA[1] * box.h;
-    c1_rect area = {0, 0, (CORRECTION_AREA[2] - CORRECTION_AREA[0]) * box.w,
-                    (CORRECTION_AREA[3] - CORRECTION_AREA[1]) * box.h};
+    double x_mm = at[0] + where[0] * box.w, y_mm = at[1] + where[1] * box.h;
+    c1_rect area = {0, 0, (where[2] - where[0]) * box.w, (where[3] - where[1]) * box.h};
     if (!cut_region(r->page, &e->form, x_mm, y_mm, area, 0, c))
         return 0;
     memset(c->dots, 0, sizeof c->dots);
@@ -789,7 +791,7 @@ static int read_correction(const c1_engine *e, const c1_result *r, int i, int d,
                (int)lround((y_mm - at[1] + box.y + INSET_MM) * k));
     int top_y = (int)lround((at[1] - y_mm - INSET_MM) * k);
     float input[784], logits[C1_N_CLASSES];
-    if (keep_correction_marks(c, top_y) < MIN_CORRECTION_INK || !normalise(c, input))
+    if (keep_correction_marks(c, top_y, cut_at_edges) < MIN_CORRECTION_INK || !normalise(c, input))
         return 0;
     memset(p, 0, sizeof(double) * C1_N_CLASSES);
     for (int m = 0; m < nets->n; m++) {
@@ -813,7 +815,9 @@ static void read_corrections(const c1_engine *e, c1_result *r, const digit_nets 
         c1_field_result *fr = &r->fields[i];
         for (int d = 0; d < C1_DIGITS && !fr->correction_of; d++) {
             double p[C1_N_CLASSES];
-            if (fr->ocr.cells[d][CLASS_STRUCK] < STRUCK_SURE || !read_correction(e, r, i, d, nets, gain, scratch, p))
+            if (fr->ocr.cells[d][CLASS_STRUCK] < STRUCK_SURE ||
+                (!read_correction(e, r, i, d, nets, gain, CORRECTION_AREA, 0, scratch, p) &&
+                 !read_correction(e, r, i, d, nets, gain, CORRECTION_WINDOW, 1, scratch, p)))
                 continue;
             fr->struck = fr->ocr.cells[d][CLASS_STRUCK];
             fr->correction_of = d + 1;
