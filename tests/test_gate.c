@@ -338,7 +338,9 @@ static void test_reserve_not_kept_is_no_objection(void)
 
 /* Both tally methods count 41 but one cell is in doubt (a leftover piece of ink, say): the count
  * still agrees with the digits, two readings of different ink, and the field is published. Where
- * the two methods disagree the tally is no evidence to publish on, even if its pick agrees. */
+ * the two methods disagree by more than a stroke the tally is no evidence to publish on, even if
+ * its pick agrees; one stroke apart, its pick agreeing with the digits backs them, and not agreeing
+ * is a mismatch as ever. */
 static void test_tally_methods_must_agree(void)
 {
     c1_result *r = agreeing_form();
@@ -358,6 +360,24 @@ static void test_tally_methods_must_agree(void)
     validate_fields(NULL, r);
     CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "41 published on a tally whose methods disagree");
     free_result(r);
+
+    const int by_groups[3] = {42, 40, 42}, value[3] = {41, 41, 42};
+    for (int k = 0; k < 3; k++) {
+        r = agreeing_form();
+        f = field(r, "paslon1");
+        f->tally->by_groups = by_groups[k];
+        f->tally->value = value[k];
+        f->tally->confidence = 0.2;
+        validate_fields(NULL, r);
+        reasons(f, why, sizeof why);
+        if (value[k] == 41)
+            CHECK(f->status == C1_FIELD_ACCEPTED && has_evidence(f, "tally"),
+                  "41 with tally methods at 41 and %d, picking 41, in review: %s", by_groups[k], why);
+        else
+            CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "ocr_tally_mismatch"),
+                  "41 published beside a tally of %d: %s", value[k], why);
+        free_result(r);
+    }
 }
 
 /* A box holding a mark the model cannot name (p(other) = 0.4): where the tally and the sum agree with
