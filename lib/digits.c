@@ -655,7 +655,8 @@ done:
 
 /* Keeps the marks that are the correction: most of their ink above the box's top line (row
  * `top_y`), tall enough for a digit, and clear of the region's left, top and right edges (what runs
- * off one is the row above's digit or the next box's). Returns the ink pixels kept. */
+ * off one is the row above's digit or the next box's), unless `cut_at_edges`: then a mark is kept as
+ * far as the region reaches. Returns the ink pixels kept. */
 static int keep_correction_marks(cell *c, int top_y, int cut_at_edges)
 {
     int n = c->w * c->h, kept = 0, n_marks = 0;
