@@ -159,6 +159,18 @@ typedef struct {
 
 static void set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
 
+/* Is blank-page pixel (bx, by) printed, or within PRINT_REACH_PX of print (registration's error)? */
+static int printed_near(const c1_pix *blank, int bx, int by)
+{
+    for (int dy = -PRINT_REACH_PX; dy <= PRINT_REACH_PX; dy++)
+        for (int dx = -PRINT_REACH_PX; dx <= PRINT_REACH_PX; dx++) {
+            int x = bx + dx, y = by + dy;
+            if (x >= 0 && y >= 0 && x < blank->w && y < blank->h && pix_row(blank, y)[x] < PRINT_LEVEL)
+                return 1;
+        }
+    return 0;
+}
+
 /* Beyond SPILL_MM around the box, what the blank page prints there (the next row's box lines,
  * labels) is no ink: a wide margin reaches them, and a stroke that touches one would carry the whole
  * line into the cell. Within PRINT_REACH_PX of print, for registration's error. Nearer, the box's own
@@ -170,13 +182,7 @@ static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int
         for (int x = 0; x < c->w; x++) {
             if (x >= margin - near && y >= margin - near && x < c->w - margin + near && y < c->h - margin + near)
                 continue;
-            int printed = 0;
-            for (int dy = -PRINT_REACH_PX; dy <= PRINT_REACH_PX && !printed; dy++)
-                for (int dx = -PRINT_REACH_PX; dx <= PRINT_REACH_PX && !printed; dx++) {
-                    int bx = x0 + x + dx, by = y0 + y + dy;
-                    printed = bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < PRINT_LEVEL;
-                }
-            if (printed)
+            if (printed_near(blank, x0 + x, y0 + y))
                 c->ink[y * c->w + x] = 0;
         }
 }
@@ -242,6 +248,30 @@ static int touches_edge(const cell *c)
     return 0;
 }
 
+/* Numbers the cell's marks (8-connected ink at INK_THRESHOLD) from 1 in `label` (0: no ink); `stack`
+ * is scratch of w * h. Returns how many. */
+static int label_marks(const cell *c, int *label, int *stack)
+{
+    int n = c->w * c->h, n_labels = 0;
+    memset(label, 0, sizeof(int) * (size_t)n);
+    for (int s = 0; s < n; s++) {
+        if (c->ink[s] < INK_THRESHOLD || label[s])
+            continue;
+        int top = 0, id = ++n_labels;
+        stack[top++] = s, label[s] = id;
+        while (top) {
+            int p = stack[--top], x = p % c->w, y = p / c->w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy, q = yy * c->w + xx;
+                    if (xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && c->ink[q] >= INK_THRESHOLD && !label[q])
+                        label[q] = id, stack[top++] = q;
+                }
+        }
+    }
+    return n_labels;
+}
+
 static int find_root(int *parent, int a)
 {
     while (parent[a] != a)
@@ -267,23 +297,9 @@ static int keep_box_ink(cell *c, int m, int w, int h, const int join_side[4], in
     int *stack = malloc(sizeof(int) * (size_t)n), n_labels = 0, outside = 0;
     if (!label || !parent || !stack)
         goto done;
-    memset(label, 0, sizeof(int) * (size_t)n);
-    for (int s = 0; s < n; s++) {
-        if (c->ink[s] < INK_THRESHOLD || label[s])
-            continue;
-        int top = 0, id = ++n_labels;
+    n_labels = label_marks(c, label, stack);
+    for (int id = 1; id <= n_labels; id++)
         parent[id] = id;
-        stack[top++] = s, label[s] = id;
-        while (top) {
-            int p = stack[--top], x = p % c->w, y = p / c->w;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int xx = x + dx, yy = y + dy, q = yy * c->w + xx;
-                    if (xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && c->ink[q] >= INK_THRESHOLD && !label[q])
-                        label[q] = id, stack[top++] = q;
-                }
-        }
-    }
     /* Join what the erased line separated: ink just before and just after the band, nearly opposite. */
     for (int b = 0; b < 4; b++)
         for (int t = 0; join_side[b] && t < (band[b][1] ? c->w : c->h); t++)
@@ -610,12 +626,7 @@ static void lift_print(cell *c, const c1_pix *blank, int x0, int y0)
         goto done;
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++)
-            for (int dy = -PRINT_REACH_PX; dy <= PRINT_REACH_PX && !printed[y * c->w + x]; dy++)
-                for (int dx = -PRINT_REACH_PX; dx <= PRINT_REACH_PX; dx++) {
-                    int bx = x0 + x + dx, by = y0 + y + dy;
-                    if (bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < PRINT_LEVEL)
-                        printed[y * c->w + x] = 1;
-                }
+            printed[y * c->w + x] = (uint8_t)printed_near(blank, x0 + x, y0 + y);
     memcpy(out, c->ink, (size_t)n);
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -659,31 +670,29 @@ done:
  * far as the region reaches. Returns the ink pixels kept. */
 static int keep_correction_marks(cell *c, int top_y, int cut_at_edges)
 {
-    int n = c->w * c->h, kept = 0, n_marks = 0;
-    int *label = calloc((size_t)n, sizeof(int)), *stack = malloc(sizeof(int) * (size_t)n);
+    int n = c->w * c->h, kept = 0;
+    int *label = malloc(sizeof(int) * (size_t)n), *stack = malloc(sizeof(int) * (size_t)n);
+    int *count = calloc((size_t)n + 1, sizeof(int)), *above = calloc((size_t)n + 1, sizeof(int));
+    int *bounds = malloc(sizeof(int) * 4 * ((size_t)n + 1));   /* x0, y0, x1, y1 of each mark */
     uint8_t *keep = calloc((size_t)n + 1, 1), *rim = calloc((size_t)n, 1);
-    if (!label || !stack || !keep || !rim)
+    if (!label || !stack || !count || !above || !bounds || !keep || !rim)
         goto done;
-    const int min_h = (int)lround(MIN_CORRECTION_MM * C1_PAGE_PX_PER_MM);
-    for (int s = 0; s < n; s++) {
-        if (c->ink[s] < INK_THRESHOLD || label[s])
+    int n_marks = label_marks(c, label, stack);
+    for (int id = 1; id <= n_marks; id++)
+        bounds[4 * id] = c->w, bounds[4 * id + 1] = c->h, bounds[4 * id + 2] = bounds[4 * id + 3] = -1;
+    for (int p = 0; p < n; p++) {
+        int id = label[p], x = p % c->w, y = p / c->w, *b = bounds + 4 * id;
+        if (!id)
             continue;
-        int top = 0, count = 0, above = 0, x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, id = ++n_marks;
-        stack[top++] = s, label[s] = id;
-        while (top) {
-            int p = stack[--top], x = p % c->w, y = p / c->w;
-            count++, above += y < top_y;
-            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1;
-            for (int dy = -1; dy <= 1; dy++)
-                for (int dx = -1; dx <= 1; dx++) {
-                    int xx = x + dx, yy = y + dy, q = yy * c->w + xx;
-                    if (xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && c->ink[q] >= INK_THRESHOLD && !label[q])
-                        label[q] = id, stack[top++] = q;
-                }
-        }
+        count[id]++, above[id] += y < top_y;
+        b[0] = x < b[0] ? x : b[0], b[1] = y < b[1] ? y : b[1], b[2] = x > b[2] ? x : b[2], b[3] = y > b[3] ? y : b[3];
+    }
+    const int min_h = (int)lround(MIN_CORRECTION_MM * C1_PAGE_PX_PER_MM);
+    for (int id = 1; id <= n_marks; id++) {
+        const int *b = bounds + 4 * id;
         /* The region stops short of the struck digit, so the correction may run off its lower edge. */
-        int off_edge = !cut_at_edges && (x0 == 0 || y0 == 0 || x1 == c->w - 1);
-        keep[id] = !off_edge && 2 * above > count && y1 - y0 + 1 >= min_h;
+        int off_edge = !cut_at_edges && (b[0] == 0 || b[1] == 0 || b[2] == c->w - 1);
+        keep[id] = !off_edge && 2 * above[id] > count[id] && b[3] - b[1] + 1 >= min_h;
     }
     /* A kept mark keeps its faint rim (the model saw strokes with theirs); all else goes. */
     for (int p = 0; p < n; p++) {
@@ -691,17 +700,16 @@ static int keep_correction_marks(cell *c, int top_y, int cut_at_edges)
         for (int dy = -2; dy <= 2 && !near; dy++)
             for (int dx = -2; dx <= 2 && !near; dx++) {
                 int xx = x + dx, yy = y + dy;
-                near = xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && label[yy * c->w + xx] > 0 &&
-                       keep[label[yy * c->w + xx]];
+                near = xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && keep[label[yy * c->w + xx]];
             }
-        kept += label[p] > 0 && keep[label[p]];
+        kept += keep[label[p]];
         rim[p] = near;
     }
     for (int p = 0; p < n; p++)
-        if (!rim[p] || (label[p] > 0 && !keep[label[p]]))
+        if (!rim[p] || (label[p] && !keep[label[p]]))
             c->ink[p] = 0;
 done:
-    free(label), free(stack), free(keep), free(rim);
+    free(label), free(stack), free(count), free(above), free(bounds), free(keep), free(rim);
     return kept;
 }
 

@@ -338,11 +338,10 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_evidence(f, "known");
     else if (r->is_known[i])
         field_add_reason(f, "known_mismatch");
-    /* A correction is the officer's second thought: a person confirms it, however clearly it reads. */
-    if (f->correction_of)
-        field_add_reason(f, "correction");
     for (int d = 0; d < C1_DIGITS; d++) {
-        if (f->ocr.cells[d][CLASS_STRUCK] > CELL_DOUBT && !f->correction_of)
+        /* A correction is the officer's second thought: a person confirms it, however clearly the
+         * digit written beside the struck one reads. */
+        if (f->correction_of || f->ocr.cells[d][CLASS_STRUCK] > CELL_DOUBT)
             field_add_reason(f, "correction");
         /* A mark the model cannot name in one box leaves the value to the other boxes and to whatever
          * agrees with it: a tally or a sum that holds can carry it (its doubt is in the posterior,
