@@ -164,7 +164,7 @@ eval-tally-mistakes: deps data
 
 # The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
 # drawn as cells and written on generated photos that the library cuts into cells, and averaged by
-# the library (needs python3-torch); see models/README.md.
+# the library, the average calibrated by its own temperature (needs python3-torch); see models/README.md.
 model: data
 	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
 	@$(MAKE) --no-print-directory all
@@ -177,6 +177,7 @@ model: data
 	  --calib-cells $(BUILD)/calib-cells $(CALIB_DIR)
 	time $(PYTHON) tools/train_digits.py --out models --seed 2 --name digits-2 --member-of models/digits.json \
 	  --photo-cells $(BUILD)/train-cells $(TRAIN_DIR) --calib-cells $(BUILD)/calib-cells $(CALIB_DIR)
+	$(PYTHON) tools/fit_ensemble.py models/digits.json $(BUILD)/calib-cells $(CALIB_DIR)
 
 eval-model: deps data
 	@dpkg -s fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null 2>&1 || { apt-get update -qq && \

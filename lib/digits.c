@@ -60,8 +60,10 @@ static uint8_t *read_file(const char *path, size_t *size)
 }
 
 /* The card's classes must be the library's; its "members" name the networks to average (file names
- * in models/, no path), or there is one, digits.onnx. Fills `names` and returns how many, 0 if bad. */
-static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], char *msg, size_t msg_size)
+ * in models/, no path), or there is one, digits.onnx. Fills `names` and the average's temperature
+ * (1 if the card gives none) and returns how many, 0 if bad. */
+static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], double *temperature, char *msg,
+                           size_t msg_size)
 {
     size_t size;
     char *text = (char *)read_file(path, &size);
@@ -73,6 +75,9 @@ static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], 
         const cJSON *c = cJSON_GetArrayItem(classes, k);
         ok = cJSON_IsString(c) && !strcmp(c->valuestring, class_names[k]);
     }
+    const cJSON *t = cJSON_GetObjectItem(j, "ensemble_temperature");
+    *temperature = !t ? 1.0 : cJSON_IsNumber(t) ? t->valuedouble : 0;
+    ok = ok && *temperature >= 0.25 && *temperature <= 4;
     int count = members ? cJSON_GetArraySize(members) : 1;
     ok = ok && count >= 1 && count <= DIGIT_MAX_MEMBERS && (!members || cJSON_IsArray(members));
     for (int k = 0; ok && k < count; k++) {
@@ -84,7 +89,7 @@ static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], 
     }
     cJSON_Delete(j);
     if (!ok && msg)
-        snprintf(msg, msg_size, "%s: missing, unreadable, its classes not the library's %d, or its members bad", path,
+        snprintf(msg, msg_size, "%s: missing, unreadable, its classes not the library's %d, or its members or temperature bad", path,
                  C1_N_CLASSES);
     return ok ? count : 0;
 }
@@ -93,10 +98,10 @@ c1_error digits_load_model(c1_engine *e, char *msg, size_t msg_size)
 {
     char path[700], names[DIGIT_MAX_MEMBERS][64];
     snprintf(path, sizeof path, "%s/models/digits.json", e->data_dir);
-    int n = read_model_card(path, names, msg, msg_size);
+    digit_model *m = &e->model;
+    int n = read_model_card(path, names, &m->temperature, msg, msg_size);
     if (!n)
         return C1_ERR_MODEL;
-    digit_model *m = &e->model;
     for (m->n = 0; m->n < n; m->n++) {
         snprintf(path, sizeof path, "%s/models/%s", e->data_dir, names[m->n]);
         m->onnx[m->n] = read_file(path, &m->size[m->n]);
@@ -123,6 +128,7 @@ void digits_model_release(digit_model *m)
 typedef struct {
     void *net[DIGIT_MAX_MEMBERS];
     int n;
+    double temperature;
 } digit_nets;
 
 void *digits_nets_create(const digit_model *m)
@@ -130,6 +136,7 @@ void *digits_nets_create(const digit_model *m)
     digit_nets *d = calloc(1, sizeof *d);
     if (!d)
         return NULL;
+    d->temperature = m->temperature;
     for (d->n = 0; d->n < m->n; d->n++)
         if (!(d->net[d->n] = cv_dnn_load(m->onnx[d->n], m->size[d->n]))) {
             digits_nets_free(d);
@@ -713,6 +720,17 @@ done:
     return kept;
 }
 
+/* The members' average is less sure than it is right (two networks agreeing are right more often
+ * than either): a temperature fitted on the calibration cells, as each member's was, sharpens it. */
+static void calibrate_average(double *p, double temperature)
+{
+    double sum = 0;
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        sum += p[k] = pow(p[k], 1.0 / temperature);
+    for (int k = 0; k < C1_N_CLASSES && sum > 0; k++)
+        p[k] /= sum;
+}
+
 /* Adds weight * softmax(logits) to p: the members' calibrated probabilities are averaged. */
 static void add_softmax(const float *logits, double weight, double *p)
 {
@@ -808,6 +826,7 @@ static int read_correction(const c1_engine *e, const c1_result *r, int i, int d,
             return 0;
         add_softmax(logits, 1.0 / nets->n, p);
     }
+    calibrate_average(p, nets->temperature);
     /* A correction the model cannot name leaves the box struck: its value unread, as before. */
     int best = 0;
     for (int j = 1; j <= 9; j++)
@@ -901,6 +920,8 @@ void read_digits(const c1_engine *e, c1_result *r)
             add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, p);
         }
     }
+    for (int k = 0; ok && k < n; k++)
+        calibrate_average(r->fields[where[k] / C1_DIGITS].ocr.cells[where[k] % C1_DIGITS], nets->temperature);
     if (ok)
         read_corrections(e, r, nets, gain, spill);
     if (nets)

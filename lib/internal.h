@@ -120,6 +120,7 @@ typedef struct {
     uint8_t *onnx[DIGIT_MAX_MEMBERS];
     size_t size[DIGIT_MAX_MEMBERS];
     int n;
+    double temperature;       /* of the members' average, fitted apart ("ensemble_temperature") */
 } digit_model;
 
 struct c1_engine {

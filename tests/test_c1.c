@@ -127,8 +127,10 @@ static void test_templates(void)
 /* ---- the model card */
 
 /* A data dir with the real form and the real network, under a card whose "members" are `members`
- * (a JSON array, or NULL for none). */
-static c1_error engine_with_card(const char *members, c1_engine **e, char *msg, size_t msg_size)
+ * (a JSON array, or NULL for none) and whose "ensemble_temperature" is `temperature` (JSON, or NULL
+ * for the committed card's). */
+static c1_error engine_with_card(const char *members, const char *temperature, c1_engine **e, char *msg,
+                                 size_t msg_size)
 {
     const char *dir = "build/test-model";
     char cwd[512], cmd[2048];
@@ -142,6 +144,10 @@ static c1_error engine_with_card(const char *members, c1_engine **e, char *msg, 
     cJSON_DeleteItemFromObject(card, "members");
     if (members)
         cJSON_AddItemToObject(card, "members", cJSON_Parse(members));
+    if (temperature) {
+        cJSON_DeleteItemFromObject(card, "ensemble_temperature");
+        cJSON_AddItemToObject(card, "ensemble_temperature", cJSON_Parse(temperature));
+    }
     char *text = cJSON_Print(card), path[600];
     snprintf(path, sizeof path, "%s/models/digits.json", dir);
     FILE *fh = fopen(path, "w");
@@ -160,8 +166,8 @@ static void test_model_members(void)
 {
     c1_engine *single = NULL, *e = NULL;
     char msg[512] = "";
-    CHECK(engine_with_card(NULL, &single, msg, sizeof msg) == C1_OK, "no members: %s", msg);
-    CHECK(engine_with_card("[\"digits.onnx\", \"digits.onnx\"]", &e, msg, sizeof msg) == C1_OK, "two members: %s", msg);
+    CHECK(engine_with_card(NULL, NULL, &single, msg, sizeof msg) == C1_OK, "no members: %s", msg);
+    CHECK(engine_with_card("[\"digits.onnx\", \"digits.onnx\"]", NULL, &e, msg, sizeof msg) == C1_OK, "two members: %s", msg);
     c1_result *a = NULL, *b = NULL;
     if (single && e && c1_read_file(single, "fixtures/free_upright.jpg", &a) == C1_OK &&
         c1_read_file(e, "fixtures/free_upright.jpg", &b) == C1_OK)
@@ -177,8 +183,62 @@ static void test_model_members(void)
     for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
         e = (c1_engine *)1;
         msg[0] = '\0';
-        c1_error err = engine_with_card(bad[k], &e, msg, sizeof msg);
+        c1_error err = engine_with_card(bad[k], NULL, &e, msg, sizeof msg);
         CHECK(err == C1_ERR_MODEL && e == NULL && *msg, "members %s: got %s (%s)", bad[k], c1_error_name(err), msg);
+        c1_engine_free(e);
+    }
+}
+
+/* The highest probability the handwriting model gives among a field's boxes, from the result's JSON. */
+static double least_sure_cell(const c1_result *r, const char *field)
+{
+    char *text = c1_result_to_json(r, "x");
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    const cJSON *cells = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fields"), field), "cells");
+    double least = 2;
+    const cJSON *cell;
+    cJSON_ArrayForEach(cell, cells) {
+        double top = 0;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, cJSON_GetObjectItem(cell, "ocr"))
+            top = fmax(top, p->valuedouble);
+        least = fmin(least, top);
+    }
+    cJSON_Delete(j);
+    free(text);
+    return least;
+}
+
+/* The members' average is calibrated by the card's temperature: below 1 it sharpens the cells (the
+ * same readings, surer), and a card with a temperature out of reason is refused. */
+static void test_ensemble_temperature(void)
+{
+    c1_engine *plain = NULL, *sharp = NULL, *e = NULL;
+    char msg[512] = "";
+    const char *two = "[\"digits.onnx\", \"digits.onnx\"]";
+    CHECK(engine_with_card(two, "1", &plain, msg, sizeof msg) == C1_OK, "T = 1: %s", msg);
+    CHECK(engine_with_card(two, "0.5", &sharp, msg, sizeof msg) == C1_OK, "T = 0.5: %s", msg);
+    c1_result *a = NULL, *b = NULL;
+    if (plain && sharp && c1_read_file(plain, "fixtures/free_upright.jpg", &a) == C1_OK &&
+        c1_read_file(sharp, "fixtures/free_upright.jpg", &b) == C1_OK) {
+        int sharper = 0;
+        for (int i = 0; i < c1_result_field_count(a); i++) {
+            double pa = least_sure_cell(a, c1_field_id(a, i)), pb = least_sure_cell(b, c1_field_id(b, i));
+            CHECK(c1_field_value(a, i) == c1_field_value(b, i), "field %s: %d at T = 1, %d at T = 0.5",
+                  c1_field_id(a, i), c1_field_value(a, i), c1_field_value(b, i));
+            CHECK(pb >= pa - 1e-4, "field %s: least sure cell %.4f at T = 1, %.4f at T = 0.5", c1_field_id(a, i), pa, pb);
+            sharper += pa < 0.999 && pb > pa + 1e-4;
+        }
+        CHECK(sharper > 0, "no cell in doubt at T = 1 became surer at T = 0.5");
+    } else
+        CHECK(0, "free_upright was not read");
+    c1_result_free(a), c1_result_free(b), c1_engine_free(plain), c1_engine_free(sharp);
+    const char *bad[] = {"0", "-1", "0.1", "10", "\"0.8\"", "null"};
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        e = (c1_engine *)1;
+        msg[0] = '\0';
+        c1_error err = engine_with_card(two, bad[k], &e, msg, sizeof msg);
+        CHECK(err == C1_ERR_MODEL && e == NULL && *msg, "temperature %s: got %s (%s)", bad[k], c1_error_name(err), msg);
         c1_engine_free(e);
     }
 }
@@ -691,6 +751,7 @@ int main(void)
     test_json_and_memory(e);
     test_model_cells(e);
     test_model_members();
+    test_ensemble_temperature();
     test_known_values(e);
     test_threads(e);
     test_tallies(e);

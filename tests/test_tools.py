@@ -341,7 +341,7 @@ class Scan(unittest.TestCase):
     def test_shadow_across_the_boxes_is_no_ink(self):
         """A soft shadow edge (paper 45 % darker over 30 mm) running across every digit box: the
         digits read about as well as in the light (the shade lowers their contrast: one may change),
-        and no box becomes struck through or unreadable. With the paper taken as one level per box,
+        and no box becomes struck through or unreadable (its probability of either rises by under 0.1). With the paper taken as one level per box,
         the shaded part of a box was ink: 7 fields read right instead of 13, 6 'correction's."""
         name = "free_upright"
         src = os.path.join(FIXTURES, name + ".jpg")
@@ -359,10 +359,13 @@ class Scan(unittest.TestCase):
         self.assertEqual(dark["status"], "read")
         right = lambda r: sum(f["ocr"]["value"] == label["fields"][fid] for fid, f in r["fields"].items())  # noqa: E731
         self.assertGreaterEqual(right(dark), right(light) - 1)
+        # A box the shade turned struck or unreadable would jump in that class's probability; a box
+        # in doubt in the light may cross the reason's line (0.3) by a few hundredths either way.
+        most = lambda f, cls: max(c["ocr"].get(cls, 0) for c in f["cells"])  # noqa: E731
         for fid, f in light["fields"].items():
             g = dark["fields"][fid]
-            for reason in ("correction", "unreadable_cell"):
-                self.assertEqual(reason in g["reasons"], reason in f["reasons"], (fid, reason))
+            for cls in ("struck", "other"):
+                self.assertLessEqual(most(g, cls), most(f, cls) + 0.1, (fid, cls))
 
     def test_exif_orientation_is_honoured(self):
         from PIL import Image
@@ -556,6 +559,36 @@ class DigitModel(unittest.TestCase):
         for name in card.get("members", ["digits.onnx"]):
             self.assertNotIn("/", name)
             self.assertLess(os.path.getsize(os.path.join(ROOT, "models", name)), 2 << 20)
+
+
+class EnsembleTemperature(unittest.TestCase):
+    """tools/fit_ensemble.py: the average's temperature, fitted by least NLL."""
+
+    def test_fit_finds_the_temperature_that_made_the_labels(self):
+        import eval_model
+        import fit_ensemble
+        rng = np.random.default_rng(7)
+        logits = rng.normal(0, 3, (20000, 14))
+        avg = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+        truth = eval_model.sharpen(avg, 0.8)    # an average less sure than its labels say
+        labels = np.array([rng.choice(14, p=p) for p in truth])
+        t = fit_ensemble.fit(avg, labels)
+        self.assertAlmostEqual(t, 0.8, delta=0.05)
+        self.assertLess(fit_ensemble.nll(avg, labels, t), fit_ensemble.nll(avg, labels, 1.0))
+
+    def test_sharpen_keeps_the_order_and_sums_to_one(self):
+        import eval_model
+        p = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
+        q = eval_model.sharpen(p, 0.5)
+        np.testing.assert_allclose(q.sum(1), 1)
+        self.assertTrue((q.argmax(1) == p.argmax(1)).all())
+        self.assertGreater(q[0, 0], p[0, 0])
+        np.testing.assert_allclose(eval_model.sharpen(p, 1.0), p)
+
+    def test_committed_card_gives_a_reasonable_temperature(self):
+        card = json.load(open(os.path.join(ROOT, "models", "digits.json")))
+        self.assertGreaterEqual(card.get("ensemble_temperature", 1.0), 0.25)
+        self.assertLessEqual(card.get("ensemble_temperature", 1.0), 4)
 
 
 class FormTemplate(unittest.TestCase):

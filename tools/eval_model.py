@@ -40,23 +40,42 @@ def softmax(x):
     return e / e.sum(1, keepdims=True)
 
 
-def load_model(models_dir=os.path.join(ROOT, "models")):
+class Members(list):
+    """The card's member networks, (name, net) pairs, and the temperature of their average."""
+    temperature = 1.0
+
+
+def load_model(models_dir=os.path.join(ROOT, "models"), card_path=None):
     """The card's member networks (one when it lists none), as lib/digits.c loads them."""
-    card = json.load(open(os.path.join(models_dir, "digits.json")))
+    card = json.load(open(card_path or os.path.join(models_dir, "digits.json")))
     names = card.get("members", ["digits.onnx"])
-    return [(n, cv2.dnn.readNetFromONNX(os.path.join(models_dir, n))) for n in names]
+    nets = Members((n, cv2.dnn.readNetFromONNX(os.path.join(models_dir, n))) for n in names)
+    nets.temperature = card.get("ensemble_temperature", 1.0)
+    return nets
+
+
+def softmax_of(net, images):
+    """One member's calibrated probabilities."""
+    out = []
+    for i in range(0, len(images), 1000):
+        net.setInput(images[i:i + 1000, None].astype(np.float32))
+        out.append(net.forward())
+    return softmax(np.concatenate(out))
+
+
+def sharpen(avg, temperature):
+    """lib/digits.c calibrate_average: avg ** (1 / T), renormalised."""
+    logp = np.log(np.maximum(avg, 1e-300)) / temperature
+    logp -= logp.max(1, keepdims=True)
+    q = np.exp(logp)
+    return q / q.sum(1, keepdims=True)
 
 
 def run(nets, images):
-    """The members' calibrated probabilities averaged, as the library does."""
-    total = 0
-    for _, net in nets:
-        out = []
-        for i in range(0, len(images), 1000):
-            net.setInput(images[i:i + 1000, None].astype(np.float32))
-            out.append(net.forward())
-        total = total + softmax(np.concatenate(out))
-    return total / len(nets)
+    """The members' calibrated probabilities averaged, and the average calibrated, as the library
+    does (a plain list of one member: that member alone)."""
+    avg = sum(softmax_of(net, images) for _, net in nets) / len(nets)
+    return sharpen(avg, getattr(nets, "temperature", 1.0))
 
 
 def ece(probs, labels, bins=15):

@@ -1,0 +1,82 @@
+#!/usr/bin/python3
+"""fit_ensemble: fits the temperature of the digit model's averaged members and writes it to the card.
+
+    fit_ensemble.py CARD CELLS PHOTOS [--dry-run]
+
+Each member's temperature is fitted alone (tools/train_digits.py), so each member's probabilities are
+calibrated; their average is not: members that agree are right more often than either is alone, so
+the average is less sure than it is right. This fits one more temperature, p_k ∝ avg_k ** (1 / T), by
+least negative log-likelihood on the calibration photos' cells as the library cuts them
+(`c1scan --cells CELLS PHOTOS`, photos of held-out training digits, never eval's), with the members
+run as the library runs them (OpenCV dnn), and writes it as the card's "ensemble_temperature"
+(lib/digits.c applies it after averaging).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cells  # noqa: E402
+import eval_model  # noqa: E402
+
+
+def nll(avg, labels, temperature):
+    q = eval_model.sharpen(avg, temperature)
+    return float(-np.log(np.maximum(q[np.arange(len(labels)), labels], 1e-300)).mean())
+
+
+def fit(avg, labels, lo=0.3, hi=3.0):
+    """The temperature of least NLL, by golden-section search (NLL is unimodal in T here)."""
+    g = (5 ** 0.5 - 1) / 2
+    a, b = lo, hi
+    for _ in range(60):
+        c, d = b - g * (b - a), a + g * (b - a)
+        if nll(avg, labels, c) < nll(avg, labels, d):
+            b = d
+        else:
+            a = c
+    return (a + b) / 2
+
+
+def calibration_cells(cells_dir, photos_dir):
+    index = {c: k for k, c in enumerate(cells.CLASSES)}
+    xs, ys = [], []
+    for name in sorted(os.listdir(cells_dir)):
+        truth = os.path.join(photos_dir, name[:-4] + ".json")
+        if not name.endswith(".pgm") or not os.path.exists(truth):
+            continue
+        if name.startswith("e"):
+            sys.exit(f"fit_ensemble: {name} is an eval photo; calibrate on held-out digits only")
+        labels = json.load(open(truth))["box_labels"]
+        names, stack = cells.read_cells_pgm(os.path.join(cells_dir, name))
+        for (field, box), img in zip(names, stack):
+            xs.append(img)
+            ys.append(index[labels[field][box]])
+    if not xs:
+        sys.exit(f"fit_ensemble: no cells in {cells_dir} with truth in {photos_dir}")
+    return np.stack(xs).astype(np.float32) / 255.0, np.array(ys)
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    card_path, cells_dir, photos_dir = argv[:3]
+    x, y = calibration_cells(cells_dir, photos_dir)
+    nets = eval_model.load_model(os.path.dirname(os.path.abspath(card_path)), card_path)
+    avg = sum(eval_model.softmax_of(net, x) for _, net in nets) / len(nets)
+    t = fit(avg, y)
+    print(f"{len(y)} cells, {len(nets)} members: NLL {nll(avg, y, 1.0):.5f} at T = 1, "
+          f"{nll(avg, y, t):.5f} at T = {t:.3f}; wrong {(avg.argmax(1) != y).sum()}")
+    if "--dry-run" in argv:
+        return
+    card = json.load(open(card_path))
+    card["ensemble_temperature"] = round(t, 4)
+    with open(card_path, "w") as fh:
+        json.dump(card, fh, indent=1)
+        fh.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
