@@ -89,7 +89,8 @@ static int read_model_card(const char *path, char names[DIGIT_MAX_MEMBERS][64], 
     }
     cJSON_Delete(j);
     if (!ok && msg)
-        snprintf(msg, msg_size, "%s: missing, unreadable, its classes not the library's %d, or its members or temperature bad", path,
+        snprintf(msg, msg_size,
+                 "%s: missing, unreadable, its classes not the library's %d, or its members or temperature bad", path,
                  C1_N_CLASSES);
     return ok ? count : 0;
 }

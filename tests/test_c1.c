@@ -189,7 +189,7 @@ static void test_model_members(void)
     }
 }
 
-/* The highest probability the handwriting model gives among a field's boxes, from the result's JSON. */
+/* How sure the handwriting model is of a field's least sure box (each box's top class), from the JSON. */
 static double least_sure_cell(const c1_result *r, const char *field)
 {
     char *text = c1_result_to_json(r, "x");

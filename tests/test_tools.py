@@ -341,8 +341,9 @@ class Scan(unittest.TestCase):
     def test_shadow_across_the_boxes_is_no_ink(self):
         """A soft shadow edge (paper 45 % darker over 30 mm) running across every digit box: the
         digits read about as well as in the light (the shade lowers their contrast: one may change),
-        and no box becomes struck through or unreadable (its probability of either rises by under 0.1). With the paper taken as one level per box,
-        the shaded part of a box was ink: 7 fields read right instead of 13, 6 'correction's."""
+        and no box becomes struck through or unreadable (its probability of either rises by under
+        0.1). With the paper taken as one level per box, the shaded part of a box was ink: 7 fields
+        read right instead of 13, 6 'correction's."""
         name = "free_upright"
         src = os.path.join(FIXTURES, name + ".jpg")
         label = json.load(open(os.path.join(FIXTURES, name + ".json")))

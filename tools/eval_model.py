@@ -71,11 +71,15 @@ def sharpen(avg, temperature):
     return q / q.sum(1, keepdims=True)
 
 
+def average(nets, images):
+    """The members' calibrated probabilities averaged, before the average's own temperature."""
+    return sum(softmax_of(net, images) for _, net in nets) / len(nets)
+
+
 def run(nets, images):
-    """The members' calibrated probabilities averaged, and the average calibrated, as the library
-    does (a plain list of one member: that member alone)."""
-    avg = sum(softmax_of(net, images) for _, net in nets) / len(nets)
-    return sharpen(avg, getattr(nets, "temperature", 1.0))
+    """The members' average, calibrated by its temperature, as the library reads a box (a plain list
+    of one member: that member alone)."""
+    return sharpen(average(nets, images), getattr(nets, "temperature", 1.0))
 
 
 def ece(probs, labels, bins=15):

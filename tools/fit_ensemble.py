@@ -7,7 +7,7 @@ Each member's temperature is fitted alone (tools/train_digits.py), so each membe
 calibrated; their average is not: members that agree are right more often than either is alone, so
 the average is less sure than it is right. This fits one more temperature, p_k ∝ avg_k ** (1 / T), by
 least negative log-likelihood on the calibration photos' cells as the library cuts them
-(`c1scan --cells CELLS PHOTOS`, photos of held-out training digits, never eval's), with the members
+(`c1scan --cells CELLS PHOTOS`, photos of held-out training digits; any other is refused), with the members
 run as the library runs them (OpenCV dnn), and writes it as the card's "ensemble_temperature"
 (lib/digits.c applies it after averaging).
 """
@@ -18,8 +18,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import cells  # noqa: E402
+import c1gen  # noqa: E402
 import eval_model  # noqa: E402
+import train_digits  # noqa: E402
 
 
 def nll(avg, labels, temperature):
@@ -40,32 +41,14 @@ def fit(avg, labels, lo=0.3, hi=3.0):
     return (a + b) / 2
 
 
-def calibration_cells(cells_dir, photos_dir):
-    index = {c: k for k, c in enumerate(cells.CLASSES)}
-    xs, ys = [], []
-    for name in sorted(os.listdir(cells_dir)):
-        truth = os.path.join(photos_dir, name[:-4] + ".json")
-        if not name.endswith(".pgm") or not os.path.exists(truth):
-            continue
-        if name.startswith("e"):
-            sys.exit(f"fit_ensemble: {name} is an eval photo; calibrate on held-out digits only")
-        labels = json.load(open(truth))["box_labels"]
-        names, stack = cells.read_cells_pgm(os.path.join(cells_dir, name))
-        for (field, box), img in zip(names, stack):
-            xs.append(img)
-            ys.append(index[labels[field][box]])
-    if not xs:
-        sys.exit(f"fit_ensemble: no cells in {cells_dir} with truth in {photos_dir}")
-    return np.stack(xs).astype(np.float32) / 255.0, np.array(ys)
-
-
 def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
     card_path, cells_dir, photos_dir = argv[:3]
-    x, y = calibration_cells(cells_dir, photos_dir)
+    # The trainer's own reader of labelled photo cells, refusing any photo not of held-out digits.
+    x, y = train_digits.photo_cells(cells_dir, photos_dir, c1gen.NAME_PREFIX["holdout"])
     nets = eval_model.load_model(os.path.dirname(os.path.abspath(card_path)), card_path)
-    avg = sum(eval_model.softmax_of(net, x) for _, net in nets) / len(nets)
+    avg = eval_model.average(nets, x[:, 0])
     t = fit(avg, y)
     print(f"{len(y)} cells, {len(nets)} members: NLL {nll(avg, y, 1.0):.5f} at T = 1, "
           f"{nll(avg, y, t):.5f} at T = {t:.3f}; wrong {(avg.argmax(1) != y).sum()}")
