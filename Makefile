@@ -35,9 +35,9 @@ DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv 
 WARN     := -Wall -Wextra -Werror
 CPPFLAGS += -Iinclude -Ilib -I/usr/include/opencv4 -DC1_DEFAULT_DATA_DIR='"$(CURDIR)"'
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -fPIC $(WARN)
+override CFLAGS   += -std=c11 -D_GNU_SOURCE -fPIC $(WARN)   # also when a target (asan) sets CFLAGS
 CXXFLAGS ?= -O2 -g
-CXXFLAGS += -std=c++17 -fPIC $(WARN)
+override CXXFLAGS += -std=c++17 -fPIC $(WARN)
 LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
             -lopencv_dnn -lopencv_calib3d -lopencv_imgcodecs -lopencv_imgproc -lopencv_core \
             -lstdc++ -lpthread -lm

@@ -745,8 +745,10 @@ static void add_softmax(const float *logits, double weight, double *p)
 }
 
 /* Faint ballpoint in a dim or blurred photo stays below the ink threshold: scale the page's ink so
- * that its darkest strokes (the 99.5th percentile over every box) reach the level of a clear pen. */
-static double ink_gain(const cell *cells, const int *ok, int n)
+ * that its darkest strokes (the 99.5th percentile over every box) reach the level of a clear pen.
+ * `cells` is not const only because GCC at -O1 (the sanitizer build) takes a const pointer to malloc'd
+ * cells for a read of memory never written, though cut_cell wrote every one read here. */
+static double ink_gain(cell *cells, const int *ok, int n)
 {
     static const int bins = 256;
     long hist[256] = {0}, total = 0;
@@ -863,7 +865,7 @@ void read_digits(const c1_engine *e, c1_result *r)
     int total = r->n_fields * C1_DIGITS, n = 0;
     float *batch = malloc(sizeof(float) * 784 * (size_t)total);
     float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)total);
-    int *where = malloc(sizeof(int) * (size_t)total), *cut = malloc(sizeof(int) * (size_t)total);
+    int *where = malloc(sizeof(int) * (size_t)total), *cut = calloc((size_t)total, sizeof(int));
     cell *cells = malloc(sizeof *cells * (size_t)total), *spill = malloc(sizeof *spill);
     cell *own_region = malloc(sizeof *own_region), *own = malloc(sizeof *own);
     if (!batch || !logits || !where || !cut || !cells || !spill || !own_region || !own)
