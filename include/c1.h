@@ -103,6 +103,10 @@ const char *c1_result_form(const c1_result *result);      /* "c1-ppwp", or "" wh
  * Returns 0 and leaves xy untouched when the page was not found. xy holds 8 numbers. */
 int c1_result_page_corners(const c1_result *result, double xy[8]);
 
+/* The page's blur as estimated at its printed markers (Gaussian sigma, mm), which sets the threshold
+ * for fields on their digits alone (C1_SHARP_PAGE_MM); -1 when it was not measured (no page). */
+double c1_result_blur_mm(const c1_result *result);
+
 /* Milliseconds spent in a stage: "load", "register", "quality", "identify", "locate", "digits", "tally",
  * "validate"; -1 if the stage did not run (or the name is unknown). */
 double c1_result_stage_ms(const c1_result *result, const char *stage);
@@ -123,10 +127,17 @@ const char *c1_field_reason(const c1_result *result, int index, int reason);
  * none of these cleared the stricter digits-only threshold. Index from 0 to count - 1. */
 int c1_field_evidence_count(const c1_result *result, int index);
 const char *c1_field_evidence(const c1_result *result, int index, int evidence);
-/* The posterior an accepted field has at least: with evidence besides its digits, and with its digits
- * alone. Chosen on the validation set (README "Publish gate"). */
+/* The posterior an accepted field has at least: with evidence besides its digits; with its digits
+ * alone on a sharp page in a hand the model knows; and with its digits alone where the handwriting
+ * model was measured to be surer than it is right: a page blurred more than C1_SHARP_PAGE_MM
+ * (Gaussian sigma, as estimated at the printed markers), or a hand of which the model reads fewer
+ * than C1_FAMILIAR_HAND of the form's written boxes at p >= 0.99. Chosen on the validation set
+ * (README "Publish gate"). */
 #define C1_ACCEPT_WITH_EVIDENCE 0.995
-#define C1_ACCEPT_DIGITS_ONLY 0.9999
+#define C1_ACCEPT_DIGITS_ONLY 0.999
+#define C1_ACCEPT_DIGITS_ONLY_STRICT 0.9999
+#define C1_SHARP_PAGE_MM 0.40
+#define C1_FAMILIAR_HAND 0.80
 /* The located digit box `box` (0 hundreds, 1 tens, 2 units) of a field, as 4 photo-pixel corners. */
 int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
 /* The box as the handwriting model saw it: 28x28 floats, row by row, 0 paper to 1 ink, the ink

@@ -86,6 +86,11 @@ int c1_result_page_corners(const c1_result *r, double xy[8])
     return 1;
 }
 
+double c1_result_blur_mm(const c1_result *r)
+{
+    return r && r->have_page && r->blur_mm > 0 ? r->blur_mm : -1;
+}
+
 double c1_result_stage_ms(const c1_result *r, const char *stage)
 {
     for (int s = 0; r && stage && s < STAGE_COUNT; s++)

@@ -290,6 +290,89 @@ static void read_freehand(c1_field_result *f, int value, double p, int alt, doub
     }
 }
 
+/* A field on its digits alone needs 0.999 on a sharp page and 0.9999 on a blurred one, where a short
+ * stroke is lost and the model is surer than it is right. */
+static c1_field_status digits_only_status_in_hand(double blur_mm, double p, double hand, int *blurred_reason,
+                                                  int *unfamiliar_reason)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *tps = field(r, "tps");
+    r->blur_mm = blur_mm;
+    read_freehand(tps, 12, p, 17, (1 - p) * 0.8);   /* the rest unlisted */
+    for (int i = 0; i < r->n_fields; i++)            /* how surely the model reads the writer's other boxes */
+        for (int d = 0; d < C1_DIGITS && &r->fields[i] != tps; d++)
+            for (int k = 0; k <= 9; k++)
+                if (r->fields[i].ocr.cells[d][k] > 0.5)
+                    r->fields[i].ocr.cells[d][k] = hand;
+    validate_fields(NULL, r);
+    c1_field_status status = tps->status;
+    *blurred_reason = has_reason(tps, "blurred_page");
+    *unfamiliar_reason = has_reason(tps, "unfamiliar_hand");
+    CHECK(status == C1_FIELD_ACCEPTED || (has_reason(tps, "low_confidence") && has_reason(tps, "no_independent_evidence")),
+          "tps in review at p = %.5f without saying its posterior is short", p);
+    CHECK(field(r, "paslon1")->status == C1_FIELD_ACCEPTED, "a tallied field went to review on a page blurred %.2f mm", blur_mm);
+    free_result(r);
+    return status;
+}
+
+static c1_field_status digits_only_status(double blur_mm, double p, int *blurred_reason)
+{
+    int unfamiliar;
+    c1_field_status status = digits_only_status_in_hand(blur_mm, p, 0.999, blurred_reason, &unfamiliar);
+    CHECK(!unfamiliar, "a hand the model reads at 0.999 in every box is unfamiliar");
+    return status;
+}
+
+/* Where the model reads few of the writer's boxes surely, its hand is unlike those the posteriors
+ * were measured on: a field on its digits alone needs 0.9999 there too. */
+static void test_unfamiliar_hand_needs_more_from_digits_alone(void)
+{
+    int blurred, unfamiliar;
+    CHECK(digits_only_status_in_hand(0.30, 0.9995, 0.95, &blurred, &unfamiliar) == C1_FIELD_REVIEW && unfamiliar &&
+              !blurred,
+          "a field on its digits alone at p = 0.9995 was accepted in a hand the model reads unsurely");
+    CHECK(digits_only_status_in_hand(0.30, 0.99995, 0.95, &blurred, &unfamiliar) == C1_FIELD_ACCEPTED,
+          "a field on its digits alone at p = 0.99995 was not accepted in an unfamiliar hand");
+    CHECK(digits_only_status_in_hand(0.30, 0.9995, 0.995, &blurred, &unfamiliar) == C1_FIELD_ACCEPTED && !unfamiliar,
+          "a hand read at 0.995 in every box was taken for unfamiliar");
+}
+
+static void test_blurred_page_needs_more_from_digits_alone(void)
+{
+    int blurred_reason;
+    CHECK(digits_only_status(0.30, 0.9995, &blurred_reason) == C1_FIELD_ACCEPTED && !blurred_reason,
+          "a field on its digits alone at p = 0.9995 on a sharp page was not accepted");
+    CHECK(digits_only_status(C1_SHARP_PAGE_MM, 0.9995, &blurred_reason) == C1_FIELD_ACCEPTED,
+          "a page blurred exactly C1_SHARP_PAGE_MM counts as sharp");
+    CHECK(digits_only_status(0.30, 0.9985, &blurred_reason) == C1_FIELD_REVIEW && !blurred_reason,
+          "a field on its digits alone at p = 0.9985 was accepted");
+    CHECK(digits_only_status(0.50, 0.9995, &blurred_reason) == C1_FIELD_REVIEW && blurred_reason,
+          "a field on its digits alone at p = 0.9995 on a blurred page was accepted, or its reason not named");
+    CHECK(digits_only_status(0.50, 0.99995, &blurred_reason) == C1_FIELD_ACCEPTED,
+          "a field on its digits alone at p = 0.99995 on a blurred page was not accepted");
+}
+
+/* A dot-joining writer's 12 with its first box left blank: both readers take the box for empty, but
+ * that is one rule's call on one ink map, so its doubt (p = 0.995 that nothing was written there)
+ * counts once, and on its digits alone the field cannot clear 0.999. */
+static void test_empty_box_counts_once(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *tps = field(r, "tps");
+    c1_reading *readers[2] = {&tps->ocr, &tps->segments};
+    for (int k = 0; k < 2; k++) {
+        set_reading(readers[k], 12, 0.995, -1, 0);
+        memset(readers[k]->cells[0], 0, sizeof readers[k]->cells[0]);
+        readers[k]->cells[0][CLASS_EMPTY] = 0.995;
+        readers[k]->cells[0][CLASS_OTHER] = 0.005;
+    }
+    validate_fields(NULL, r);
+    CHECK(tps->value == 12 && tps->status == C1_FIELD_REVIEW && has_reason(tps, "no_independent_evidence"),
+          "a 12 with a blank box, on its digits alone, was accepted at p = %.5f", tps->confidence);
+    CHECK(tps->confidence <= 0.995 + 1e-9, "a blank box's doubt counted twice: p = %.5f", tps->confidence);
+    free_result(r);
+}
+
 static int has_evidence(const c1_field_result *f, const char *what)
 {
     for (int k = 0; k < f->n_evidence; k++)
@@ -494,6 +577,9 @@ int main(void)
     test_segments_missing_a_digit_abstain();
     test_torn_segment_reader_is_no_objection();
     test_no_evidence_needs_more();
+    test_blurred_page_needs_more_from_digits_alone();
+    test_empty_box_counts_once();
+    test_unfamiliar_hand_needs_more_from_digits_alone();
     test_freehand_nines_read_as_fours();
     test_reserve_backs_dpt();
     test_reserve_not_kept_is_no_objection();

@@ -217,6 +217,33 @@ class Harness(unittest.TestCase):
         os.remove(os.path.join(self.res, "dots_upright.json"))
         self.assertEqual(self.score().returncode, 2)
 
+    def thresholds_row(self, blur_mm, t_digits, t_strict, hand=1.0):
+        """c1thresholds' row (evidence 0.995) for a misread tps at p = 0.9995 on its digits alone, the
+        writer's boxes read at p = `hand`."""
+        res = self.honest()
+        for r in res.values():
+            for f in r["fields"].values():
+                f["evidence"] = ["rule:x"]
+        tps = res["dots_upright"]["fields"]["tps"]
+        tps.update(value=tps["value"] + 1, status="review", confidence=0.9995, evidence=[],
+                   reasons=["low_confidence", "no_independent_evidence"], cells=[{"ocr": {"1": hand}}] * 3)
+        res["dots_upright"]["page"]["blur_mm"] = blur_mm
+        self.write_all(res)
+        p = run(PY, "tools/c1thresholds.py", self.fx, self.res)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for line in p.stdout.splitlines():
+            cols = line.split()
+            if cols[:3] == ["0.995", str(t_digits), str(t_strict)]:
+                return int(cols[4])
+        self.fail(p.stdout)
+
+    def test_thresholds_hold_blurred_pages_and_unfamiliar_hands_to_more(self):
+        self.assertEqual(self.thresholds_row(0.30, 0.999, 0.9999), 1)   # sharp: 0.9995 clears 0.999
+        self.assertEqual(self.thresholds_row(0.50, 0.999, 0.9999), 0)   # blurred: it needs 0.9999
+        self.assertEqual(self.thresholds_row(0.50, 0.999, 0.999), 1)
+        self.assertEqual(self.thresholds_row(0.30, 0.9999, 0.9999), 0)
+        self.assertEqual(self.thresholds_row(0.30, 0.999, 0.9999, hand=0.9), 0)   # an unfamiliar hand
+
     def test_all_review_has_zero_coverage(self):
         res = self.honest()
         for r in res.values():
