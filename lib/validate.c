@@ -294,7 +294,7 @@ static double empty_boxes_allow(const c1_field_result *f)
 
 /* The share of the form's written boxes (the model sees a digit) that the model reads at p >= 0.99.
  * One person fills the whole form: where it is low, their hand is unlike those the posteriors were
- * measured on. Generated forms: 5th percentile 0.80, median 0.94; digits drawn in four handwriting
+ * measured on. Generated forms: 5th percentile 0.79-0.83, median 0.94; digits drawn in four handwriting
  * fonts: 0.35-0.72, and there cells at p >= 0.999 were wrong 5 times in 658 (README "Publish gate"). */
 static double sure_share(const c1_result *r)
 {
@@ -310,6 +310,16 @@ static double sure_share(const c1_result *r)
             written++, sure += top >= 0.99;
         }
     return written ? (double)sure / written : 0;
+}
+
+/* The posterior a field that nothing but its digits speaks for needs. On a blurred page a short stroke
+ * or a small gap is lost (a 9 whose upper right stroke stops short reads as a 5), and a hand unlike
+ * MNIST is read surely and wrongly more often: there the model's posteriors came out about ten times
+ * surer than they were right (measured: README "Publish gate"), so the field needs ten times the
+ * margin. */
+static double digits_only_threshold(const c1_result *r, int familiar_hand)
+{
+    return r->blur_mm > C1_SHARP_PAGE_MM || !familiar_hand ? C1_ACCEPT_DIGITS_ONLY_STRICT : C1_ACCEPT_DIGITS_ONLY;
 }
 
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior,
@@ -387,21 +397,13 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
     int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint || known_agrees;
-    /* Nothing but the digits speaks for such a field, and on a blurred page a short stroke or a small
-     * gap is lost (a 9 whose upper right stroke stops short reads as a 5): there the model's
-     * posteriors came out about ten times surer than they were right (measured: README "Publish
-     * gate"), so the field needs ten times the margin. */
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
-    int blurred = r->blur_mm > C1_SHARP_PAGE_MM;
-    double threshold = evidence                     ? C1_ACCEPT_WITH_EVIDENCE
-                       : blurred || !familiar_hand ? C1_ACCEPT_DIGITS_ONLY_STRICT
-                                                   : C1_ACCEPT_DIGITS_ONLY;
-    if (posterior < threshold) {
+    if (posterior < (evidence ? C1_ACCEPT_WITH_EVIDENCE : digits_only_threshold(r, familiar_hand))) {
         field_add_reason(f, "low_confidence");
         if (!evidence)
             field_add_reason(f, "no_independent_evidence");
-        if (!evidence && blurred)
+        if (!evidence && r->blur_mm > C1_SHARP_PAGE_MM)
             field_add_reason(f, "blurred_page");
         if (!evidence && !familiar_hand)
             field_add_reason(f, "unfamiliar_hand");
