@@ -290,8 +290,9 @@ static void read_freehand(c1_field_result *f, int value, double p, int alt, doub
     }
 }
 
-/* A field on its digits alone needs 0.999 on a sharp page and 0.9999 on a blurred one, where a short
- * stroke is lost and the model is surer than it is right. */
+/* A field on its digits alone needs 0.999 on a sharp page in a familiar hand, and 0.9999 on a blurred
+ * page or in a hand the model reads unsurely, where it was measured to be surer than it is right.
+ * `hand`: the p at which the model reads the writer's other boxes. */
 static c1_field_status digits_only_status_in_hand(double blur_mm, double p, double hand, int *blurred_reason,
                                                   int *unfamiliar_reason)
 {
@@ -299,11 +300,14 @@ static c1_field_status digits_only_status_in_hand(double blur_mm, double p, doub
     c1_field_result *tps = field(r, "tps");
     r->blur_mm = blur_mm;
     read_freehand(tps, 12, p, 17, (1 - p) * 0.8);   /* the rest unlisted */
-    for (int i = 0; i < r->n_fields; i++)            /* how surely the model reads the writer's other boxes */
-        for (int d = 0; d < C1_DIGITS && &r->fields[i] != tps; d++)
+    for (int i = 0; i < r->n_fields; i++) {
+        if (&r->fields[i] == tps)
+            continue;
+        for (int d = 0; d < C1_DIGITS; d++)
             for (int k = 0; k <= 9; k++)
                 if (r->fields[i].ocr.cells[d][k] > 0.5)
                     r->fields[i].ocr.cells[d][k] = hand;
+    }
     validate_fields(NULL, r);
     c1_field_status status = tps->status;
     *blurred_reason = has_reason(tps, "blurred_page");
