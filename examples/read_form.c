@@ -37,7 +37,8 @@ int main(int argc, char **argv)
         return 1;
     }
     c1_result *result;
-    c1_error err = c1_read_file_known(engine, argv[1], known, n_known, &result);
+    c1_error err = n_known ? c1_read_file_known(engine, argv[1], known, n_known, &result)
+                           : c1_read(engine, argv[1], &result);
     if (!result) {
         fprintf(stderr, "%s%s\n", c1_error_string(err),
                 err == C1_ERR_INVALID_ARGUMENT && n_known ? " (a known value names no field, or is negative)" : "");
@@ -47,7 +48,7 @@ int main(int argc, char **argv)
     if (c1_result_status(result) == C1_PHOTO_REJECTED) {
         printf("%s: rejected (%s): %s\n", argv[1], c1_error_name(err), c1_result_message(result));
     } else {
-        printf("%s: %s\n", argv[1], c1_result_form(result));
+        printf("%s: read, form %s\n", argv[1], c1_result_form(result));
         for (int i = 0; i < c1_result_field_count(result); i++) {
             int value = c1_field_value(result, i);
             printf("  %-20s %-8s", c1_field_id(result, i),

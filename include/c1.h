@@ -13,66 +13,98 @@
 extern "C" {
 #endif
 
-#define C1_VERSION_MAJOR 0
-#define C1_VERSION_MINOR 1
-#define C1_VERSION_PATCH 0
+/* Every function of the API is marked C1_API; the shared library exports nothing else. */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define C1_API __attribute__((visibility("default")))
+#else
+#define C1_API
+#endif
 
-/* Every failure has a code and a one-line message. Codes are stable; their names (c1_error_name)
- * are what c1scan writes to JSON. */
+/* The version this header describes; c1_version_number() says which library is running. The shared
+ * library's soname changes with the major version. */
+#define C1_VERSION_MAJOR 0
+#define C1_VERSION_MINOR 2
+#define C1_VERSION_PATCH 0
+#define C1_VERSION_NUMBER (C1_VERSION_MAJOR * 10000 + C1_VERSION_MINOR * 100 + C1_VERSION_PATCH)
+
+C1_API unsigned c1_version_number(void);   /* C1_VERSION_NUMBER of the library linked */
+C1_API const char *c1_version(void);        /* "0.2.0" */
+
+/* Every failure has a code and a one-line message. Codes and their values are stable (a new one
+ * takes the next value); their names (c1_error_name) are what c1scan writes to JSON. */
 typedef enum {
     C1_OK = 0,
-    C1_ERR_INVALID_ARGUMENT, /* a NULL where an object was needed, a bad option */
-    C1_ERR_NO_MEMORY,
-    C1_ERR_IO,               /* the file could not be opened or read */
-    C1_ERR_EMPTY_INPUT,      /* zero bytes */
-    C1_ERR_NOT_AN_IMAGE,     /* not JPEG, PNG or TIFF */
-    C1_ERR_TRUNCATED,        /* an image whose data stops early */
-    C1_ERR_IMAGE_TOO_LARGE,  /* the header claims more pixels than the engine allows */
-    C1_ERR_DECODE,           /* a known format the decoder could not read */
-    C1_ERR_PAGE_NOT_FOUND,   /* no four corner markers: not a form, or a corner cut off */
-    C1_ERR_WRONG_FORM,       /* a page with markers, but its QR code or title is another form's */
-    C1_ERR_TOO_SMALL,        /* the page covers too few pixels to read handwriting */
-    C1_ERR_TOO_BLURRED,      /* the printed edges are too soft to read handwriting */
-    C1_ERR_FORM_TEMPLATE,    /* the engine's form description is missing or malformed */
-    C1_ERR_MODEL,            /* a model file is missing or cannot be loaded */
-    C1_ERR_INTERNAL,
-    C1_ERR_COUNT_
+    C1_ERR_INVALID_ARGUMENT = 1, /* a NULL where an object was needed, a bad option */
+    C1_ERR_NO_MEMORY = 2,
+    C1_ERR_IO = 3,               /* the file could not be opened or read */
+    C1_ERR_EMPTY_INPUT = 4,      /* zero bytes */
+    C1_ERR_NOT_AN_IMAGE = 5,     /* not JPEG, PNG or TIFF */
+    C1_ERR_TRUNCATED = 6,        /* an image whose data stops early, or whose header is cut or inconsistent */
+    C1_ERR_IMAGE_TOO_LARGE = 7,  /* the header claims more pixels than the engine allows */
+    C1_ERR_DECODE = 8,           /* a known format the decoder could not read */
+    C1_ERR_PAGE_NOT_FOUND = 9,   /* no four corner marks: not a form, or a corner cut off */
+    C1_ERR_WRONG_FORM = 10,      /* a page with corner marks, but its marker or title is another form's */
+    C1_ERR_TOO_SMALL = 11,       /* the page covers too few pixels to read handwriting */
+    C1_ERR_TOO_BLURRED = 12,     /* nothing on the page can be read for blur */
+    C1_ERR_FORM_TEMPLATE = 13,   /* the engine's form description is missing or malformed */
+    C1_ERR_MODEL = 14,           /* a model file is missing or cannot be loaded */
+    C1_ERR_INTERNAL = 15,
+    C1_ERR_COUNT_                /* not a code: one more than the last */
 } c1_error;
 
 /* "ok", "not_an_image", ... : the machine-readable name of a code. */
-const char *c1_error_name(c1_error code);
+C1_API const char *c1_error_name(c1_error code);
 /* A generic English sentence for a code; the message of a failed call says more. */
-const char *c1_error_string(c1_error code);
+C1_API const char *c1_error_string(c1_error code);
 
 /* ---- engine: forms and models, loaded once, shared read-only by every thread ---- */
 
 typedef struct c1_engine c1_engine;
 
+/* The publish gate's thresholds. They are measured on a validation set with one digit model, so
+ * they come with the model (models/digits.json) and change when it is retrained. */
+typedef enum {
+    C1_GATE_ACCEPT_WITH_EVIDENCE = 0,      /* posterior a field needs when something besides its digits agrees */
+    C1_GATE_ACCEPT_DIGITS_ONLY = 1,        /* ... on its digits alone, on a sharp page in a familiar hand */
+    C1_GATE_ACCEPT_DIGITS_ONLY_STRICT = 2, /* ... on its digits alone otherwise */
+    C1_GATE_SHARP_PAGE_MM = 3,             /* blur (Gaussian sigma at the printed marks, mm) up to which a page is sharp */
+    C1_GATE_FAMILIAR_HAND = 4,             /* share of written boxes read at p >= 0.99 from which a hand is familiar */
+    C1_GATE_COUNT = 5                      /* not a value: how many */
+} c1_gate_value;
+
 typedef struct {
-    const char *data_dir;     /* holds forms/ and models/; NULL: $C1_DATA_DIR, then the build's data dir */
+    const char *data_dir;     /* holds forms/ and models/; NULL: $C1_DATA_DIR, then where the library is installed */
     size_t max_pixels;        /* refuse images whose header claims more; 0: 50 000 000 */
     int tesseract_instances;  /* title readers kept for concurrent reads; 0: 2 */
+    double gate[C1_GATE_COUNT]; /* a stricter (or looser) gate than the model's; 0: the model's own */
 } c1_engine_options;
 
 /* Fills options with the defaults. */
-void c1_engine_options_init(c1_engine_options *options);
+C1_API void c1_engine_options_init(c1_engine_options *options);
 
-/* Loads and validates the form templates. On failure returns the code, sets *engine to NULL and,
- * when message is not NULL, writes a one-line reason (naming file and line for a bad template). */
-c1_error c1_engine_create(const c1_engine_options *options, c1_engine **engine,
-                          char *message, size_t message_size);
-void c1_engine_free(c1_engine *engine);
+/* Loads and validates the form templates and the digit model. On failure returns the code, sets
+ * *engine to NULL and, when message is not NULL, writes a one-line reason (naming file and line for
+ * a bad template). */
+C1_API c1_error c1_engine_create(const c1_engine_options *options, c1_engine **engine,
+                                 char *message, size_t message_size);
+C1_API void c1_engine_free(c1_engine *engine);
+
+/* The threshold the engine's gate uses; -1 for an unknown one. */
+C1_API double c1_engine_gate(const c1_engine *engine, c1_gate_value which);
 
 /* ---- reading a photo ---- */
 
 typedef struct c1_result c1_result;
 
-/* Reads one photo. Always returns a result when engine and out are valid (even for a rejected photo,
- * so that the reason can be reported); *result is NULL only for C1_ERR_INVALID_ARGUMENT or
- * C1_ERR_NO_MEMORY. The return value is the result's error code. Thread-safe. */
-c1_error c1_read_file(const c1_engine *engine, const char *path, c1_result **result);
-c1_error c1_read_memory(const c1_engine *engine, const void *data, size_t size, c1_result **result);
-void c1_result_free(c1_result *result);
+/* Reads one photo (JPEG, PNG or TIFF) from a file. Always returns a result when engine and out are
+ * valid (even for a rejected photo, so that the reason can be reported); *result is NULL only for
+ * C1_ERR_INVALID_ARGUMENT or C1_ERR_NO_MEMORY. The return value is the result's error code.
+ * Thread-safe: any number of threads may read with one engine. */
+C1_API c1_error c1_read(const c1_engine *engine, const char *path, c1_result **result);
+/* The same: c1_read from a file, and from bytes in memory (the caller keeps them). */
+C1_API c1_error c1_read_file(const c1_engine *engine, const char *path, c1_result **result);
+C1_API c1_error c1_read_memory(const c1_engine *engine, const void *data, size_t size, c1_result **result);
+C1_API void c1_result_free(c1_result *result);
 
 /* What the caller knows about the station from outside the photo, such as the commission's list of
  * stations: its number (`tps`) and the voters on its list (`dpt`). */
@@ -86,79 +118,68 @@ typedef struct {
  * `known_mismatch` (a photo of another station's form, or a list that is wrong: a person decides).
  * A known value is never put in place of what is written. An unknown field id or a negative value
  * is C1_ERR_INVALID_ARGUMENT, with no result. The caller keeps ownership of `known`. */
-c1_error c1_read_file_known(const c1_engine *engine, const char *path, const c1_known_value *known,
+C1_API c1_error c1_read_file_known(const c1_engine *engine, const char *path, const c1_known_value *known,
                             int n_known, c1_result **result);
-c1_error c1_read_memory_known(const c1_engine *engine, const void *data, size_t size,
+C1_API c1_error c1_read_memory_known(const c1_engine *engine, const void *data, size_t size,
                               const c1_known_value *known, int n_known, c1_result **result);
 
 typedef enum { C1_PHOTO_READ = 0, C1_PHOTO_REJECTED = 1 } c1_photo_status;
 typedef enum { C1_FIELD_REVIEW = 0, C1_FIELD_ACCEPTED = 1 } c1_field_status;
 
-c1_photo_status c1_result_status(const c1_result *result);
-c1_error c1_result_error(const c1_result *result);
-const char *c1_result_message(const c1_result *result);   /* "" when the photo was read */
-const char *c1_result_form(const c1_result *result);      /* "c1-ppwp", or "" when unknown */
+C1_API c1_photo_status c1_result_status(const c1_result *result);
+C1_API c1_error c1_result_error(const c1_result *result);
+C1_API const char *c1_result_message(const c1_result *result);   /* "" when the photo was read */
+C1_API const char *c1_result_form(const c1_result *result);      /* "c1-ppwp", or "" when unknown */
 
 /* The printed page's corners (top-left, top-right, bottom-right, bottom-left) in the photo's pixels.
  * Returns 0 and leaves xy untouched when the page was not found. xy holds 8 numbers. */
-int c1_result_page_corners(const c1_result *result, double xy[8]);
+C1_API int c1_result_page_corners(const c1_result *result, double xy[8]);
 
-/* The page's blur as estimated at its printed markers (Gaussian sigma, mm), which sets the threshold
- * for fields on their digits alone (C1_SHARP_PAGE_MM); -1 when it was not measured (no page). */
-double c1_result_blur_mm(const c1_result *result);
+/* The page's blur as estimated at its printed marks (Gaussian sigma, mm), which sets the threshold
+ * for fields on their digits alone (C1_GATE_SHARP_PAGE_MM); -1 when it was not measured (no page). */
+C1_API double c1_result_blur_mm(const c1_result *result);
 
 /* Milliseconds spent in a stage: "load", "register", "quality", "identify", "locate", "digits", "tally",
  * "validate"; -1 if the stage did not run (or the name is unknown). */
-double c1_result_stage_ms(const c1_result *result, const char *stage);
+C1_API double c1_result_stage_ms(const c1_result *result, const char *stage);
 
 /* Fields in the order of the form's layout. Index from 0 to c1_result_field_count() - 1. */
-int c1_result_field_count(const c1_result *result);
-int c1_result_field_index(const c1_result *result, const char *field_id);   /* -1 if absent */
-const char *c1_field_id(const c1_result *result, int index);
+C1_API int c1_result_field_count(const c1_result *result);
+C1_API int c1_result_field_index(const c1_result *result, const char *field_id);   /* -1 if absent */
+C1_API const char *c1_field_id(const c1_result *result, int index);
 /* The value, or -1 when no value could be given. */
-int c1_field_value(const c1_result *result, int index);
-c1_field_status c1_field_status_of(const c1_result *result, int index);
-double c1_field_confidence(const c1_result *result, int index);
+C1_API int c1_field_value(const c1_result *result, int index);
+C1_API c1_field_status c1_field_status_of(const c1_result *result, int index);
+C1_API double c1_field_confidence(const c1_result *result, int index);
 /* Why a field is in review: "low_confidence", "not_read", ... Index from 0 to count - 1. */
-int c1_field_reason_count(const c1_result *result, int index);
-const char *c1_field_reason(const c1_result *result, int index, int reason);
+C1_API int c1_field_reason_count(const c1_result *result, int index);
+C1_API const char *c1_field_reason(const c1_result *result, int index, int reason);
 /* What agrees with the value besides its own digits: "tally", "rule:<id>" (a sum that holds with it),
  * "hint:<id>" (a relation from the election law that the numbers keep to). A field accepted with
  * none of these cleared the stricter digits-only threshold. Index from 0 to count - 1. */
-int c1_field_evidence_count(const c1_result *result, int index);
-const char *c1_field_evidence(const c1_result *result, int index, int evidence);
-/* The posterior an accepted field has at least: with evidence besides its digits; with its digits
- * alone on a sharp page in a hand the model knows; and with its digits alone where the handwriting
- * model was measured to be surer than it is right: a page blurred more than C1_SHARP_PAGE_MM
- * (Gaussian sigma, as estimated at the printed markers), or a hand of which the model reads fewer
- * than C1_FAMILIAR_HAND of the form's written boxes at p >= 0.99. Chosen on the validation set
- * (README "Publish gate"). */
-#define C1_ACCEPT_WITH_EVIDENCE 0.995
-#define C1_ACCEPT_DIGITS_ONLY 0.999
-#define C1_ACCEPT_DIGITS_ONLY_STRICT 0.9999
-#define C1_SHARP_PAGE_MM 0.40
-#define C1_FAMILIAR_HAND 0.80
+C1_API int c1_field_evidence_count(const c1_result *result, int index);
+C1_API const char *c1_field_evidence(const c1_result *result, int index, int evidence);
 /* The located digit box `box` (0 hundreds, 1 tens, 2 units) of a field, as 4 photo-pixel corners. */
-int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
+C1_API int c1_field_box_corners(const c1_result *result, int index, int box, double xy[8]);
 /* The box as the handwriting model saw it: 28x28 floats, row by row, 0 paper to 1 ink, the ink
  * framed as in MNIST. With the values a person confirmed in review, these are cells to retrain the
  * model on (`c1scan --cells`). Returns 1, or 0 when the model did not read this box (left blank,
  * off the page, or the photo was rejected). */
-int c1_field_box_cell(const c1_result *result, int index, int box, float cell[784]);
+C1_API int c1_field_box_cell(const c1_result *result, int index, int box, float cell[784]);
 
 /* The whole result as one JSON object (the c1scan output format, see README). The caller frees
  * the string with c1_string_free. `file` is written as the "file" key; NULL leaves it out. */
-char *c1_result_to_json(const c1_result *result, const char *file);
-void c1_string_free(char *string);
+C1_API char *c1_result_to_json(const c1_result *result, const char *file);
+C1_API void c1_string_free(char *string);
 
 /* Draws the rectified page with every located box on it into a PNG file; for a person's look.
  * Returns C1_ERR_INVALID_ARGUMENT when the photo was rejected before rectification. */
-c1_error c1_result_write_debug_png(const c1_result *result, const char *path);
+C1_API c1_error c1_result_write_debug_png(const c1_result *result, const char *path);
 
 /* Writes a PNG crop of one field for a person's review: its three digit boxes and, for a vote
  * count, its tally grid, cut from the rectified page with the located boxes drawn (green accepted,
  * red review). */
-c1_error c1_result_write_field_png(const c1_result *result, int index, const char *path);
+C1_API c1_error c1_result_write_field_png(const c1_result *result, int index, const char *path);
 
 #ifdef __cplusplus
 }

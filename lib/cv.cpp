@@ -10,7 +10,7 @@
 #include <vector>
 
 extern "C" {
-#include "internal.h"
+#include "cv.h"
 }
 
 static cv::Mat as_mat(const c1_pix *p)
@@ -30,11 +30,16 @@ static c1_pix *from_mat(const cv::Mat &m)
     return p;
 }
 
-extern "C" c1_pix *cv_decode(const uint8_t *data, size_t size)
+extern "C" c1_pix *cv_decode_gray(const uint8_t *data, size_t size, size_t max_pixels)
 {
     try {
+        if (size > (size_t)INT32_MAX)
+            return nullptr;
         cv::Mat buf(1, (int)size, CV_8UC1, (void *)data);
-        return from_mat(cv::imdecode(buf, cv::IMREAD_COLOR));
+        cv::Mat img = cv::imdecode(buf, cv::IMREAD_GRAYSCALE);
+        if ((double)img.cols * img.rows > (double)max_pixels)
+            return nullptr;
+        return from_mat(img);
     } catch (...) {
         return nullptr;
     }

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cv.h"
+#include "result.h"
 
 typedef struct {
     int w, h;

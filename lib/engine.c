@@ -1,7 +1,6 @@
-/* Engine and the read pipeline: loads the form and the digit model once, keeps the pools of
- * Tesseract handles and networks, and runs the stages
- * in order for each photo (load, register, quality, identify, locate, digits, tally, validate),
- * timing each. The caller's known values go into the result for the gate. */
+/* Engine: loads the form and the digit model once, keeps the pools of thread-bound objects, and
+ * runs the pipeline's stages for each photo in the order of its one table, timing each. The
+ * caller's known values go into the result for the gate. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +9,37 @@
 
 #include <tesseract/capi.h>
 
-#include "internal.h"
+#include "stages.h"
 
 #ifndef C1_DEFAULT_DATA_DIR
 #define C1_DEFAULT_DATA_DIR "."
 #endif
 #define DEFAULT_MAX_PIXELS 50000000u
 #define MAX_FILE_BYTES (512u << 20)
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+/* The pipeline, in order: each stage reads what those before it wrote. */
+static const struct {
+    const char *name;
+    c1_error (*run)(const c1_engine *e, c1_result *r);
+} pipeline[STAGE_COUNT] = {
+    [STAGE_LOAD] = {"load", load_image},
+    [STAGE_REGISTER] = {"register", register_page},
+    /* Quality before identity: a blurred title is not another form's title. */
+    [STAGE_QUALITY] = {"quality", check_quality},
+    [STAGE_IDENTIFY] = {"identify", identify_form},
+    [STAGE_LOCATE] = {"locate", locate_boxes},
+    [STAGE_DIGITS] = {"digits", read_digits},
+    [STAGE_TALLY] = {"tally", read_tallies},
+    [STAGE_VALIDATE] = {"validate", validate_fields},
+};
+
+const char *stage_name(c1_stage s) { return s >= 0 && s < STAGE_COUNT ? pipeline[s].name : "?"; }
+
+unsigned c1_version_number(void) { return C1_VERSION_NUMBER; }
+const char *c1_version(void) { return STR(C1_VERSION_MAJOR) "." STR(C1_VERSION_MINOR) "." STR(C1_VERSION_PATCH); }
 
 void c1_engine_options_init(c1_engine_options *o)
 {
@@ -53,7 +76,22 @@ static void destroy_tesseract(void *api)
 static void *make_digit_nets(const void *ctx)
 {
     const c1_engine *e = ctx;
-    return digits_nets_create(&e->model);
+    return model_nets_create(&e->model);
+}
+
+/* The caller's own thresholds, where it gives one, in place of the model's. */
+static c1_error override_gate(c1_gate *gate, const double *wanted, char *msg, size_t msg_size)
+{
+    for (int k = 0; k < C1_GATE_COUNT; k++) {
+        if (wanted[k] == 0)
+            continue;
+        if (!(wanted[k] > 0 && wanted[k] <= (k == C1_GATE_SHARP_PAGE_MM ? 5 : 1))) {
+            set_message(msg, msg_size, "a gate threshold in the options is out of range");
+            return C1_ERR_INVALID_ARGUMENT;
+        }
+        gate->value[k] = wanted[k];
+    }
+    return C1_OK;
 }
 
 c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, char *msg, size_t msg_size)
@@ -78,9 +116,11 @@ c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, cha
     snprintf(forms, sizeof forms, "%s/forms", e->data_dir);
     c1_error err = form_load(forms, "c1-ppwp", &e->form, msg, msg_size);
     if (!err)
-        err = digits_load_model(e, msg, msg_size);
+        err = model_load(&e->model, &e->gate, e->data_dir, msg, msg_size);
+    if (!err)
+        err = override_gate(&e->gate, o.gate, msg, msg_size);
     if (!err && (!pool_init(&e->tesseract, readers, make_tesseract, destroy_tesseract, e) ||
-                 !pool_init(&e->digit_nets, readers, make_digit_nets, digits_nets_free, e))) {
+                 !pool_init(&e->digit_nets, readers, make_digit_nets, model_nets_free, e))) {
         set_message(msg, msg_size, "out of memory");
         err = C1_ERR_NO_MEMORY;
     }
@@ -98,76 +138,14 @@ void c1_engine_free(c1_engine *e)
         return;
     pool_release(&e->tesseract);
     pool_release(&e->digit_nets);
-    digits_model_release(&e->model);
+    model_release(&e->model);
     form_release(&e->form);
     free(e);
 }
 
-int pool_init(c1_pool *p, int n, void *(*make)(const void *), void (*destroy)(void *), const void *ctx)
+double c1_engine_gate(const c1_engine *e, c1_gate_value which)
 {
-    memset(p, 0, sizeof *p);
-    p->items = calloc((size_t)n, sizeof *p->items);
-    p->busy = calloc((size_t)n, sizeof *p->busy);
-    if (!p->items || !p->busy) {
-        free(p->items), free(p->busy);
-        p->items = NULL, p->busy = NULL;
-        return 0;
-    }
-    p->n = n, p->make = make, p->destroy = destroy, p->ctx = ctx;
-    pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->returned, NULL);
-    return 1;
-}
-
-void pool_release(c1_pool *p)
-{
-    if (!p->items)
-        return;
-    for (int i = 0; i < p->n; i++)
-        if (p->items[i])
-            p->destroy(p->items[i]);
-    free(p->items);
-    free(p->busy);
-    pthread_mutex_destroy(&p->lock);
-    pthread_cond_destroy(&p->returned);
-    p->items = NULL;
-}
-
-/* The pools are an engine's only mutable part; they live behind their locks. */
-void *pool_take(const c1_pool *cp)
-{
-    c1_pool *p = (c1_pool *)cp;
-    pthread_mutex_lock(&p->lock);
-    int slot = -1;
-    while (slot < 0) {
-        for (int i = 0; i < p->n && slot < 0; i++)
-            if (!p->busy[i])
-                slot = i;
-        if (slot < 0)
-            pthread_cond_wait(&p->returned, &p->lock);
-    }
-    p->busy[slot] = 1;
-    pthread_mutex_unlock(&p->lock);
-    if (!p->items[slot])
-        p->items[slot] = p->make(p->ctx);   /* only this thread holds the slot */
-    if (!p->items[slot]) {
-        pthread_mutex_lock(&p->lock);
-        p->busy[slot] = 0;
-        pthread_cond_signal(&p->returned);
-        pthread_mutex_unlock(&p->lock);
-    }
-    return p->items[slot];
-}
-
-void pool_give(const c1_pool *cp, void *item)
-{
-    c1_pool *p = (c1_pool *)cp;
-    pthread_mutex_lock(&p->lock);
-    for (int i = 0; i < p->n; i++)
-        if (p->items[i] == item)
-            p->busy[i] = 0;
-    pthread_cond_signal(&p->returned);
-    pthread_mutex_unlock(&p->lock);
+    return e && which >= 0 && which < C1_GATE_COUNT ? e->gate.value[which] : -1;
 }
 
 static int known_are_valid(const c1_engine *e, const c1_known_value *known, int n_known)
@@ -182,62 +160,26 @@ static int known_are_valid(const c1_engine *e, const c1_known_value *known, int 
 
 static c1_result *result_new(const c1_engine *e, const c1_known_value *known, int n_known)
 {
-    c1_result *r = calloc(1, sizeof *r);
-    if (!r)
-        return NULL;
-    r->form = &e->form;
-    for (int s = 0; s < STAGE_COUNT; s++)
-        r->stage_ms[s] = -1;
-    for (int k = 0; k < n_known; k++) {
+    c1_result *r = result_create(&e->form, &e->gate);
+    for (int k = 0; r && k < n_known; k++) {
         int i = form_field_index(&e->form, known[k].field);
         r->is_known[i] = 1, r->known[i] = known[k].value;
     }
     return r;
 }
 
-/* Runs one stage, timing it; a stage that rejects the photo ends the pipeline. */
-#define STAGE(id, call)                                  \
-    do {                                                 \
-        double t0_ = now_ms();                           \
-        c1_error e_ = (call);                            \
-        r->stage_ms[id] = now_ms() - t0_;                \
-        if (e_)                                          \
-            goto done;                                   \
-    } while (0)
-
 static void run_pipeline(const c1_engine *e, const uint8_t *data, size_t size, c1_result *r)
 {
-    c1_pix *photo = NULL, *gray = NULL;
-    STAGE(STAGE_LOAD, load_image(e, data, size, &photo, r));
-    gray = pix_gray(photo);
-    pix_destroy(&photo);
-    if (!gray) {
-        result_fail(r, C1_ERR_NO_MEMORY, "no memory for the grey image");
-        goto done;
+    r->input = data, r->input_size = size;
+    for (int s = 0; s < STAGE_COUNT && !r->error; s++) {
+        double t0 = now_ms();
+        pipeline[s].run(e, r);
+        r->stage_ms[s] = now_ms() - t0;
     }
-    STAGE(STAGE_REGISTER, register_page(e, gray, r));
-    /* Quality before identity: a blurred title is not another form's title. */
-    STAGE(STAGE_QUALITY, check_quality(e, r));
-    if (r->upright_unknown) {
-        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four markers found, but no QR code beside any of them");
-        goto done;
-    }
-    STAGE(STAGE_IDENTIFY, identify_form(e, r));
-    STAGE(STAGE_LOCATE, locate_boxes(e, r));
-    double t0 = now_ms();
-    read_digits(e, r);
-    double t1 = now_ms();
-    read_tallies(e, r);
-    double t2 = now_ms();
-    validate_fields(e, r);
-    r->stage_ms[STAGE_DIGITS] = t1 - t0;
-    r->stage_ms[STAGE_TALLY] = t2 - t1;
-    r->stage_ms[STAGE_VALIDATE] = now_ms() - t2;
-done:
+    r->input = NULL, r->input_size = 0;
+    pix_destroy(&r->photo);
     if (r->upright_unknown)
         r->have_page = 0;   /* its corners would be a guess at which way is up */
-    pix_destroy(&photo);
-    pix_destroy(&gray);
     if (r->error)
         r->n_fields = 0;
 }
@@ -313,6 +255,11 @@ c1_error c1_read_file_known(const c1_engine *e, const char *path, const c1_known
 }
 
 c1_error c1_read_file(const c1_engine *e, const char *path, c1_result **out)
+{
+    return c1_read_file_known(e, path, NULL, 0, out);
+}
+
+c1_error c1_read(const c1_engine *e, const char *path, c1_result **out)
 {
     return c1_read_file_known(e, path, NULL, 0, out);
 }

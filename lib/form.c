@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cv.h"
+#include "form.h"
+
+#define MAX_TEMPLATE_BYTES (1u << 20)
 
 typedef struct {
     const char *path;
@@ -276,6 +279,10 @@ static c1_error load_blank(parse_ctx *p, c1_form *f, const char *dir, char **w, 
     double pxmm;
     if (n != 3 || need_numbers(p, &w[2], 1, &pxmm, "blank") || pxmm <= 0)
         return bad(p, "blank needs: file px_per_mm");
+    if (f->blank)
+        return bad(p, "a second 'blank' line");
+    if (w[1][0] == '/' || strstr(w[1], ".."))
+        return bad(p, "blank '%s': a file beside the template, not elsewhere", w[1]);
     char path[1024];
     snprintf(path, sizeof path, "%s/%s", dir, w[1]);
     c1_pix *full = cv_read_gray(path);
@@ -367,29 +374,60 @@ static c1_error check_complete(parse_ctx *p, const c1_form *f)
     return C1_OK;
 }
 
-c1_error form_load(const char *dir, const char *name, c1_form *form, char *msg, size_t msg_size)
+c1_error form_parse(const char *text, size_t size, const char *dir, const char *name, c1_form *form, char *msg,
+                    size_t msg_size)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.form", dir, name);
     memset(form, 0, sizeof *form);
-    parse_ctx p = {path, 0, msg, msg_size};
-    FILE *fh = fopen(path, "r");
-    if (!fh)
-        return bad(&p, "cannot open: %s", strerror(errno));
+    parse_ctx p = {name, 0, msg, msg_size};
     char line[1024];
     c1_error e = C1_OK;
-    while (!e && fgets(line, sizeof line, fh)) {
+    for (size_t pos = 0; !e && pos < size;) {
+        const char *nl = memchr(text + pos, '\n', size - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : size - pos;
         p.line++;
-        if (!strchr(line, '\n') && !feof(fh))
+        if (n >= sizeof line - 1) {
             e = bad(&p, "line longer than %zu characters", sizeof line - 2);
-        else
-            e = parse_line(&p, form, dir, line);
+            break;
+        }
+        if (memchr(text + pos, '\0', n)) {
+            e = bad(&p, "a NUL byte in the line");
+            break;
+        }
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        pos += n + (nl != NULL);
+        e = parse_line(&p, form, dir, line);
     }
-    fclose(fh);
     if (!e)
         e = check_complete(&p, form);
     if (e)
         form_release(form);
+    return e;
+}
+
+c1_error form_load(const char *dir, const char *name, c1_form *form, char *msg, size_t msg_size)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.form", dir, name);
+    FILE *fh = fopen(path, "rb");
+    char *text = fh ? malloc(MAX_TEMPLATE_BYTES) : NULL;
+    size_t size = text ? fread(text, 1, MAX_TEMPLATE_BYTES, fh) : 0;
+    int too_long = text && size == MAX_TEMPLATE_BYTES;
+    if (fh)
+        fclose(fh);
+    c1_error e;
+    parse_ctx p = {path, 0, msg, msg_size};
+    memset(form, 0, sizeof *form);
+    if (!fh)
+        e = bad(&p, "cannot open: %s", strerror(errno));
+    else if (!text)
+        e = bad(&p, "out of memory");
+    else if (too_long)
+        e = bad(&p, "larger than %u bytes", MAX_TEMPLATE_BYTES - 1);
+    else {
+        e = form_parse(text, size, dir, path, form, msg, msg_size);
+    }
+    free(text);
     return e;
 }
 

@@ -8,7 +8,8 @@
 #include <tesseract/capi.h>
 #include <zbar.h>
 
-#include "internal.h"
+#include "cv.h"
+#include "stages.h"
 
 /* A crop of the rectified page around a form rectangle, `margin` mm wider, enlarged by `zoom`. */
 static c1_pix *page_crop(const c1_pix *page, c1_rect r, double margin, double zoom)
@@ -132,6 +133,10 @@ static int title_matches(const c1_form *f, const char *read)
 c1_error identify_form(const c1_engine *e, c1_result *r)
 {
     const c1_form *f = &e->form;
+    if (r->upright_unknown) {
+        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four markers found, but no QR code beside any of them");
+        return r->error;
+    }
     static const double zooms[] = {1.0, 2.0};
     for (size_t i = 0; i < sizeof zooms / sizeof *zooms && !r->qr_text[0]; i++) {
         c1_pix *crop = page_crop(r->page, f->qr, 4, zooms[i]);

@@ -4,7 +4,8 @@
  * rectified page and the form; writes each field's box corners (page mm and photo pixels). */
 #include <math.h>
 
-#include "internal.h"
+#include "cv.h"
+#include "stages.h"
 
 #define SEARCH_MM 4.0
 #define MARGIN_MM 1.5

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
+#include "pix.h"
 
 c1_pix *pix_create(int w, int h, int channels)
 {

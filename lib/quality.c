@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "stages.h"
 
 /* Below this a 12 mm digit box is under 15 photo pixels wide: strokes merge. */
 #define MIN_PX_PER_MM 1.2

@@ -5,7 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cv.h"
+#include "stages.h"
 
 #define MAX_QUADS 400
 #define MAX_CANDIDATES 40
@@ -235,8 +236,9 @@ static c1_error rectify(const c1_form *f, const c1_pix *gray, c1_result *r)
     return C1_OK;
 }
 
-c1_error register_page(const c1_engine *e, const c1_pix *gray, c1_result *r)
+c1_error register_page(const c1_engine *e, c1_result *r)
 {
+    const c1_pix *gray = r->photo;
     const c1_form *f = &e->form;
     int longest = gray->w > gray->h ? gray->w : gray->h;
     double scale = longest > DETECT_LONG_SIDE ? (double)DETECT_LONG_SIDE / longest : 1.0;

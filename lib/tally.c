@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "cv.h"
+#include "stages.h"
+#include "tally.h"
 
 #define MAX_SURE_BLUR_MM 0.55    /* above this blur no count is sure */
 #define FLATTEN_MM 3.0           /* paper brightness is taken as the brightest within this: wide enough to
                                   * span a stroke, narrow enough to follow the edge of a shadow (6 mm read
-                                  * a shadow's edge as strokes; measured, README "Tally counter") */
+                                  * a shadow's edge as strokes; measured, docs/design.md "Tally counter") */
 #define MARGIN_MM 3.0            /* ink read above and below the grid */
 #define LEFT_MARGIN_MM 10.0      /* and left of it: a group spilled out of the first cell (to the right, the
                                   * field's digit boxes are near, and their strokes may cross their lines) */
@@ -552,7 +554,7 @@ static double distance_to_stroke(const path_ends *s, double x, double y)
  * a counted stroke is what tracing left of that stroke (the broad end of a crossing stroke, an
  * upright's edge where the crossing stroke took its middle away): strokes of a group stand 2.3 mm
  * apart or more, so it is no stroke of its own. Two pieces are all unexplained: a group struck
- * through leaves several (measured: README "Tally counter"). */
+ * through leaves several (measured: docs/design.md "Tally counter"). */
 static int loose_fragments(const mark_strokes *ms, const int *counted, int n_crossings)
 {
     const double on_stroke = FRAGMENT_ON_STROKE_MM * C1_PAGE_PX_PER_MM;
@@ -800,13 +802,13 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
     if (cut_area(r, f, fr->tally_mm, shift, &a))
         tally_count(&a, fd, fr->tally_mm, t);
     /* Blurred this much, strokes 2.5 mm apart melt into each other and the ink between them can
-     * pass for a crossing stroke: a count may be right, never sure (measured: README "Tally"). */
+     * pass for a crossing stroke: a count may be right, never sure (measured: docs/design.md "Tally counter"). */
     if (r->blur_mm > MAX_SURE_BLUR_MM)
         t->confidence = fmin(t->confidence, 0.9);
     free(a.ink);
 }
 
-void read_tallies(const c1_engine *e, c1_result *r)
+c1_error read_tallies(const c1_engine *e, c1_result *r)
 {
     for (int i = 0; i < r->n_fields; i++)
         if (e->form.fields[i].has_tally) {
@@ -814,4 +816,5 @@ void read_tallies(const c1_engine *e, c1_result *r)
             if (r->fields[i].tally)
                 read_one(r, &e->form, i, r->fields[i].tally);
         }
+    return C1_OK;
 }

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "stages.h"
 
 #define MAX_CANDIDATES 9       /* up to 8 listed values and UNLISTED */
 #define UNLISTED -1
@@ -274,12 +274,6 @@ static int tally_one_off_but_agrees(const c1_field_result *f)
     return t->valid && abs(t->by_strokes - t->by_groups) == 1 && t->value == f->ocr.value;
 }
 
-static void field_add_evidence(c1_field_result *f, const char *what)
-{
-    if (f->n_evidence < C1_MAX_EVIDENCE)
-        f->evidence[f->n_evidence++] = what;
-}
-
 /* A box both readers take for empty was judged once, by one rule on one ink map (lib/digits.c
  * set_blank), not seen twice: its doubt (a thin 1 on a box line, a digit drawn beside its box) must
  * count once. The most a field on its digits alone can be, given its empty boxes. */
@@ -295,7 +289,7 @@ static double empty_boxes_allow(const c1_field_result *f)
 /* The share of the form's written boxes (the model sees a digit) that the model reads at p >= 0.99.
  * One person fills the whole form: where it is low, their hand is unlike those the posteriors were
  * measured on. Generated forms: 5th percentile 0.79-0.83, median 0.94; digits drawn in four handwriting
- * fonts: 0.35-0.72, and there cells at p >= 0.999 were wrong 5 times in 658 (README "Publish gate"). */
+ * fonts: 0.35-0.72, and there cells at p >= 0.999 were wrong 5 times in 658 (docs/design.md "Publish gate"). */
 static double sure_share(const c1_result *r)
 {
     int written = 0, sure = 0;
@@ -315,11 +309,13 @@ static double sure_share(const c1_result *r)
 /* The posterior a field that nothing but its digits speaks for needs. On a blurred page a short stroke
  * or a small gap is lost (a 9 whose upper right stroke stops short reads as a 5), and a hand unlike
  * MNIST is read surely and wrongly more often: there the model's posteriors came out about ten times
- * surer than they were right (measured: README "Publish gate"), so the field needs ten times the
+ * surer than they were right (measured: docs/design.md "Publish gate"), so the field needs ten times the
  * margin. */
 static double digits_only_threshold(const c1_result *r, int familiar_hand)
 {
-    return r->blur_mm > C1_SHARP_PAGE_MM || !familiar_hand ? C1_ACCEPT_DIGITS_ONLY_STRICT : C1_ACCEPT_DIGITS_ONLY;
+    const double *g = r->gate->value;
+    return r->blur_mm > g[C1_GATE_SHARP_PAGE_MM] || !familiar_hand ? g[C1_GATE_ACCEPT_DIGITS_ONLY_STRICT]
+                                                                    : g[C1_GATE_ACCEPT_DIGITS_ONLY];
 }
 
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior,
@@ -399,11 +395,11 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint || known_agrees;
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
-    if (posterior < (evidence ? C1_ACCEPT_WITH_EVIDENCE : digits_only_threshold(r, familiar_hand))) {
+    if (posterior < (evidence ? r->gate->value[C1_GATE_ACCEPT_WITH_EVIDENCE] : digits_only_threshold(r, familiar_hand))) {
         field_add_reason(f, "low_confidence");
         if (!evidence)
             field_add_reason(f, "no_independent_evidence");
-        if (!evidence && r->blur_mm > C1_SHARP_PAGE_MM)
+        if (!evidence && r->blur_mm > r->gate->value[C1_GATE_SHARP_PAGE_MM])
             field_add_reason(f, "blurred_page");
         if (!evidence && !familiar_hand)
             field_add_reason(f, "unfamiliar_hand");
@@ -424,7 +420,7 @@ static int possible_reading(const c1_reading *rd, int max)
     return UNLISTED;
 }
 
-void validate_fields(const c1_engine *e, c1_result *r)
+c1_error validate_fields(const c1_engine *e, c1_result *r)
 {
     (void)e;
     candidates cand[C1_MAX_FIELDS];
@@ -439,13 +435,13 @@ void validate_fields(const c1_engine *e, c1_result *r)
         for (int i = 0; i < r->n_fields; i++)
             field_add_reason(&r->fields[i], "not_read");
         free(beam);
-        return;
+        return C1_OK;
     }
     /* Posterior of each field's chosen value: its share of the beam's probability mass. */
     double top = beam[0].score, total = 0;
     for (int b = 0; b < n; b++)
         total += exp(beam[b].score - top);
-    int familiar_hand = sure_share(r) >= C1_FAMILIAR_HAND;
+    int familiar_hand = sure_share(r) >= r->gate->value[C1_GATE_FAMILIAR_HAND];
     for (int i = 0; i < r->n_fields; i++) {
         double mass = 0;
         for (int b = 0; b < n; b++)
@@ -454,4 +450,5 @@ void validate_fields(const c1_engine *e, c1_result *r)
         judge_field(r, i, beam[0].value, written, mass / total, familiar_hand);
     }
     free(beam);
+    return C1_OK;
 }

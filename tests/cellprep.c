@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "cell.h"
 
 int main(int argc, char **argv)
 {
@@ -24,7 +24,7 @@ int main(int argc, char **argv)
         float out[784];
         int ok = fread(ink, 1, (size_t)w * h, fh) == (size_t)w * h;
         fclose(fh);
-        int ret = ok ? digits_prepare(&form, ink, w, h, bw, bh, out) : -2;
+        int ret = ok ? cell_prepare(&form, ink, w, h, bw, bh, out) : -2;
         if (ret == -1)
             puts("blank");
         else if (ret < 0)

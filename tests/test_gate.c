@@ -4,11 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "stages.h"
 #include "check.h"
 
 
 static c1_form form;
+static c1_gate gate;   /* the committed model's, from its card */
 
 /* A polling station whose every rule holds. */
 static const struct {
@@ -39,6 +40,7 @@ static c1_result *agreeing_form(void)
 {
     c1_result *r = calloc(1, sizeof *r);
     r->form = &form;
+    r->gate = &gate;
     r->n_fields = form.n_fields;
     for (size_t k = 0; k < sizeof honest / sizeof *honest; k++) {
         int i = form_field_index(&form, honest[k].id);
@@ -346,8 +348,8 @@ static void test_blurred_page_needs_more_from_digits_alone(void)
     int blurred_reason;
     CHECK(digits_only_status(0.30, 0.9995, &blurred_reason) == C1_FIELD_ACCEPTED && !blurred_reason,
           "a field on its digits alone at p = 0.9995 on a sharp page was not accepted");
-    CHECK(digits_only_status(C1_SHARP_PAGE_MM, 0.9995, &blurred_reason) == C1_FIELD_ACCEPTED,
-          "a page blurred exactly C1_SHARP_PAGE_MM counts as sharp");
+    CHECK(digits_only_status(gate.value[C1_GATE_SHARP_PAGE_MM], 0.9995, &blurred_reason) == C1_FIELD_ACCEPTED,
+          "a page blurred exactly at the sharp page line counts as sharp");
     CHECK(digits_only_status(0.30, 0.9985, &blurred_reason) == C1_FIELD_REVIEW && !blurred_reason,
           "a field on its digits alone at p = 0.9985 was accepted");
     CHECK(digits_only_status(0.50, 0.9995, &blurred_reason) == C1_FIELD_REVIEW && blurred_reason,
@@ -569,6 +571,15 @@ int main(void)
     char msg[256];
     if (form_load("forms", "c1-ppwp", &form, msg, sizeof msg) != C1_OK) {
         printf("FAIL: %s\n", msg);
+        return 1;
+    }
+    size_t size;
+    char *card = (char *)model_read_file("models/digits.json", 1 << 20, &size), names[DIGIT_MAX_MEMBERS][64];
+    double temperature;
+    int members = model_parse_card(card, names, &temperature, &gate);
+    free(card);
+    if (!members) {
+        printf("FAIL: models/digits.json has no valid gate\n");
         return 1;
     }
     test_all_agree();

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "tally.h"
 #include "check.h"
 
 #define PEN_MM 0.5

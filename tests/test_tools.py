@@ -284,6 +284,13 @@ class Scan(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(out, "a", "three.json")))
         self.assertIn("3 photos: 2 read, 1 rejected", p.stderr)
 
+    def test_a_folder_linking_to_itself_is_walked_once(self):
+        os.symlink(".", os.path.join(self.photos, "a", "again"))
+        os.symlink(os.path.join(self.photos, "a"), os.path.join(self.photos, "a", "b", "back"))
+        p = self.scan("--quiet", "--out", os.path.join(self.tmp, "out"), self.photos)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("3 photos:", p.stderr)
+
     def test_resume_skips_done_photos(self):
         out = os.path.join(self.tmp, "out")
         self.scan("--quiet", "--out", out, self.photos)
@@ -572,9 +579,8 @@ class DigitModel(unittest.TestCase):
 
     def test_mnist_t10k_accuracy(self):
         import eval_model
-        import train_digits
-        images = train_digits.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
-        labels = train_digits.load_idx("t10k-labels-idx1-ubyte")
+        images = cells.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
+        labels = cells.load_idx("t10k-labels-idx1-ubyte")
         nets = eval_model.load_model()
         for member in nets:
             self.assertGreaterEqual((eval_model.run([member], images).argmax(1) == labels).mean(), 0.993, member[0])
@@ -590,28 +596,27 @@ class DigitModel(unittest.TestCase):
 
 
 class EnsembleTemperature(unittest.TestCase):
-    """tools/fit_ensemble.py: the average's temperature, fitted by least NLL."""
+    """tools/calibration.py, which tools/fit_ensemble.py fits the average's temperature with."""
 
     def test_fit_finds_the_temperature_that_made_the_labels(self):
-        import eval_model
-        import fit_ensemble
+        import calibration
         rng = np.random.default_rng(7)
         logits = rng.normal(0, 3, (20000, 14))
         avg = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
-        truth = eval_model.sharpen(avg, 0.8)    # an average less sure than its labels say
+        truth = calibration.sharpen(avg, 0.8)    # an average less sure than its labels say
         labels = np.array([rng.choice(14, p=p) for p in truth])
-        t = fit_ensemble.fit(avg, labels)
+        t = calibration.fit(avg, labels)
         self.assertAlmostEqual(t, 0.8, delta=0.05)
-        self.assertLess(fit_ensemble.nll(avg, labels, t), fit_ensemble.nll(avg, labels, 1.0))
+        self.assertLess(calibration.nll(avg, labels, t), calibration.nll(avg, labels, 1.0))
 
     def test_sharpen_keeps_the_order_and_sums_to_one(self):
-        import eval_model
+        import calibration
         p = np.array([[0.6, 0.3, 0.1], [0.2, 0.2, 0.6]])
-        q = eval_model.sharpen(p, 0.5)
+        q = calibration.sharpen(p, 0.5)
         np.testing.assert_allclose(q.sum(1), 1)
         self.assertTrue((q.argmax(1) == p.argmax(1)).all())
         self.assertGreater(q[0, 0], p[0, 0])
-        np.testing.assert_allclose(eval_model.sharpen(p, 1.0), p)
+        np.testing.assert_allclose(calibration.sharpen(p, 1.0), p)
 
     def test_committed_card_gives_a_reasonable_temperature(self):
         card = json.load(open(os.path.join(ROOT, "models", "digits.json")))

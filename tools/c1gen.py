@@ -795,6 +795,9 @@ def hostile(kind, seed, out_dir, name):
              "must_reject": True, "page_corners": None, "conditions": ["hostile", kind],
              "synth": {"seed": seed, "generator": GENERATOR_VERSION, "kind": kind}}
     path = os.path.join(out_dir, name)
+    label["expect_error"] = {"not_image": "not_an_image", "empty": "empty_input", "truncated": "truncated",
+                             "huge_header": "image_too_large", "no_form": "page_not_found",
+                             "wrong_form": "wrong_form"}.get(kind)
     if kind == "not_image":
         with open(path + ".jpg", "w") as fh:
             fh.write("This is a text file with a .jpg name, not a photo.\n" * 20)
@@ -815,6 +818,8 @@ def hostile(kind, seed, out_dir, name):
             cv2.line(img, (470, y), (int(rng.uniform(900, 1400)), y), (60, 60, 60), 6)
         img += rng.normal(0, 3, img.shape).astype(np.float32)
         cv2.imwrite(path + ".jpg", np.clip(img, 0, 255).astype(np.uint8), [cv2.IMWRITE_JPEG_QUALITY, 85])
+    elif kind in HOSTILE_FILES:
+        label["expect_error"] = HOSTILE_FILES[kind](path)
     elif kind == "wrong_form":
         img, q = wrong_form_photo(seed)
         label["form"] = "c1-dpd"
@@ -852,6 +857,80 @@ def wrong_form_photo(seed):
     opts = {"long": 2200, "tilt": 12, "rot": 2, "blur": 0, "cut": 0}
     img, _, q, _ = photograph(rng, page, opts, [], Fold(rng, False))
     return img, q
+
+
+def png_bytes(w, h, rows):
+    """A grey 8-bit PNG whose every row is `rows(y)` (bytes), compressed as it goes."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    z = zlib.compressobj(9)
+    idat = b"".join(z.compress(b"\0" + rows(y)) for y in range(h)) + z.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)) +
+            chunk(b"IDAT", idat) + chunk(b"IEND", b""))
+
+
+def hostile_tiff_ifd_wrap(path):
+    """A TIFF header whose first directory lies at 0xFFFFFFFF: a 32-bit bounds check wraps round."""
+    import base64
+    with open(path + ".tif", "wb") as fh:
+        fh.write(base64.b64decode("SUkqAP///////////////////////////////////////////yCCAAAA"))
+    return "truncated"
+
+
+def hostile_png_bomb(path):
+    """50 KB that decode to 49 million white pixels, just under the engine's cap: a bounded read."""
+    row = b"\xff" * 7000
+    with open(path + ".png", "wb") as fh:
+        fh.write(png_bytes(7000, 7000, lambda y: row))
+    return "page_not_found"
+
+
+def hostile_thin(path):
+    """An image 1 pixel wide and 100 000 tall."""
+    with open(path + ".png", "wb") as fh:
+        fh.write(png_bytes(1, 100000, lambda y: b"\x80"))
+    return "too_small"
+
+
+def hostile_jpeg_scans(path):
+    """A progressive JPEG with hundreds of scans: each is a decoding pass over the whole image."""
+    img = np.full((600, 800), 200, np.uint8)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    data = buf.tobytes()
+    last_sos = data.rfind(b"\xff\xda")
+    scan = data[last_sos:-2]                 # the last scan, up to EOI
+    with open(path + ".jpg", "wb") as fh:
+        fh.write(data[:-2] + scan * 300 + b"\xff\xd9")
+    return "decode_failed"
+
+
+def hostile_tiff_many_ifds(path, n=2000):
+    """A TIFF of 2 000 directories (pages), each a 200 x 200 white image sharing one strip."""
+    import struct
+    w = h = 200
+    strip_at = 8
+    strip = b"\xff" * (w * h)
+    tags = lambda nxt: [(256, 3, 1, w), (257, 3, 1, h), (258, 3, 1, 8), (259, 3, 1, 1), (262, 3, 1, 1),   # noqa: E731
+                        (273, 4, 1, strip_at), (277, 3, 1, 1), (278, 3, 1, h), (279, 4, 1, w * h)]
+    out = bytearray(b"II*\0" + struct.pack("<I", 8 + len(strip)) + strip)
+    for k in range(n):
+        here = len(out)
+        entries = tags(0)
+        nxt = here + 2 + 12 * len(entries) + 4 if k + 1 < n else 0
+        out += struct.pack("<H", len(entries))
+        for tag, typ, cnt, val in entries:
+            out += struct.pack("<HHI", tag, typ, cnt) + (struct.pack("<HH", val, 0) if typ == 3 else struct.pack("<I", val))
+        out += struct.pack("<I", nxt)
+    with open(path + ".tif", "wb") as fh:
+        fh.write(bytes(out))
+    return "page_not_found"
+
+
+HOSTILE_FILES = {"tiff_ifd_wrap": hostile_tiff_ifd_wrap, "png_bomb": hostile_png_bomb, "thin": hostile_thin,
+                 "jpeg_scans": hostile_jpeg_scans, "tiff_many_ifds": hostile_tiff_many_ifds}
 
 
 def write_huge_png(path, w, h):

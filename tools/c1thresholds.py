@@ -4,33 +4,32 @@
     c1thresholds.py FIXTURES RESULTS
 
 For each set of thresholds (fields with independent evidence / fields with only their digits, on a
-sharp page in a familiar hand / on a page blurred more than C1_SHARP_PAGE_MM or in a hand of which
-the model reads fewer than C1_FAMILIAR_HAND of the written boxes at p >= 0.99; both read from
-include/c1.h) it re-judges every field whose only objection in RESULTS was its posterior
+sharp page in a familiar hand / on a page blurred more than the gate's sharp_page_mm or in a hand of
+which the model reads fewer than its familiar_hand share of the written boxes at p >= 0.99; both read
+from the model's card, models/digits.json, as the engine reads them) it re-judges every field whose only objection in RESULTS was its posterior
 (`low_confidence`, maybe with `no_independent_evidence`, `blurred_page`, `unfamiliar_hand`), and
 prints coverage, published errors (accepted, value != label) and the expected published error rate from the posteriors themselves: sum(1 - p) over accepted fields divided
 by all fields read. Run it on the validation set (make validate), never on the eval set.
 """
 import json
 import os
-import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from c1score import find_labels  # noqa: E402
 
 POSTERIOR_ONLY = {"low_confidence", "no_independent_evidence", "blurred_page", "unfamiliar_hand"}
-HEADER = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "include", "c1.h")
+CARD = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "models", "digits.json")
 
 
-def header_constant(name):
-    """A number #defined in the public header, so that the gate's lines are written once."""
-    with open(HEADER) as fh:
-        return float(re.search(rf"^#define {name} ([0-9.]+)$", fh.read(), re.M).group(1))
+def gate_value(name):
+    """A threshold of the model's gate, as the engine reads it: the gate's lines are written once."""
+    with open(CARD) as fh:
+        return float(json.load(fh)["gate"][name])
 
 
-SHARP_PAGE_MM = header_constant("C1_SHARP_PAGE_MM")   # the JSON rounds blur_mm to 0.01
-FAMILIAR_HAND = header_constant("C1_FAMILIAR_HAND")
+SHARP_PAGE_MM = gate_value("sharp_page_mm")   # the JSON rounds blur_mm to 0.01
+FAMILIAR_HAND = gate_value("familiar_hand")
 DIGITS = [str(d) for d in range(10)]
 
 

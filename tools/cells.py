@@ -2,18 +2,31 @@
 
 The library cuts each digit box from the rectified page (5 px/mm), turns it into an ink map (0 paper,
 1 full ink), knows where the printed guide dots are, and normalises MNIST-style with `normalise()`;
-lib/digits.c does exactly the same in C. Everything here draws such ink maps: MNIST digits redrawn with
+lib/cell.c does exactly the same in C. Everything here draws such ink maps: MNIST digits redrawn with
 a pen, digits joined over the dots, European habits, and what people put in a box that is not a digit.
 """
 import math
+import os
 
 import cv2
 import numpy as np
 
+MNIST_DIR = os.environ.get("C1_MNIST_DIR", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                                          ".cache", "mnist"))
+
+
+def load_idx(name):
+    """An MNIST IDX file from the npm package's data (make data): images as N x 28 x 28, labels as N."""
+    with open(os.path.join(MNIST_DIR, name), "rb") as fh:
+        data = fh.read()
+    if "images" in name:
+        return np.frombuffer(data[16:], np.uint8).reshape(-1, 28, 28)
+    return np.frombuffer(data[8:], np.uint8)
+
 CLASSES = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "empty", "filler", "struck", "other"]
 EMPTY, FILLER, STRUCK, OTHER = 10, 11, 12, 13
 PX_PER_MM = 5.0
-INSET_MM = 0.6          # the box interior starts this far inside the printed line (lib/digits.c)
+INSET_MM = 0.6          # the box interior starts this far inside the printed line (lib/cell.h)
 INK_THRESHOLD = 77      # of 255: what counts as ink when framing the digit
 DOTS = [(0.28, 0.16), (0.72, 0.16), (0.28, 0.5), (0.72, 0.5), (0.28, 0.84), (0.72, 0.84)]
 SEGMENTS = {"a": (0, 1), "b": (1, 3), "c": (3, 5), "d": (4, 5), "e": (2, 4), "f": (0, 2), "g": (2, 3)}
@@ -65,7 +78,7 @@ def is_blank(ink8, dots):
 
 
 def prepare(ink8, dots):
-    """The whole cell pipeline of lib/digits.c: clean the borders, then None for a blank box, else the
+    """The whole cell pipeline of lib/cell.c: clean the borders, then None for a blank box, else the
     normalised 28x28 image."""
     ink8 = clean_borders(ink8.copy())
     return None if is_blank(ink8, dots) else normalise(ink8, dots)

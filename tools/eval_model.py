@@ -24,7 +24,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cells  # noqa: E402
-import train_digits  # noqa: E402
+from calibration import ece, sharpen, softmax  # noqa: E402,F401
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FONTS = {
@@ -35,18 +35,13 @@ FONTS = {
 }
 
 
-def softmax(x):
-    e = np.exp(x - x.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
-
-
 class Members(list):
     """The card's member networks, (name, net) pairs, and the temperature of their average."""
     temperature = 1.0
 
 
 def load_model(models_dir=os.path.join(ROOT, "models"), card_path=None):
-    """The card's member networks (one when it lists none), as lib/digits.c loads them."""
+    """The card's member networks (one when it lists none), as lib/model.c loads them."""
     card = json.load(open(card_path or os.path.join(models_dir, "digits.json")))
     names = card.get("members", ["digits.onnx"])
     nets = Members((n, cv2.dnn.readNetFromONNX(os.path.join(models_dir, n))) for n in names)
@@ -63,14 +58,6 @@ def softmax_of(net, images):
     return softmax(np.concatenate(out))
 
 
-def sharpen(avg, temperature):
-    """lib/digits.c calibrate_average: avg ** (1 / T), renormalised."""
-    logp = np.log(np.maximum(avg, 1e-300)) / temperature
-    logp -= logp.max(1, keepdims=True)
-    q = np.exp(logp)
-    return q / q.sum(1, keepdims=True)
-
-
 def average(nets, images):
     """The members' calibrated probabilities averaged, before the average's own temperature."""
     return sum(softmax_of(net, images) for _, net in nets) / len(nets)
@@ -80,16 +67,6 @@ def run(nets, images):
     """The members' average, calibrated by its temperature, as the library reads a box (a plain list
     of one member: that member alone)."""
     return sharpen(average(nets, images), getattr(nets, "temperature", 1.0))
-
-
-def ece(probs, labels, bins=15):
-    conf, pred = probs.max(1), probs.argmax(1)
-    err = 0.0
-    for lo in np.linspace(0, 1, bins, endpoint=False):
-        m = (conf > lo) & (conf <= lo + 1 / bins)
-        if m.any():
-            err += m.mean() * abs((pred[m] == labels[m]).mean() - conf[m].mean())
-    return err
 
 
 def font_cells(rng, font_path, n_per_digit):
@@ -136,8 +113,8 @@ def synthetic(rng, n, make):
 
 def main():
     net = load_model()
-    images = train_digits.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
-    labels = train_digits.load_idx("t10k-labels-idx1-ubyte").astype(np.int64)
+    images = cells.load_idx("t10k-images-idx3-ubyte").astype(np.float32) / 255.0
+    labels = cells.load_idx("t10k-labels-idx1-ubyte").astype(np.int64)
     p = run(net, images)
     figures = collections.OrderedDict()
     figures["mnist_t10k_accuracy"] = (p.argmax(1) == labels).mean()
@@ -163,7 +140,7 @@ def main():
     figures["font_wrong_with_p_over_0.99"] = (pf.max(1)[pf.argmax(1) != y] > 0.99).mean()
 
     unseen = np.arange(5000, 10000)
-    raw = train_digits.load_idx("t10k-images-idx3-ubyte")
+    raw = cells.load_idx("t10k-images-idx3-ubyte")
     for d in (1, 7, 4):
         ids = unseen[labels[unseen] == d][:300]
         x, y = synthetic(rng, len(ids), lambda r, it=iter(ids), d=d: (d, cells.sample(r, d, raw[next(it)], euro=True)))

@@ -9,7 +9,7 @@ the average is less sure than it is right. This fits one more temperature, p_k â
 least negative log-likelihood on the calibration photos' cells as the library cuts them
 (`c1scan --cells CELLS PHOTOS`, photos of held-out training digits; any other is refused), with the members
 run as the library runs them (OpenCV dnn), and writes it as the card's "ensemble_temperature"
-(lib/digits.c applies it after averaging).
+(lib/model.c applies it after averaging).
 """
 import json
 import os
@@ -19,26 +19,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import c1gen  # noqa: E402
+from calibration import fit, nll  # noqa: E402
 import eval_model  # noqa: E402
 import train_digits  # noqa: E402
-
-
-def nll(avg, labels, temperature):
-    q = eval_model.sharpen(avg, temperature)
-    return float(-np.log(np.maximum(q[np.arange(len(labels)), labels], 1e-300)).mean())
-
-
-def fit(avg, labels, lo=0.3, hi=3.0):
-    """The temperature of least NLL, by golden-section search (NLL is unimodal in T here)."""
-    g = (5 ** 0.5 - 1) / 2
-    a, b = lo, hi
-    for _ in range(60):
-        c, d = b - g * (b - a), a + g * (b - a)
-        if nll(avg, labels, c) < nll(avg, labels, d):
-            b = d
-        else:
-            a = c
-    return (a + b) / 2
 
 
 def main(argv):

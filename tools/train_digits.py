@@ -34,16 +34,7 @@ import c1gen  # noqa: E402
 import cells  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MNIST_DIR = os.environ.get("C1_MNIST_DIR", os.path.join(ROOT, ".cache", "mnist"))
 N_CLASSES = len(cells.CLASSES)
-
-
-def load_idx(name):
-    with open(os.path.join(MNIST_DIR, name), "rb") as fh:
-        data = fh.read()
-    if "images" in name:
-        return np.frombuffer(data[16:], np.uint8).reshape(-1, 28, 28)
-    return np.frombuffer(data[8:], np.uint8)
 
 
 class DigitNet(nn.Module):
@@ -193,7 +184,7 @@ def main():
     torch.manual_seed(a.seed)
     torch.set_num_threads(os.cpu_count() or 2)
     t0 = time.time()
-    images, labels = load_idx("train-images-idx3-ubyte"), load_idx("train-labels-idx1-ubyte")
+    images, labels = cells.load_idx("train-images-idx3-ubyte"), cells.load_idx("train-labels-idx1-ubyte")
     learn = slice(0, 55000)
     held = slice(55000, 60000)
     x, y = build_set(a.seed, images[learn], labels[learn], a.scale)
@@ -241,7 +232,16 @@ def main():
             "held_out_accuracy": round(float((logits.argmax(1) == yc).float().mean()), 4),
             "held_out_photo_accuracy": round(float((logits[n_drawn_c:].argmax(1) == yc[n_drawn_c:]).float().mean()), 4)
             if len(xc) > n_drawn_c else None}
-    with open(os.path.join(a.out, a.name + ".json"), "w") as fh:
+    card_path = os.path.join(a.out, a.name + ".json")
+    # The publish gate's thresholds stay those of the card replaced until they are measured again with
+    # the new model (tools/c1thresholds.py on the validation set): the engine needs some to run at all.
+    if os.path.exists(card_path):
+        with open(card_path) as fh:
+            old = json.load(fh)
+        for key in ("gate", "members", "ensemble_temperature"):
+            if key in old:
+                info[key] = old[key]
+    with open(card_path, "w") as fh:
         json.dump(info, fh, indent=1)
         fh.write("\n")
     print(json.dumps(info))

@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 
 #include "c1.h"
+#include "known.h"
 
 typedef struct {
     char *path;   /* as found */
@@ -41,17 +42,6 @@ typedef struct {
     const char *out_dir, *debug_dir, *review_dir, *cells_dir, *csv_path, *known_path;
     int jobs, force, quiet, shard, shards;
 } options;
-
-/* --known: rows sorted by photo, so that each photo finds its own by binary search. */
-typedef struct {
-    char *photo, *field;
-    int value;
-} known_row;
-
-typedef struct {
-    known_row *rows;
-    size_t n;
-} known_table;
 
 typedef struct {
     const options *opt;
@@ -89,8 +79,37 @@ static void add_photo(photo_list *l, const char *path, const char *rel)
     l->items[l->n++] = (photo){strdup(path), r};
 }
 
-static void walk(photo_list *l, const char *dir, const char *rel)
+/* The folders walked so far, by device and inode: a link back to one of them (a folder holding a link
+ * to itself) is not walked again. */
+typedef struct {
+    dev_t *dev;
+    ino_t *ino;
+    size_t n, cap;
+} visited_dirs;
+
+static int first_visit(visited_dirs *v, const struct stat *st)
 {
+    for (size_t i = 0; i < v->n; i++)
+        if (v->dev[i] == st->st_dev && v->ino[i] == st->st_ino)
+            return 0;
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 64;
+        v->dev = realloc(v->dev, v->cap * sizeof *v->dev);
+        v->ino = realloc(v->ino, v->cap * sizeof *v->ino);
+        if (!v->dev || !v->ino) {
+            perror("c1scan");
+            exit(1);
+        }
+    }
+    v->dev[v->n] = st->st_dev, v->ino[v->n++] = st->st_ino;
+    return 1;
+}
+
+static void walk(photo_list *l, visited_dirs *seen, const char *dir, const char *rel)
+{
+    struct stat self;
+    if (stat(dir, &self) != 0 || !first_visit(seen, &self))
+        return;
     struct dirent **names;
     int n = scandir(dir, &names, NULL, alphasort);
     if (n < 0) {
@@ -105,7 +124,7 @@ static void walk(photo_list *l, const char *dir, const char *rel)
                 exit(1);
             struct stat st;
             if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-                walk(l, path, sub);
+                walk(l, seen, path, sub);
             else if (has_image_extension(name))
                 add_photo(l, path, sub);
             free(path);
@@ -307,64 +326,35 @@ static void account(batch *b, const photo *p, const c1_result *r, int wrote)
     pthread_mutex_unlock(&b->lock);
 }
 
-static int cmp_known(const void *a, const void *b)
-{
-    return strcmp(((const known_row *)a)->photo, ((const known_row *)b)->photo);
-}
-
+/* The whole --known file, parsed. */
 static int load_known(const char *path, known_table *t)
 {
-    FILE *fh = fopen(path, "r");
+    FILE *fh = fopen(path, "rb");
+    char *text = NULL, err[160];
+    size_t size = 0, cap = 0, got;
     if (!fh) {
         fprintf(stderr, "c1scan: cannot read %s: %s\n", path, strerror(errno));
         return 0;
     }
-    char line[1024], photo_name[512], field[128];
-    int value, line_no = 0, ok = 1;
-    size_t cap = 0;
-    while (ok && fgets(line, sizeof line, fh)) {
-        line_no++;
-        if ((line_no == 1 && !strncmp(line, "photo,field,value", 17)) || line[strspn(line, " \r\n")] == 0)
-            continue;
-        char extra;
-        if (sscanf(line, "%511[^,],%127[^,],%d %c", photo_name, field, &value, &extra) != 3 || value < 0) {
-            fprintf(stderr, "c1scan: %s:%d: expected photo,field,value\n", path, line_no);
-            ok = 0;
-        } else if (t->n == cap) {
-            cap = cap ? 2 * cap : 256;
-            known_row *grown = realloc(t->rows, cap * sizeof *grown);
-            ok = grown != NULL;
-            t->rows = grown ? grown : t->rows;
+    do {
+        if (size == cap) {
+            char *grown = cap < (64u << 20) ? realloc(text, (cap = cap ? 2 * cap : 65536)) : NULL;
+            if (!grown) {
+                fprintf(stderr, "c1scan: %s is too large\n", path);
+                free(text), fclose(fh);
+                return 0;
+            }
+            text = grown;
         }
-        if (ok)
-            t->rows[t->n++] = (known_row){strdup(photo_name), strdup(field), value};
-    }
+        got = fread(text + size, 1, cap - size, fh);
+        size += got;
+    } while (got > 0);
     fclose(fh);
-    if (t->n)
-        qsort(t->rows, t->n, sizeof *t->rows, cmp_known);
+    int ok = known_parse(text, size, t, err, sizeof err);
+    if (!ok)
+        fprintf(stderr, "c1scan: %s:%s\n", path, err);
+    free(text);
     return ok;
-}
-
-/* The known values of one photo, pointing into the table; *n of them. */
-static c1_known_value *known_for(const known_table *t, const char *photo_name, int *n)
-{
-    *n = 0;
-    if (!t || !t->n)
-        return NULL;
-    known_row key = {(char *)photo_name, NULL, 0};
-    const known_row *hit = bsearch(&key, t->rows, t->n, sizeof *t->rows, cmp_known);
-    if (!hit)
-        return NULL;
-    while (hit > t->rows && !strcmp(hit[-1].photo, photo_name))
-        hit--;
-    const known_row *end = hit;
-    while (end < t->rows + t->n && !strcmp(end->photo, photo_name))
-        end++;
-    c1_known_value *v = malloc(sizeof *v * (size_t)(end - hit));
-    for (int k = 0; v && hit + k < end; k++)
-        v[k] = (c1_known_value){hit[k].field, hit[k].value};
-    *n = v ? (int)(end - hit) : 0;
-    return v;
 }
 
 static void *worker(void *arg)
@@ -412,6 +402,7 @@ static void usage(void)
 
 static int parse_args(int argc, char **argv, options *o, photo_list *photos)
 {
+    visited_dirs seen = {0};
     *o = (options){NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, 0, 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -443,13 +434,14 @@ static int parse_args(int argc, char **argv, options *o, photo_list *photos)
         else {
             struct stat st;
             if (stat(a, &st) == 0 && S_ISDIR(st.st_mode))
-                walk(photos, a, "");
+                walk(photos, &seen, a, "");
             else {
                 const char *base = strrchr(a, '/');
                 add_photo(photos, a, base ? base + 1 : a);
             }
         }
     }
+    free(seen.dev), free(seen.ino);
     if (o->jobs < 1 || o->jobs > 256 || photos->n == 0)
         usage();
     return 0;
@@ -507,9 +499,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < photos.n; i++)
         free(photos.items[i].path), free(photos.items[i].rel);
     free(photos.items);
-    for (size_t i = 0; i < known.n; i++)
-        free(known.rows[i].photo), free(known.rows[i].field);
-    free(known.rows);
+    known_free(&known);
     c1_engine_free(engine);
     return b.write_errors ? 2 : 0;
 }

@@ -1,0 +1,386 @@
+/* Cell: cuts a digit box's ink from the rectified page as the handwriting model was trained to see
+ * it: the local paper taken out, the printed line and guide dots left aside, strokes that cross the
+ * line followed, MNIST framing. Reads the page and the blank page; writes only the cells it is given. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+#include "cv.h"
+
+#define PAPER_WINDOW_MM 3.0   /* the local paper: the brightest within this */
+#define SPILL_MM 2.5          /* how far past its box a digit's stroke is followed */
+#define BIG_BOX_MM 20.0       /* in a box this wide (the votes), further: */
+#define SPILL_OF_BOX 0.35     /* this share of its width, as far as an oversize digit sits off centre */
+#define PRINT_LEVEL 160       /* darker than this on the blank page: printed */
+#define PRINT_REACH_PX 2
+
+static void cell_set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
+
+/* Is blank-page pixel (bx, by) printed, or within PRINT_REACH_PX of print (registration's error)? */
+int cell_printed_near(const c1_pix *blank, int bx, int by)
+{
+    for (int dy = -PRINT_REACH_PX; dy <= PRINT_REACH_PX; dy++)
+        for (int dx = -PRINT_REACH_PX; dx <= PRINT_REACH_PX; dx++) {
+            int x = bx + dx, y = by + dy;
+            if (x >= 0 && y >= 0 && x < blank->w && y < blank->h && pix_row(blank, y)[x] < PRINT_LEVEL)
+                return 1;
+        }
+    return 0;
+}
+
+/* Beyond SPILL_MM around the box, what the blank page prints there (the next row's box lines,
+ * labels) is no ink: a wide margin reaches them, and a stroke that touches one would carry the whole
+ * line into the cell. Within PRINT_REACH_PX of print, for registration's error. Nearer, the box's own
+ * line is left for cell_keep_box_ink, which erases it and joins the strokes it cut. */
+static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int margin)
+{
+    const int near = (int)lround(SPILL_MM * C1_PAGE_PX_PER_MM);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++) {
+            if (x >= margin - near && y >= margin - near && x < c->w - margin + near && y < c->h - margin + near)
+                continue;
+            if (cell_printed_near(blank, x0 + x, y0 + y))
+                c->ink[y * c->w + x] = 0;
+        }
+}
+
+/* The box interior grown by `margin` px on every side (0: the interior, as the model was trained), as
+ * ink = how much darker than the paper, 0..255. The paper is taken locally, as the brightest within
+ * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
+ * gradient across a box would otherwise stay in the cell as a grey wash, which the handwriting model
+ * reads as a digit struck through or scribbled over. */
+int cell_cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    int x0 = (int)lround((x_mm + INSET_MM) * k) - margin, y0 = (int)lround((y_mm + INSET_MM) * k) - margin;
+    c->w = (int)lround((box.w - 2 * INSET_MM) * k) + 2 * margin;
+    c->h = (int)lround((box.h - 2 * INSET_MM) * k) + 2 * margin;
+    if (c->w < 8 || c->h < 8 || c->w > MAX_CELL_PX || c->h > MAX_CELL_PX || x0 < 0 || y0 < 0 ||
+        x0 + c->w > page->w || y0 + c->h > page->h)
+        return 0;
+    const int window = (int)lround(PAPER_WINDOW_MM * k), pad = window;
+    c1_pix *around = pix_crop(page, x0 - pad, y0 - pad, x0 + c->w + pad, y0 + c->h + pad);
+    c1_pix *flat = around ? cv_flatten(around, window) : NULL;
+    if (!flat) {
+        pix_destroy(&around);
+        return 0;
+    }
+    int fx0 = x0 - (x0 - pad < 0 ? 0 : x0 - pad), fy0 = y0 - (y0 - pad < 0 ? 0 : y0 - pad);
+    /* The brightest pixel is the paper plus its noise: the paper is the flattened box's 90th
+     * percentile, so that noise and JPEG ringing stay at no ink. */
+    int hist[256] = {0}, n = c->w * c->h, acc = 0, paper = 255;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            hist[pix_row(flat, fy0 + y)[fx0 + x]]++;
+    while (paper > 40 && (acc += hist[paper]) < n / 10)
+        paper--;
+    for (int y = 0; y < c->h; y++) {
+        const uint8_t *row = pix_row(flat, fy0 + y) + fx0;
+        for (int x = 0; x < c->w; x++) {
+            double v = 255.0 * (paper - row[x]) / paper;
+            c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v + 0.5);
+        }
+    }
+    pix_destroy(&flat);
+    pix_destroy(&around);
+    if (margin > 0)
+        erase_print_around(c, f->blank, x0, y0, margin);
+    cell_set_dots(c, f, box, margin);
+    return 1;
+}
+
+int cell_cut(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c)
+{
+    return cell_cut_region(page, f, x_mm, y_mm, box, 0, c);
+}
+
+/* Ink in the interior's outer two pixels: only then can a stroke run on past the box line. */
+int cell_touches_edge(const cell *c)
+{
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            if ((x < 2 || y < 2 || x >= c->w - 2 || y >= c->h - 2) && c->ink[y * c->w + x] >= INK_THRESHOLD &&
+                !c->dots[y * c->w + x])
+                return 1;
+    return 0;
+}
+
+/* Numbers the cell's marks (8-connected ink at INK_THRESHOLD) from 1 in `label` (0: no ink); `stack`
+ * is scratch of w * h. Returns how many. */
+int cell_label_marks(const cell *c, int *label, int *stack)
+{
+    int n = c->w * c->h, n_labels = 0;
+    memset(label, 0, sizeof(int) * (size_t)n);
+    for (int s = 0; s < n; s++) {
+        if (c->ink[s] < INK_THRESHOLD || label[s])
+            continue;
+        int top = 0, id = ++n_labels;
+        stack[top++] = s, label[s] = id;
+        while (top) {
+            int p = stack[--top], x = p % c->w, y = p / c->w;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++) {
+                    int xx = x + dx, yy = y + dy, q = yy * c->w + xx;
+                    if (xx >= 0 && yy >= 0 && xx < c->w && yy < c->h && c->ink[q] >= INK_THRESHOLD && !label[q])
+                        label[q] = id, stack[top++] = q;
+                }
+        }
+    }
+    return n_labels;
+}
+
+static int find_root(int *parent, int a)
+{
+    while (parent[a] != a)
+        a = parent[a] = parent[parent[a]];
+    return a;
+}
+
+/* Keeps, in a region grown `m` px around a w x h interior, the ink that belongs to this box: the
+ * printed box line is erased, strokes cut by it are joined across the sides in join_side (left,
+ * right, top, bottom: never a side shared with the next box, whose digit may come close), and a
+ * mark is kept when most of it lies inside. Returns the number of kept ink pixels outside. */
+int cell_keep_box_ink(cell *c, int m, int w, int h, const int join_side[4], int clear_foreign)
+{
+    int band[4][2] = {{m - 3, 0}, {m + w + 2, 0}, {m - 3, 1}, {m + h + 2, 1}};   /* line position, 1: horizontal */
+    for (int b = 0; b < 4; b++)
+        for (int t = 0; t < (band[b][1] ? c->w : c->h); t++)
+            for (int o = -2; o <= 2; o++) {
+                int x = band[b][1] ? t : band[b][0] + o, y = band[b][1] ? band[b][0] + o : t;
+                if (x >= 0 && y >= 0 && x < c->w && y < c->h)
+                    c->ink[y * c->w + x] = 0;
+            }
+    int n = c->w * c->h, *label = malloc(sizeof(int) * (size_t)n), *parent = malloc(sizeof(int) * (size_t)(n + 1));
+    int *stack = malloc(sizeof(int) * (size_t)n), n_labels = 0, outside = 0;
+    if (!label || !parent || !stack)
+        goto done;
+    n_labels = cell_label_marks(c, label, stack);
+    for (int id = 1; id <= n_labels; id++)
+        parent[id] = id;
+    /* Join what the erased line separated: ink just before and just after the band, nearly opposite. */
+    for (int b = 0; b < 4; b++)
+        for (int t = 0; join_side[b] && t < (band[b][1] ? c->w : c->h); t++)
+            for (int d = -2; d <= 2; d++) {
+                int ax = band[b][1] ? t : band[b][0] - 3, ay = band[b][1] ? band[b][0] - 3 : t;
+                int bx = band[b][1] ? t + d : band[b][0] + 3, by = band[b][1] ? band[b][0] + 3 : t + d;
+                if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= c->w || bx >= c->w || ay >= c->h || by >= c->h)
+                    continue;
+                int la = label[ay * c->w + ax], lb = label[by * c->w + bx];
+                if (la && lb)
+                    parent[find_root(parent, la)] = find_root(parent, lb);
+            }
+    int *inside = calloc((size_t)n_labels + 1, sizeof(int)), *all = calloc((size_t)n_labels + 1, sizeof(int));
+    if (inside && all) {
+        for (int p = 0; p < n; p++)
+            if (label[p]) {
+                int r = find_root(parent, label[p]), x = p % c->w, y = p / c->w;
+                all[r]++;
+                inside[r] += x >= m && x < m + w && y >= m && y < m + h;
+            }
+        for (int p = 0; p < n; p++) {
+            int x = p % c->w, y = p / c->w, in = x >= m && x < m + w && y >= m && y < m + h;
+            int r = label[p] ? find_root(parent, label[p]) : 0;
+            int keep = r && inside[r] >= 4 && inside[r] * 5 >= all[r] * 2;
+            if (!keep && (!in || clear_foreign))
+                c->ink[p] = 0;   /* not ours: a neighbour's stroke, a label, the line */
+            else if (keep && !in)
+                outside++;
+        }
+    }
+    free(inside), free(all);
+done:
+    free(label), free(parent), free(stack);
+    return outside;
+}
+
+/* The guide dots of a box, in interior pixels, and the mask that keeps them out of the framing. */
+static void cell_set_dots(cell *c, const c1_form *f, c1_rect box, int margin)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    memset(c->dots, 0, (size_t)(c->w * c->h));
+    for (int d = 0; d < 6; d++) {
+        c->dot_xy[d][0] = (f->dots[d][0] * box.w - INSET_MM) * k + margin;
+        c->dot_xy[d][1] = (f->dots[d][1] * box.h - INSET_MM) * k + margin;
+        int cx = (int)lround(c->dot_xy[d][0]), cy = (int)lround(c->dot_xy[d][1]);
+        for (int y = cy - DOT_RADIUS_PX; y <= cy + DOT_RADIUS_PX; y++)
+            for (int x = cx - DOT_RADIUS_PX; x <= cx + DOT_RADIUS_PX; x++)
+                if (x >= 0 && y >= 0 && x < c->w && y < c->h &&
+                    (x - cx) * (x - cx) + (y - cy) * (y - cy) <= DOT_RADIUS_PX * DOT_RADIUS_PX)
+                    c->dots[y * c->w + x] = 1;
+    }
+    c->spacing = c->dot_xy[1][0] - c->dot_xy[0][0];
+}
+
+/* The printed line the inset missed is a row or column at the edge that is mostly ink. */
+void cell_clean_borders(cell *c)
+{
+    for (int k = 0; k < 3; k++) {
+        int rows[2] = {k, c->h - 1 - k}, cols[2] = {k, c->w - 1 - k};
+        for (int i = 0; i < 2; i++) {
+            int inked = 0;
+            for (int x = 0; x < c->w; x++)
+                inked += c->ink[rows[i] * c->w + x] >= INK_THRESHOLD;
+            if (inked * 2 > c->w)
+                memset(c->ink + rows[i] * c->w, 0, (size_t)c->w);
+        }
+        for (int i = 0; i < 2; i++) {
+            int inked = 0;
+            for (int y = 0; y < c->h; y++)
+                inked += c->ink[y * c->w + cols[i]] >= INK_THRESHOLD;
+            if (inked * 2 > c->h)
+                for (int y = 0; y < c->h; y++)
+                    c->ink[y * c->w + cols[i]] = 0;
+        }
+    }
+}
+
+/* The box of the ink that is not a guide dot; 0 when there is none. */
+static int ink_box(const cell *c, int *x0, int *y0, int *x1, int *y1, int *count)
+{
+    *x0 = c->w, *y0 = c->h, *x1 = -1, *y1 = -1, *count = 0;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < c->w; x++)
+            if (c->ink[y * c->w + x] >= INK_THRESHOLD && !c->dots[y * c->w + x]) {
+                *x0 = x < *x0 ? x : *x0, *x1 = x > *x1 ? x : *x1;
+                *y0 = y < *y0 ? y : *y0, *y1 = y > *y1 ? y : *y1;
+                (*count)++;
+            }
+    return *x1 >= 0;
+}
+
+/* No ink, or a speck under a quarter of the box both ways. */
+static int is_blank(const cell *c)
+{
+    int x0, y0, x1, y1, n;
+    if (!ink_box(c, &x0, &y0, &x1, &y1, &n) || n < 4)
+        return 1;
+    return (x1 - x0 + 1) * 4 < c->w && (y1 - y0 + 1) * 4 < c->h;
+}
+
+/* MNIST framing: the ink's box fitted in 20x20, its centre of mass at the centre of 28x28. */
+int cell_normalise(const cell *c, float out[784])
+{
+    memset(out, 0, sizeof(float) * 784);
+    int x0, y0, x1, y1, n;
+    if (!ink_box(c, &x0, &y0, &x1, &y1, &n))
+        return 0;
+    int w = x1 - x0 + 1, h = y1 - y0 + 1;
+    c1_pix *crop = pix_create(w, h, 1);
+    if (!crop)
+        return 0;
+    for (int y = 0; y < h; y++)
+        memcpy(pix_row(crop, y), c->ink + (y0 + y) * c->w + x0, (size_t)w);
+    double s = 20.0 / (w > h ? w : h);
+    int nw = (int)(w * s + 0.5), nh = (int)(h * s + 0.5);
+    nw = nw < 1 ? 1 : nw, nh = nh < 1 ? 1 : nh;
+    c1_pix *small = cv_resize(crop, nw, nh);
+    pix_destroy(&crop);
+    if (!small)
+        return 0;
+    double total = 0, sx = 0, sy = 0;
+    for (int y = 0; y < nh; y++)
+        for (int x = 0; x < nw; x++) {
+            double v = pix_row(small, y)[x];
+            total += v, sx += v * (x + 0.5), sy += v * (y + 0.5);
+        }
+    if (total > 0) {
+        int ox = (int)floor(14 - sx / total + 0.5), oy = (int)floor(14 - sy / total + 0.5);
+        for (int y = 0; y < nh; y++)
+            for (int x = 0; x < nw; x++)
+                if (y + oy >= 0 && y + oy < 28 && x + ox >= 0 && x + ox < 28)
+                    out[(y + oy) * 28 + x + ox] = pix_row(small, y)[x] / 255.0f;
+    }
+    pix_destroy(&small);
+    return total > 0;
+}
+
+/* The cell pipeline on a given ink map, for the test that holds it equal to tools/cells.py. */
+int cell_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
+                   float out[784])
+{
+    cell *c = malloc(sizeof *c);
+    int ret = -2;
+    if (c && w * h <= MAX_CELL_PX * MAX_CELL_PX) {
+        c->w = w, c->h = h;
+        memcpy(c->ink, ink, (size_t)(w * h));
+        cell_set_dots(c, f, (c1_rect){0, 0, box_w_mm, box_h_mm}, 0);
+        cell_clean_borders(c);
+        ret = is_blank(c) ? -1 : cell_normalise(c, out);
+    }
+    free(c);
+    return ret;
+}
+
+
+void classes_blank(double p[C1_N_CLASSES])
+{
+    memset(p, 0, sizeof(double) * C1_N_CLASSES);
+    p[CLASS_EMPTY] = 0.995;   /* a rule, not a certainty: a faint stroke may hide below the threshold */
+    p[CLASS_OTHER] = 0.005;
+}
+
+/* Blank but for ink round the guide dots (a dot the fold, the lens or blur spread past its mask, or
+ * JPEG's ringing about it) and a box line along the edge, slanted or blurred so that no single row or
+ * column of it was mostly ink for cell_clean_borders. Seen as ink, either fits no segment pattern, and the
+ * handwriting model, which never saw them alone, spreads its belief over every class: an empty box
+ * reads as no digit. No digit lies wholly within the edge band, so a written box keeps its ink. */
+int cell_blank_but_dot_rims(const cell *c)
+{
+    const int rim = (DOT_RADIUS_PX + 2) * (DOT_RADIUS_PX + 2);
+    int x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, n = 0;
+    for (int y = EDGE_BAND_PX; y < c->h - EDGE_BAND_PX; y++)
+        for (int x = EDGE_BAND_PX; x < c->w - EDGE_BAND_PX; x++) {
+            if (c->ink[y * c->w + x] < INK_THRESHOLD)
+                continue;
+            int near_dot = 0;
+            for (int d = 0; d < 6 && !near_dot; d++) {
+                double dx = x - c->dot_xy[d][0], dy = y - c->dot_xy[d][1];
+                near_dot = dx * dx + dy * dy <= rim;
+            }
+            if (near_dot)
+                continue;
+            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1, n++;
+        }
+    return n < 4 || ((x1 - x0 + 1) * 4 < c->w && (y1 - y0 + 1) * 4 < c->h);
+}
+
+
+/* Faint ballpoint in a dim or blurred photo stays below the ink threshold: scale the page's ink so
+ * that its darkest strokes (the 99.5th percentile over every box) reach the level of a clear pen.
+ * `cells` is not const only because GCC at -O1 (the sanitizer build) takes a const pointer to malloc'd
+ * cells for a read of memory never written, though cell_cut wrote every one read here. */
+double cells_ink_gain(cell *cells, const int *ok, int n)
+{
+    static const int bins = 256;
+    long hist[256] = {0}, total = 0;
+    for (int k = 0; k < n; k++)
+        for (int j = 0; ok[k] && j < cells[k].w * cells[k].h; j++)
+            hist[cells[k].ink[j]]++, total++;
+    long acc = 0;
+    int p = bins - 1;
+    while (p > 0 && (acc += hist[p]) < total / 200)
+        p--;
+    double gain = p > 0 ? 200.0 / p : 1;
+    return gain < 1 ? 1 : gain > 2.5 ? 2.5 : gain;
+}
+
+void cell_apply_gain(cell *c, double gain)
+{
+    for (int j = 0; j < c->w * c->h; j++) {
+        double v = c->ink[j] * gain;
+        c->ink[j] = (uint8_t)(v > 255 ? 255 : v);
+    }
+}
+
+
+/* How far past its box a stroke is followed. Only in the big vote boxes beyond SPILL_MM: the small
+ * boxes sit in rows 2 mm apart, where a wider margin takes in the next row's digits (measured: more
+ * misreads there, fewer in the vote boxes). */
+int cell_spill_margin_px(c1_rect box)
+{
+    double narrow = box.w < box.h ? box.w : box.h;
+    double mm = narrow >= BIG_BOX_MM && SPILL_OF_BOX * narrow > SPILL_MM ? SPILL_OF_BOX * narrow : SPILL_MM;
+    return (int)lround(mm * C1_PAGE_PX_PER_MM);
+}
+

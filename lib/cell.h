@@ -1,0 +1,56 @@
+/* The digit stage's unit: one box's ink, cut from the rectified page as the handwriting model was
+ * trained to see it (tools/cells.py is the same pipeline in Python), and what the stage's files
+ * (cell.c, segments.c, correction.c, digits.c) share about it. */
+#ifndef C1_CELL_H
+#define C1_CELL_H
+
+#include "engine.h"
+#include "result.h"
+
+#define INSET_MM 0.6          /* the interior starts this far inside the printed line */
+#define INK_THRESHOLD 77      /* of 255 */
+#define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
+#define EDGE_BAND_PX 3        /* the box line's reach into the interior: clean_borders' three rows */
+#define MAX_CELL_PX 256
+
+typedef struct {
+    int w, h;
+    uint8_t ink[MAX_CELL_PX * MAX_CELL_PX];   /* 0 paper .. 255 darkest ink */
+    uint8_t dots[MAX_CELL_PX * MAX_CELL_PX];  /* 1 on a guide dot */
+    double dot_xy[6][2];
+    double spacing;                           /* distance between the dot columns, px */
+} cell;
+
+/* The box `box` (template mm) found at (x_mm, y_mm) on the page, its interior grown by `margin` px on
+ * every side, as ink; 0 when it runs off the page. */
+int cell_cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c);
+int cell_cut(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c);
+/* Is blank-page pixel (bx, by) printed, or within reach of print (registration's error)? */
+int cell_printed_near(const c1_pix *blank, int bx, int by);
+int cell_touches_edge(const cell *c);
+/* Numbers the cell's marks (8-connected ink) from 1 in `label`; `stack` is scratch of w * h. */
+int cell_label_marks(const cell *c, int *label, int *stack);
+int cell_keep_box_ink(cell *c, int m, int w, int h, const int join_side[4], int clear_foreign);
+void cell_clean_borders(cell *c);
+int cell_blank_but_dot_rims(const cell *c);
+/* MNIST framing into 28x28; 0 when there is no ink. */
+int cell_normalise(const cell *c, float out[784]);
+/* The cell pipeline alone on a given ink map (tests hold it equal to tools/cells.py): -1 blank,
+ * 1 normalised into out, 0 no ink. */
+int cell_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
+                 float out[784]);
+double cells_ink_gain(cell *cells, const int *ok, int n);
+void cell_apply_gain(cell *c, double gain);
+int cell_spill_margin_px(c1_rect box);
+/* A box judged empty by rule: its class probabilities. */
+void classes_blank(double p[C1_N_CLASSES]);
+
+/* segments.c: the seven-segment reading of a box drawn by joining the guide dots. */
+void segments_read(const cell *c, const c1_form *f, double p[C1_N_CLASSES]);
+void segments_read_own_ink(cell *region, cell *own, const cell *c, int m, const int sides[4], const c1_form *f,
+                           double p[C1_N_CLASSES]);
+
+/* correction.c: a struck box read as the correction written beside it. */
+void corrections_read(const c1_engine *e, c1_result *r, const digit_nets *nets, double gain, cell *scratch);
+
+#endif

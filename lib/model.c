@@ -1,0 +1,199 @@
+/* Model: the handwriting model's card (models/digits.json: its classes, the networks to average,
+ * the average's temperature and the publish thresholds measured with it), its ONNX networks, and
+ * classifying cells with them. Reads only the files under the engine's models/. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cv.h"
+#include "engine.h"
+#include "model.h"
+
+#define MAX_CARD_BYTES (1u << 20)
+#define MAX_NET_BYTES (64u << 20)
+
+static const char *const class_names[C1_N_CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7",
+                                                      "8", "9", "empty", "filler", "struck", "other"};
+
+/* The card's names of the gate's values, in c1_gate_value order, with the range each must lie in. */
+static const struct {
+    const char *name;
+    double lo, hi;
+} gate_keys[C1_GATE_COUNT] = {
+    [C1_GATE_ACCEPT_WITH_EVIDENCE] = {"accept_with_evidence", 0.5, 1},
+    [C1_GATE_ACCEPT_DIGITS_ONLY] = {"accept_digits_only", 0.5, 1},
+    [C1_GATE_ACCEPT_DIGITS_ONLY_STRICT] = {"accept_digits_only_strict", 0.5, 1},
+    [C1_GATE_SHARP_PAGE_MM] = {"sharp_page_mm", 0, 5},
+    [C1_GATE_FAMILIAR_HAND] = {"familiar_hand", 0, 1},
+};
+
+const char *model_class_name(int k) { return k >= 0 && k < C1_N_CLASSES ? class_names[k] : "?"; }
+
+uint8_t *model_read_file(const char *path, size_t max_size, size_t *size)
+{
+    FILE *fh = fopen(path, "rb");
+    long n = -1;
+    if (fh && fseek(fh, 0, SEEK_END) == 0)
+        n = ftell(fh);
+    uint8_t *data = fh && n > 0 && (size_t)n <= max_size && fseek(fh, 0, SEEK_SET) == 0 ? malloc((size_t)n + 1) : NULL;
+    if (data && fread(data, 1, (size_t)n, fh) == (size_t)n) {
+        data[n] = '\0';
+        *size = (size_t)n;
+    } else {
+        free(data);
+        data = NULL;
+    }
+    if (fh)
+        fclose(fh);
+    return data;
+}
+
+static int classes_are_ours(const cJSON *classes)
+{
+    int ok = cJSON_GetArraySize(classes) == C1_N_CLASSES;
+    for (int k = 0; ok && k < C1_N_CLASSES; k++) {
+        const cJSON *c = cJSON_GetArrayItem(classes, k);
+        ok = cJSON_IsString(c) && !strcmp(c->valuestring, class_names[k]);
+    }
+    return ok;
+}
+
+static int read_gate(const cJSON *gate, c1_gate *out)
+{
+    for (int k = 0; k < C1_GATE_COUNT; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(gate, gate_keys[k].name);
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= gate_keys[k].lo && v->valuedouble <= gate_keys[k].hi))
+            return 0;
+        out->value[k] = v->valuedouble;
+    }
+    return 1;
+}
+
+/* The networks to average: "members" (file names in models/, no path), or there is one, digits.onnx. */
+static int read_members(const cJSON *members, char names[DIGIT_MAX_MEMBERS][64])
+{
+    int count = members ? cJSON_GetArraySize(members) : 1;
+    int ok = count >= 1 && count <= DIGIT_MAX_MEMBERS && (!members || cJSON_IsArray(members));
+    for (int k = 0; ok && k < count; k++) {
+        const cJSON *m = members ? cJSON_GetArrayItem(members, k) : NULL;
+        const char *name = m ? (cJSON_IsString(m) ? m->valuestring : "") : "digits.onnx";
+        ok = *name && !strchr(name, '/') && strlen(name) < 64;
+        if (ok)
+            snprintf(names[k], 64, "%s", name);
+    }
+    return ok ? count : 0;
+}
+
+int model_parse_card(const char *text, char names[DIGIT_MAX_MEMBERS][64], double *temperature, c1_gate *gate)
+{
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "ensemble_temperature");
+    *temperature = !t ? 1.0 : cJSON_IsNumber(t) ? t->valuedouble : 0;
+    int ok = cJSON_IsObject(j) && classes_are_ours(cJSON_GetObjectItemCaseSensitive(j, "classes")) &&
+             *temperature >= 0.25 && *temperature <= 4 &&
+             read_gate(cJSON_GetObjectItemCaseSensitive(j, "gate"), gate);
+    int count = ok ? read_members(cJSON_GetObjectItemCaseSensitive(j, "members"), names) : 0;
+    cJSON_Delete(j);
+    return count;
+}
+
+c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *msg, size_t msg_size)
+{
+    char path[700], names[DIGIT_MAX_MEMBERS][64];
+    size_t size;
+    snprintf(path, sizeof path, "%s/models/digits.json", data_dir);
+    char *text = (char *)model_read_file(path, MAX_CARD_BYTES, &size);
+    int n = model_parse_card(text, names, &m->temperature, gate);
+    free(text);
+    if (!n) {
+        if (msg)
+            snprintf(msg, msg_size, "%s: missing, unreadable, or its classes, members, temperature or gate bad", path);
+        return C1_ERR_MODEL;
+    }
+    for (m->n = 0; m->n < n; m->n++) {
+        snprintf(path, sizeof path, "%s/models/%s", data_dir, names[m->n]);
+        m->onnx[m->n] = model_read_file(path, MAX_NET_BYTES, &m->size[m->n]);
+        void *net = m->onnx[m->n] ? cv_dnn_load(m->onnx[m->n], m->size[m->n]) : NULL;
+        if (!net) {
+            free(m->onnx[m->n]);
+            m->onnx[m->n] = NULL;
+            if (msg)
+                snprintf(msg, msg_size, "%s: cannot load the digit model", path);
+            return C1_ERR_MODEL;
+        }
+        cv_dnn_free(net);
+    }
+    return C1_OK;
+}
+
+void model_release(digit_model *m)
+{
+    for (int k = 0; k < m->n; k++)
+        free(m->onnx[k]);
+    m->n = 0;
+}
+
+void *model_nets_create(const digit_model *m)
+{
+    digit_nets *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->temperature = m->temperature;
+    for (d->n = 0; d->n < m->n; d->n++)
+        if (!(d->net[d->n] = cv_dnn_load(m->onnx[d->n], m->size[d->n]))) {
+            model_nets_free(d);
+            return NULL;
+        }
+    return d;
+}
+
+void model_nets_free(void *nets)
+{
+    digit_nets *d = nets;
+    for (int k = 0; d && k < DIGIT_MAX_MEMBERS; k++)
+        if (d->net[k])
+            cv_dnn_free(d->net[k]);
+    free(d);
+}
+
+/* Adds weight * softmax(logits) to p: the members' calibrated probabilities are averaged. */
+static void add_softmax(const float *logits, double weight, double *p)
+{
+    double m = logits[0], sum = 0, q[C1_N_CLASSES];
+    for (int k = 1; k < C1_N_CLASSES; k++)
+        m = fmax(m, logits[k]);
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        sum += q[k] = exp(logits[k] - m);
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        p[k] += weight * q[k] / sum;
+}
+
+/* The members' average is less sure than it is right (two networks agreeing are right more often
+ * than either): a temperature fitted on the calibration cells, as each member's was, sharpens it. */
+static void calibrate_average(double *p, double temperature)
+{
+    double sum = 0;
+    for (int k = 0; k < C1_N_CLASSES; k++)
+        sum += p[k] = pow(p[k], 1.0 / temperature);
+    for (int k = 0; k < C1_N_CLASSES && sum > 0; k++)
+        p[k] /= sum;
+}
+
+int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
+{
+    float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)(n > 0 ? n : 1));
+    int ok = logits != NULL;
+    memset(p, 0, sizeof(double) * C1_N_CLASSES * (size_t)n);
+    for (int m = 0; ok && m < nets->n; m++) {
+        ok = cv_dnn_forward(nets->net[m], cells, n, logits, C1_N_CLASSES);
+        for (int k = 0; ok && k < n; k++)
+            add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, p + C1_N_CLASSES * k);
+    }
+    for (int k = 0; ok && k < n; k++)
+        calibrate_average(p + C1_N_CLASSES * k, nets->temperature);
+    free(logits);
+    return ok;
+}

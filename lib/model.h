@@ -1,0 +1,52 @@
+/* The handwriting model: one network or several trained apart, whose calibrated probabilities are
+ * averaged (models/digits.json "members"), and the classes a box can hold in its output order. */
+#ifndef C1_MODEL_H
+#define C1_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "c1.h"
+
+enum { CLASS_EMPTY = 10, CLASS_FILLER, CLASS_STRUCK, CLASS_OTHER, C1_N_CLASSES };
+
+#define DIGIT_MAX_MEMBERS 4
+
+/* The ONNX files' bytes, shared by every set of networks made from them. */
+typedef struct {
+    uint8_t *onnx[DIGIT_MAX_MEMBERS];
+    size_t size[DIGIT_MAX_MEMBERS];
+    int n;
+    double temperature;       /* of the members' average, fitted apart ("ensemble_temperature") */
+} digit_model;
+
+/* The publish gate's thresholds (c1_gate_value): measured on the validation set for one digit
+ * model, so they travel with it in its card ("gate"). */
+typedef struct c1_gate {
+    double value[C1_GATE_COUNT];
+} c1_gate;
+
+/* One set of networks, lent to one read at a time (a pool item). */
+typedef struct {
+    void *net[DIGIT_MAX_MEMBERS];
+    int n;
+    double temperature;
+} digit_nets;
+
+const char *model_class_name(int k);       /* "0".."9", "empty", "filler", "struck", "other" */
+/* Reads the card at DIR/models/digits.json and the networks it names. */
+c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *msg, size_t msg_size);
+/* A card's text: fills the member file names, the average's temperature and the gate, and returns how
+ * many members, 0 when the card is bad. */
+int model_parse_card(const char *text, char names[DIGIT_MAX_MEMBERS][64], double *temperature, c1_gate *gate);
+void model_release(digit_model *m);
+void *model_nets_create(const digit_model *m);
+void model_nets_free(void *nets);
+/* Class probabilities of n 28x28 cells (the members averaged and calibrated) into p[n][C1_N_CLASSES];
+ * 0 when a network fails. */
+int model_classify(const digit_nets *nets, const float *cells, int n, double *p);
+/* A whole file, NUL-terminated so that it can be parsed as text, at most max_size bytes; NULL if it
+ * cannot be read. */
+uint8_t *model_read_file(const char *path, size_t max_size, size_t *size);
+
+#endif

@@ -1,0 +1,20 @@
+/* The tally counter's input, for the stage and for tests that draw ink stroke by stroke: the ink
+ * around one grid, each pixel marked as ink and as the core of an upright or crossing stroke. */
+#ifndef C1_TALLY_H
+#define C1_TALLY_H
+
+#include "form.h"
+#include "result.h"
+
+typedef struct {
+    int w, h;
+    double x_mm, y_mm;             /* page position of pixel (0, 0) */
+    uint8_t *ink;                  /* 0 paper, else INK and which stroke's core it may be */
+} ink_area;
+enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4 };
+
+/* Counts the tally of one grid from its ink, cut from the page with the grid at `grid_mm` (corners,
+ * page mm). */
+void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t);
+
+#endif
