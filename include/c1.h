@@ -129,7 +129,8 @@ typedef enum { C1_FIELD_REVIEW = 0, C1_FIELD_ACCEPTED = 1 } c1_field_status;
 C1_API c1_photo_status c1_result_status(const c1_result *result);
 C1_API c1_error c1_result_error(const c1_result *result);
 C1_API const char *c1_result_message(const c1_result *result);   /* "" when the photo was read */
-C1_API const char *c1_result_form(const c1_result *result);      /* "c1-ppwp", or "" when unknown */
+C1_API const char *c1_result_form(const c1_result *result);      /* "c-hasil-ppwp-2024", or "" when unknown */
+C1_API int c1_result_page(const c1_result *result);              /* the form's page, 1..; 0 when unknown */
 
 /* The printed page's corners (top-left, top-right, bottom-right, bottom-left) in the photo's pixels.
  * Returns 0 and leaves xy untouched when the page was not found. xy holds 8 numbers. */

@@ -2,6 +2,7 @@
  * it: the local paper taken out, the printed line and guide dots left aside, strokes that cross the
  * line followed, MNIST framing. Reads the page and the blank page; writes only the cells it is given. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +15,19 @@
 #define SPILL_OF_BOX 0.35     /* this share of its width, as far as an oversize digit sits off centre */
 #define PRINT_LEVEL 160       /* darker than this on the blank page: printed */
 #define PRINT_REACH_PX 2
+#define MAX_GAIN 4.0          /* a pen this faint (a sixth of a clear one's darkness) is still read */
+#define MAX_NOISE_INK 35.0   /* the paper's texture after the gain stays under this (of 255) */
 
-static void cell_set_dots(cell *c, const c1_form *f, c1_rect box, int margin);
+static void cell_set_dots(cell *c, const c1_form *f, int guided, c1_rect box, int margin);
+
+/* Where the box's printed line lies outside the interior (the template's boxes are the line's inner
+ * edge), in cell pixels. */
+static void cell_set_line(cell *c, const c1_form *f)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    c->line_at = (int)lround((INSET_MM + f->box_line_mm / 2) * k);
+    c->line_half = (int)lround(f->box_line_mm / 2 * k) + 1;
+}
 
 /* Is blank-page pixel (bx, by) printed, or within PRINT_REACH_PX of print (registration's error)? */
 int cell_printed_near(const c1_pix *blank, int bx, int by)
@@ -50,7 +62,8 @@ static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int
  * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
  * gradient across a box would otherwise stay in the cell as a grey wash, which the handwriting model
  * reads as a digit struck through or scribbled over. */
-int cell_cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c)
+int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,
+                    int margin, cell *c)
 {
     const double k = C1_PAGE_PX_PER_MM;
     int x0 = (int)lround((x_mm + INSET_MM) * k) - margin, y0 = (int)lround((y_mm + INSET_MM) * k) - margin;
@@ -86,13 +99,14 @@ int cell_cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_
     pix_destroy(&around);
     if (margin > 0)
         erase_print_around(c, f->blank, x0, y0, margin);
-    cell_set_dots(c, f, box, margin);
+    cell_set_dots(c, f, guided, box, margin);
+    cell_set_line(c, f);
     return 1;
 }
 
-int cell_cut(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c)
+int cell_cut(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box, cell *c)
 {
-    return cell_cut_region(page, f, x_mm, y_mm, box, 0, c);
+    return cell_cut_region(page, f, guided, x_mm, y_mm, box, 0, c);
 }
 
 /* Ink in the interior's outer two pixels: only then can a stroke run on past the box line. */
@@ -143,10 +157,13 @@ static int find_root(int *parent, int a)
  * mark is kept when most of it lies inside. Returns the number of kept ink pixels outside. */
 int cell_keep_box_ink(cell *c, int m, int w, int h, const int join_side[4], int clear_foreign)
 {
-    int band[4][2] = {{m - 3, 0}, {m + w + 2, 0}, {m - 3, 1}, {m + h + 2, 1}};   /* line position, 1: horizontal */
+    /* the printed line's centre, INSET_MM and half the line outside the interior, and its half width
+     * with a pixel of registration's error */
+    const int at = c->line_at, half = c->line_half;
+    int band[4][2] = {{m - at, 0}, {m + w - 1 + at, 0}, {m - at, 1}, {m + h - 1 + at, 1}};   /* 1: horizontal */
     for (int b = 0; b < 4; b++)
         for (int t = 0; t < (band[b][1] ? c->w : c->h); t++)
-            for (int o = -2; o <= 2; o++) {
+            for (int o = -half; o <= half; o++) {
                 int x = band[b][1] ? t : band[b][0] + o, y = band[b][1] ? band[b][0] + o : t;
                 if (x >= 0 && y >= 0 && x < c->w && y < c->h)
                     c->ink[y * c->w + x] = 0;
@@ -162,8 +179,8 @@ int cell_keep_box_ink(cell *c, int m, int w, int h, const int join_side[4], int 
     for (int b = 0; b < 4; b++)
         for (int t = 0; join_side[b] && t < (band[b][1] ? c->w : c->h); t++)
             for (int d = -2; d <= 2; d++) {
-                int ax = band[b][1] ? t : band[b][0] - 3, ay = band[b][1] ? band[b][0] - 3 : t;
-                int bx = band[b][1] ? t + d : band[b][0] + 3, by = band[b][1] ? band[b][0] + 3 : t + d;
+                int ax = band[b][1] ? t : band[b][0] - half - 1, ay = band[b][1] ? band[b][0] - half - 1 : t;
+                int bx = band[b][1] ? t + d : band[b][0] + half + 1, by = band[b][1] ? band[b][0] + half + 1 : t + d;
                 if (ax < 0 || ay < 0 || bx < 0 || by < 0 || ax >= c->w || bx >= c->w || ay >= c->h || by >= c->h)
                     continue;
                 int la = label[ay * c->w + ax], lb = label[by * c->w + bx];
@@ -194,22 +211,25 @@ done:
     return outside;
 }
 
-/* The guide dots of a box, in interior pixels, and the mask that keeps them out of the framing. */
-static void cell_set_dots(cell *c, const c1_form *f, c1_rect box, int margin)
+/* The guide dots of a box, in interior pixels, and the mask that keeps them out of the framing: each
+ * dot grown by its own radius again, for the registration's error. */
+static void cell_set_dots(cell *c, const c1_form *f, int guided, c1_rect box, int margin)
 {
     const double k = C1_PAGE_PX_PER_MM;
+    const c1_guide *g = &f->guide;
     memset(c->dots, 0, (size_t)(c->w * c->h));
-    for (int d = 0; d < 6; d++) {
-        c->dot_xy[d][0] = (f->dots[d][0] * box.w - INSET_MM) * k + margin;
-        c->dot_xy[d][1] = (f->dots[d][1] * box.h - INSET_MM) * k + margin;
-        int cx = (int)lround(c->dot_xy[d][0]), cy = (int)lround(c->dot_xy[d][1]);
-        for (int y = cy - DOT_RADIUS_PX; y <= cy + DOT_RADIUS_PX; y++)
-            for (int x = cx - DOT_RADIUS_PX; x <= cx + DOT_RADIUS_PX; x++)
-                if (x >= 0 && y >= 0 && x < c->w && y < c->h &&
-                    (x - cx) * (x - cx) + (y - cy) * (y - cy) <= DOT_RADIUS_PX * DOT_RADIUS_PX)
+    c->n_dots = guided ? g->n_dots : 0;
+    c->dot_r = (int)ceil(g->dot_mm * k * 0.8);
+    for (int d = 0; d < c->n_dots; d++) {
+        c->dot_xy[d][0] = (g->dots[d][0] * box.w - INSET_MM) * k + margin;
+        c->dot_xy[d][1] = (g->dots[d][1] * box.h - INSET_MM) * k + margin;
+        int cx = (int)lround(c->dot_xy[d][0]), cy = (int)lround(c->dot_xy[d][1]), r = c->dot_r;
+        for (int y = cy - r; y <= cy + r; y++)
+            for (int x = cx - r; x <= cx + r; x++)
+                if (x >= 0 && y >= 0 && x < c->w && y < c->h && (x - cx) * (x - cx) + (y - cy) * (y - cy) <= r * r)
                     c->dots[y * c->w + x] = 1;
     }
-    c->spacing = c->dot_xy[1][0] - c->dot_xy[0][0];
+    c->spacing = c->n_dots ? c->dot_xy[g->segments[0][1]][0] - c->dot_xy[g->segments[0][0]][0] : 0.44 * box.w * k;
 }
 
 /* The printed line the inset missed is a row or column at the edge that is mostly ink. */
@@ -296,15 +316,15 @@ int cell_normalise(const cell *c, float out[784])
 }
 
 /* The cell pipeline on a given ink map, for the test that holds it equal to tools/cells.py. */
-int cell_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
-                   float out[784])
+int cell_prepare(const c1_form *f, int guided, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
+                 float out[784])
 {
     cell *c = malloc(sizeof *c);
     int ret = -2;
     if (c && w * h <= MAX_CELL_PX * MAX_CELL_PX) {
         c->w = w, c->h = h;
         memcpy(c->ink, ink, (size_t)(w * h));
-        cell_set_dots(c, f, (c1_rect){0, 0, box_w_mm, box_h_mm}, 0);
+        cell_set_dots(c, f, guided, (c1_rect){0, 0, box_w_mm, box_h_mm}, 0);
         cell_clean_borders(c);
         ret = is_blank(c) ? -1 : cell_normalise(c, out);
     }
@@ -324,32 +344,78 @@ void classes_blank(double p[C1_N_CLASSES])
  * JPEG's ringing about it) and a box line along the edge, slanted or blurred so that no single row or
  * column of it was mostly ink for cell_clean_borders. Seen as ink, either fits no segment pattern, and the
  * handwriting model, which never saw them alone, spreads its belief over every class: an empty box
- * reads as no digit. No digit lies wholly within the edge band, so a written box keeps its ink. */
+ * reads as no digit. A mark counts as a dot's rim only when it lies within one dot's reach: a stroke
+ * drawn along a row of dots, as the guide asks, joins them and stays. No digit lies wholly within the
+ * edge band, so a written box keeps its ink. */
 int cell_blank_but_dot_rims(const cell *c)
 {
-    const int rim = (DOT_RADIUS_PX + 2) * (DOT_RADIUS_PX + 2);
-    int x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, n = 0;
-    for (int y = EDGE_BAND_PX; y < c->h - EDGE_BAND_PX; y++)
-        for (int x = EDGE_BAND_PX; x < c->w - EDGE_BAND_PX; x++) {
-            if (c->ink[y * c->w + x] < INK_THRESHOLD)
+    const int reach = c->dot_r + 2, n = c->w * c->h;
+    int *label = malloc(sizeof(int) * (size_t)n), *stack = malloc(sizeof(int) * (size_t)n), blank = 0;
+    int *box = NULL, marks = label && stack ? cell_label_marks(c, label, stack) : -1;
+    if (marks < 0 || !(box = malloc(sizeof(int) * 4 * ((size_t)marks + 1))))
+        goto done;
+    for (int id = 1; id <= marks; id++)
+        box[4 * id] = c->w, box[4 * id + 1] = c->h, box[4 * id + 2] = box[4 * id + 3] = -1;
+    for (int p = 0; p < n; p++) {
+        int *b = box + 4 * label[p], x = p % c->w, y = p / c->w;
+        if (label[p])
+            b[0] = x < b[0] ? x : b[0], b[1] = y < b[1] ? y : b[1], b[2] = x > b[2] ? x : b[2], b[3] = y > b[3] ? y : b[3];
+    }
+    /* the box line's blurred inner edge reaches further in the thicker the line is */
+    const int band = c->line_half + 2 > EDGE_BAND_PX ? c->line_half + 2 : EDGE_BAND_PX;
+    int x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, count = 0;
+    for (int y = band; y < c->h - band; y++)
+        for (int x = band; x < c->w - band; x++) {
+            const int *b = box + 4 * label[y * c->w + x];
+            if (!label[y * c->w + x])
                 continue;
-            int near_dot = 0;
-            for (int d = 0; d < 6 && !near_dot; d++) {
-                double dx = x - c->dot_xy[d][0], dy = y - c->dot_xy[d][1];
-                near_dot = dx * dx + dy * dy <= rim;
-            }
-            if (near_dot)
+            int rim = 0;
+            for (int d = 0; d < c->n_dots && !rim; d++)
+                rim = b[0] >= c->dot_xy[d][0] - reach && b[2] <= c->dot_xy[d][0] + reach &&
+                      b[1] >= c->dot_xy[d][1] - reach && b[3] <= c->dot_xy[d][1] + reach;
+            if (rim)
                 continue;
-            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1, n++;
+            x0 = x < x0 ? x : x0, x1 = x > x1 ? x : x1, y0 = y < y0 ? y : y0, y1 = y > y1 ? y : y1, count++;
         }
-    return n < 4 || ((x1 - x0 + 1) * 4 < c->w && (y1 - y0 + 1) * 4 < c->h);
+    blank = count < 4 || ((x1 - x0 + 1) * 4 < c->w && (y1 - y0 + 1) * 4 < c->h);
+done:
+    free(label), free(stack), free(box);
+    return blank;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
 
-/* Faint ballpoint in a dim or blurred photo stays below the ink threshold: scale the page's ink so
- * that its darkest strokes (the 99.5th percentile over every box) reach the level of a clear pen.
- * `cells` is not const only because GCC at -O1 (the sanitizer build) takes a const pointer to malloc'd
- * cells for a read of memory never written, though cell_cut wrote every one read here. */
+/* The paper's own texture: in each cell the ink level three quarters of its pixels stay under (a digit
+ * covers less than a quarter of its box), the median over the cells. Moire from a screen, a rough
+ * sheet or JPEG noise raise it; ink does not. */
+static int paper_noise(const cell *cells, const int *ok, int n)
+{
+    int *p75 = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1)), m = 0;
+    for (int k = 0; p75 && k < n; k++) {
+        if (!ok[k])
+            continue;
+        const cell *c = &cells[k];
+        int hist[256] = {0}, acc = 0, v = 0, total = 0;
+        for (int y = EDGE_BAND_PX; y < c->h - EDGE_BAND_PX; y++)
+            for (int x = EDGE_BAND_PX; x < c->w - EDGE_BAND_PX; x++)
+                if (!c->dots[y * c->w + x])   /* the guide's print is not the paper's texture */
+                    hist[c->ink[y * c->w + x]]++, total++;
+        while (v < 255 && (acc += hist[v]) < total * 3 / 4)
+            v++;
+        p75[m++] = v;
+    }
+    int noise = 0;
+    if (m) {
+        qsort(p75, (size_t)m, sizeof *p75, cmp_int);
+        noise = p75[m / 2];
+    }
+    free(p75);
+    return noise;
+}
+
 double cells_ink_gain(cell *cells, const int *ok, int n)
 {
     static const int bins = 256;
@@ -362,7 +428,13 @@ double cells_ink_gain(cell *cells, const int *ok, int n)
     while (p > 0 && (acc += hist[p]) < total / 200)
         p--;
     double gain = p > 0 ? 200.0 / p : 1;
-    return gain < 1 ? 1 : gain > 2.5 ? 2.5 : gain;
+    /* Never so much that the paper's texture reaches ink: an empty page's moire is no faint pen. */
+    int noise = paper_noise(cells, ok, n);
+    if (noise > 0)
+        gain = fmin(gain, MAX_NOISE_INK / noise);
+    if (getenv("C1_DEBUG"))
+        fprintf(stderr, "ink p99.5 %d noise %d gain %.2f\n", p, noise, gain);
+    return gain < 1 ? 1 : gain > MAX_GAIN ? MAX_GAIN : gain;
 }
 
 void cell_apply_gain(cell *c, double gain)

@@ -9,7 +9,6 @@
 
 #define INSET_MM 0.6          /* the interior starts this far inside the printed line */
 #define INK_THRESHOLD 77      /* of 255 */
-#define DOT_RADIUS_PX 4       /* ceil(0.8 mm * 5 px/mm): the guide dot mask */
 #define EDGE_BAND_PX 3        /* the box line's reach into the interior: clean_borders' three rows */
 #define MAX_CELL_PX 256
 
@@ -17,14 +16,18 @@ typedef struct {
     int w, h;
     uint8_t ink[MAX_CELL_PX * MAX_CELL_PX];   /* 0 paper .. 255 darkest ink */
     uint8_t dots[MAX_CELL_PX * MAX_CELL_PX];  /* 1 on a guide dot */
-    double dot_xy[6][2];
-    double spacing;                           /* distance between the dot columns, px */
+    int n_dots;                               /* 0: the box has no guide */
+    double dot_xy[C1_MAX_DOTS][2];
+    int dot_r;                                /* the dot mask's radius, px */
+    double spacing;                           /* distance between the guide's left and right dots, px */
+    int line_at, line_half;                   /* the printed box line: its centre outside the interior, px */
 } cell;
 
 /* The box `box` (template mm) found at (x_mm, y_mm) on the page, its interior grown by `margin` px on
- * every side, as ink; 0 when it runs off the page. */
-int cell_cut_region(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, int margin, cell *c);
-int cell_cut(const c1_pix *page, const c1_form *f, double x_mm, double y_mm, c1_rect box, cell *c);
+ * every side, as ink, with the form's guide dots where `guided`; 0 when it runs off the page. */
+int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,
+                    int margin, cell *c);
+int cell_cut(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box, cell *c);
 /* Is blank-page pixel (bx, by) printed, or within reach of print (registration's error)? */
 int cell_printed_near(const c1_pix *blank, int bx, int by);
 int cell_touches_edge(const cell *c);
@@ -37,7 +40,7 @@ int cell_blank_but_dot_rims(const cell *c);
 int cell_normalise(const cell *c, float out[784]);
 /* The cell pipeline alone on a given ink map (tests hold it equal to tools/cells.py): -1 blank,
  * 1 normalised into out, 0 no ink. */
-int cell_prepare(const c1_form *f, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
+int cell_prepare(const c1_form *f, int guided, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
                  float out[784]);
 double cells_ink_gain(cell *cells, const int *ok, int n);
 void cell_apply_gain(cell *c, double gain);
@@ -51,6 +54,6 @@ void segments_read_own_ink(cell *region, cell *own, const cell *c, int m, const 
                            double p[C1_N_CLASSES]);
 
 /* correction.c: a struck box read as the correction written beside it. */
-void corrections_read(const c1_engine *e, c1_result *r, const digit_nets *nets, double gain, cell *scratch);
+void corrections_read(c1_result *r, const digit_nets *nets, double gain, cell *scratch);
 
 #endif

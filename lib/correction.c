@@ -124,21 +124,20 @@ done:
 
 /* The correction beside struck box d of field i, read by the model: 1 when there is one, its class
  * probabilities in p. */
-static int read_correction(const c1_engine *e, const c1_result *r, int i, int d, const digit_nets *nets,
+static int read_correction(const c1_result *r, int i, int d, const digit_nets *nets,
                            double gain, const double where[4], int cut_at_edges, cell *c, double p[C1_N_CLASSES])
 {
     const double k = C1_PAGE_PX_PER_MM;
-    const c1_rect box = e->form.fields[i].digits[d];
+    const c1_rect box = r->form->fields[i].digits[d];
     const double *at = r->fields[i].mm[d];
     double x_mm = at[0] + where[0] * box.w, y_mm = at[1] + where[1] * box.h;
     c1_rect area = {0, 0, (where[2] - where[0]) * box.w, (where[3] - where[1]) * box.h};
-    if (!cell_cut_region(r->page, &e->form, x_mm, y_mm, area, 0, c))
+    if (!cell_cut_region(r->page, r->form, 0, x_mm, y_mm, area, 0, c))
         return 0;
-    memset(c->dots, 0, sizeof c->dots);
     cell_apply_gain(c, gain);
     /* The blank page's print sits where the template puts it; the page here is where the box was
      * found (a fold or the lens shifts it by a millimetre or two). */
-    lift_print(c, e->form.blank, (int)lround((x_mm - at[0] + box.x + INSET_MM) * k),
+    lift_print(c, r->form->blank, (int)lround((x_mm - at[0] + box.x + INSET_MM) * k),
                (int)lround((y_mm - at[1] + box.y + INSET_MM) * k));
     int top_y = (int)lround((at[1] - y_mm - INSET_MM) * k);
     float input[784];
@@ -155,15 +154,15 @@ static int read_correction(const c1_engine *e, const c1_result *r, int i, int d,
 /* A box whose digit the model sees struck through reads as the correction written beside it, where
  * one is found: so the field has a value (still in review for a person: `correction`) and the rules
  * it is in can be checked. The segment reader has nothing to say there: a correction is drawn freehand. */
-void corrections_read(const c1_engine *e, c1_result *r, const digit_nets *nets, double gain, cell *scratch)
+void corrections_read(c1_result *r, const digit_nets *nets, double gain, cell *scratch)
 {
     for (int i = 0; i < r->n_fields; i++) {
         c1_field_result *fr = &r->fields[i];
         for (int d = 0; d < C1_DIGITS && !fr->correction_of; d++) {
             double p[C1_N_CLASSES];
             if (fr->ocr.cells[d][CLASS_STRUCK] < STRUCK_SURE ||
-                (!read_correction(e, r, i, d, nets, gain, CORRECTION_AREA, 0, scratch, p) &&
-                 !read_correction(e, r, i, d, nets, gain, CORRECTION_WINDOW, 1, scratch, p)))
+                (!read_correction(r, i, d, nets, gain, CORRECTION_AREA, 0, scratch, p) &&
+                 !read_correction(r, i, d, nets, gain, CORRECTION_WINDOW, 1, scratch, p)))
                 continue;
             fr->struck = fr->ocr.cells[d][CLASS_STRUCK];
             fr->correction_of = d + 1;

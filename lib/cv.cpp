@@ -66,12 +66,12 @@ extern "C" c1_pix *cv_resize(const c1_pix *src, int w, int h)
     }
 }
 
-extern "C" int cv_find_dark_quads(const c1_pix *gray, int relative_to_max, double *quads, int max_quads)
+extern "C" int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_shape *out, int max_shapes)
 {
     try {
         cv::Mat g = as_mat(gray), local, dark;
         /* Dark relative to the neighbourhood's mean (right inside a shadow) or to its brightest
-         * paper (right beside a dark table): each misses markers the other finds. */
+         * paper (right beside a dark table): each misses marks the other finds. */
         int win = (std::max(g.cols, g.rows) / (relative_to_max ? 24 : 16)) | 1;
         if (relative_to_max) {
             cv::dilate(g, local, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(win, win)));
@@ -84,33 +84,27 @@ extern "C" int cv_find_dark_quads(const c1_pix *gray, int relative_to_max, doubl
         local.convertTo(lf, CV_32F);
         dark = gf < lf * 0.62;
         std::vector<std::vector<cv::Point>> contours;
-        cv::findContours(dark, contours, cv::RETR_LIST, cv::CHAIN_APPROX_SIMPLE);  /* markers can sit inside a dark frame */
+        cv::findContours(dark, contours, cv::RETR_LIST, cv::CHAIN_APPROX_NONE);  /* marks can sit inside a dark frame */
         int n = 0;
         for (const auto &c : contours) {
             double area = cv::contourArea(c);
-            if (area < 30 || n >= max_quads)
+            if (area < 12 || n >= max_shapes)
+                continue;
+            cv::Moments m = cv::moments(c);
+            if (m.m00 <= 0)
                 continue;
             std::vector<cv::Point> hull, poly;
             cv::convexHull(c, hull);
-            double hull_area = cv::contourArea(hull);
-            if (hull_area <= 0 || area / hull_area < 0.88)
-                continue;
             cv::approxPolyDP(hull, poly, 0.06 * cv::arcLength(hull, true), true);
-            if (poly.size() != 4)
-                continue;
-            double poly_area = cv::contourArea(poly);
-            cv::Mat mask = cv::Mat::zeros(g.size(), CV_8U);
-            std::vector<std::vector<cv::Point>> one{poly};
-            cv::Rect box = cv::boundingRect(poly) & cv::Rect(0, 0, g.cols, g.rows);
-            cv::fillPoly(mask, one, 255);
-            double fill = cv::countNonZero(dark(box) & mask(box)) / std::max(1.0, poly_area);
-            double *q = quads + 10 * n++;
-            for (int k = 0; k < 4; k++) {
-                q[2 * k] = poly[k].x;
-                q[2 * k + 1] = poly[k].y;
-            }
-            q[8] = poly_area;
-            q[9] = fill;
+            double mu20 = m.mu20 / m.m00, mu02 = m.mu02 / m.m00, mu11 = m.mu11 / m.m00;
+            double tr = mu20 + mu02, det = mu20 * mu02 - mu11 * mu11, disc = std::sqrt(std::max(0.0, tr * tr / 4 - det));
+            double angle = 0.5 * std::atan2(2 * mu11, mu20 - mu02);
+            cv_shape *o = &out[n++];
+            o->cx = m.m10 / m.m00, o->cy = m.m01 / m.m00, o->area = area;
+            o->solidity = area / std::max(1e-9, cv::contourArea(hull));
+            o->corners = (int)poly.size();
+            o->axis[0] = std::cos(angle), o->axis[1] = std::sin(angle);
+            o->elongation = tr / 2 - disc > 1e-9 ? (tr / 2 + disc) / (tr / 2 - disc) : 1e9;
         }
         return n;
     } catch (...) {
@@ -236,5 +230,18 @@ extern "C" void cv_put_text(uint8_t *rgb, int w, int h, int x, int y, const char
         cv::putText(canvas, text, cv::Point(x, y), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(col[0], col[1], col[2]),
                     1, cv::LINE_AA);
     } catch (...) {
+    }
+}
+
+extern "C" double cv_correlate(const c1_pix *a, const c1_pix *b)
+{
+    try {
+        if (a->w != b->w || a->h != b->h)
+            return -1;
+        cv::Mat res;
+        cv::matchTemplate(as_mat(a), as_mat(b), res, cv::TM_CCOEFF_NORMED);
+        return res.at<float>(0, 0);
+    } catch (...) {
+        return -1;
     }
 }

@@ -9,8 +9,16 @@
 c1_pix *cv_decode_gray(const uint8_t *data, size_t size, size_t max_pixels);
 c1_pix *cv_read_gray(const char *path);
 c1_pix *cv_resize(const c1_pix *src, int w, int h);
-/* Solid dark quadrilaterals: up to max_quads of [x0,y0,...,x3,y3, area, fill]. */
-int cv_find_dark_quads(const c1_pix *gray, int relative_to_max, double *quads, int max_quads);
+/* A dark connected shape: its centroid, area, how much of its convex hull it fills, the corners of
+ * its hull simplified, and the direction and ratio of its second moments. */
+typedef struct {
+    double cx, cy, area, solidity;
+    int corners;
+    double axis[2], elongation;
+} cv_shape;
+int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_shape *out, int max_shapes);
+/* Normalised correlation of two images of one size (-1..1). */
+double cv_correlate(const c1_pix *a, const c1_pix *b);
 /* Divides by the local paper level (a max filter of `window` px): shadows gone, ink kept. */
 c1_pix *cv_flatten(const c1_pix *gray, int window);
 int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9]);

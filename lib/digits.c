@@ -65,7 +65,7 @@ typedef struct {
 static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, double gain)
 {
     c1_field_result *fr = &r->fields[k / C1_DIGITS];
-    const int d = k % C1_DIGITS;
+    const int d = k % C1_DIGITS, guided = f->fields[k / C1_DIGITS].guided;
     double *ocr = fr->ocr.cells[d], *seg = fr->segments.cells[d];
     cell *c = &b->cells[k];
     if (!b->cut[k]) {
@@ -83,13 +83,14 @@ static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, do
     const int m = cell_spill_margin_px(box);
     const int sides[4] = {d == 0, d == C1_DIGITS - 1, 1, 1};
     const cell *framed = c;
-    if (cell_touches_edge(c) && cell_cut_region(r->page, f, fr->mm[d][0], fr->mm[d][1], box, m, &b->spill)) {
+    if (cell_touches_edge(c) && cell_cut_region(r->page, f, guided, fr->mm[d][0], fr->mm[d][1], box, m, &b->spill)) {
         cell_apply_gain(&b->spill, gain);
         b->own_region = b->spill;
-        segments_read_own_ink(&b->own_region, &b->own, c, m, sides, f, seg);
+        if (guided)
+            segments_read_own_ink(&b->own_region, &b->own, c, m, sides, f, seg);
         if (cell_keep_box_ink(&b->spill, m, c->w, c->h, sides, 0) >= 6)
             framed = &b->spill;
-    } else {
+    } else if (guided) {
         segments_read(c, f, seg);
     }
     if (cell_normalise(framed, b->batch + 784 * b->n)) {
@@ -116,7 +117,7 @@ static void classify_boxes(const c1_engine *e, c1_result *r, page_boxes *b, doub
             cells[CLASS_OTHER] = 1;
     }
     if (ok)
-        corrections_read(e, r, nets, gain, &b->spill);
+        corrections_read(r, nets, gain, &b->spill);
     if (nets)
         pool_give(&e->digit_nets, nets);
     free(p);
@@ -124,7 +125,7 @@ static void classify_boxes(const c1_engine *e, c1_result *r, page_boxes *b, doub
 
 c1_error read_digits(const c1_engine *e, c1_result *r)
 {
-    const c1_form *f = &e->form;
+    const c1_form *f = r->form;
     const int total = r->n_fields * C1_DIGITS;
     page_boxes *b = calloc(1, sizeof *b);
     if (!b || !(b->cells = malloc(sizeof *b->cells * (size_t)total)) || !(b->cut = calloc((size_t)total, sizeof(int))) ||
@@ -135,7 +136,8 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
     for (int k = 0; k < total; k++) {
         const c1_field_result *fr = &r->fields[k / C1_DIGITS];
         const int d = k % C1_DIGITS;
-        b->cut[k] = cell_cut(r->page, f, fr->mm[d][0], fr->mm[d][1], f->fields[k / C1_DIGITS].digits[d], &b->cells[k]);
+        const c1_form_field *fd = &f->fields[k / C1_DIGITS];
+        b->cut[k] = cell_cut(r->page, f, fd->guided, fr->mm[d][0], fr->mm[d][1], fd->digits[d], &b->cells[k]);
     }
     const double gain = cells_ink_gain(b->cells, b->cut, total);
     for (int k = 0; k < total; k++)
@@ -143,7 +145,8 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
     classify_boxes(e, r, b, gain);
     for (int i = 0; i < r->n_fields; i++) {
         combine_cells(&r->fields[i].ocr);
-        combine_cells(&r->fields[i].segments);
+        if (f->fields[i].guided)   /* the segment reader reads only boxes with a guide */
+            combine_cells(&r->fields[i].segments);
     }
     r->model_inputs = b->batch;   /* kept for c1_field_box_cell: training cells from reviewed forms */
     b->batch = NULL;

@@ -1,7 +1,8 @@
-/* Engine: loads the form and the digit model once, keeps the pools of thread-bound objects, and
+/* Engine: loads the forms' pages and the digit model once, keeps the pools of thread-bound objects, and
  * runs the pipeline's stages for each photo in the order of its one table, timing each. The
  * caller's known values go into the result for the gate. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 
 #include <tesseract/capi.h>
 
+#include "cv.h"
 #include "stages.h"
 
 #ifndef C1_DEFAULT_DATA_DIR
@@ -27,9 +29,8 @@ static const struct {
 } pipeline[STAGE_COUNT] = {
     [STAGE_LOAD] = {"load", load_image},
     [STAGE_REGISTER] = {"register", register_page},
-    /* Quality before identity: a blurred title is not another form's title. */
-    [STAGE_QUALITY] = {"quality", check_quality},
     [STAGE_IDENTIFY] = {"identify", identify_form},
+    [STAGE_QUALITY] = {"quality", check_quality},
     [STAGE_LOCATE] = {"locate", locate_boxes},
     [STAGE_DIGITS] = {"digits", read_digits},
     [STAGE_TALLY] = {"tally", read_tallies},
@@ -94,6 +95,55 @@ static c1_error override_gate(c1_gate *gate, const double *wanted, char *msg, si
     return C1_OK;
 }
 
+/* Every page forms/forms.txt names (one NAME a line, NAME.form under forms/), each with its page
+ * marker learned off its blank and its blank at low resolution; all pages share their marks. */
+static c1_error load_forms(c1_engine *e, char *msg, size_t msg_size)
+{
+    char forms[600], list[700], name[256];
+    snprintf(forms, sizeof forms, "%s/forms", e->data_dir);
+    snprintf(list, sizeof list, "%s/forms.txt", forms);
+    FILE *fh = fopen(list, "r");
+    if (!fh) {
+        if (msg)
+            snprintf(msg, msg_size, "%s: cannot open: %s", list, strerror(errno));
+        return C1_ERR_FORM_TEMPLATE;
+    }
+    c1_error err = C1_OK;
+    while (!err && fgets(name, sizeof name, fh)) {
+        name[strcspn(name, "#\r\n")] = '\0';
+        if (!name[0])
+            continue;
+        if (e->n_forms == C1_MAX_PAGES) {
+            snprintf(msg, msg_size, "%s: more than %d pages", list, C1_MAX_PAGES);
+            err = C1_ERR_FORM_TEMPLATE;
+            break;
+        }
+        c1_form *f = &e->forms[e->n_forms];
+        err = form_load(forms, name, f, msg, msg_size);
+        if (err)
+            break;
+        e->n_forms++;
+        const c1_form *f0 = &e->forms[0];
+        int same = f->page_w == f0->page_w && f->page_h == f0->page_h;
+        for (int k = 0; k < 4; k++)
+            same &= f->marks[k].x == f0->marks[k].x && f->marks[k].y == f0->marks[k].y;
+        if (!same) {
+            snprintf(msg, msg_size, "%s: its page size or corner marks are not %s's", name, f0->id);
+            err = C1_ERR_FORM_TEMPLATE;
+        }
+        if (!err)
+            err = identify_learn_marker(f, msg, msg_size);
+        if (!err && !(e->blanks_small[e->n_forms - 1] = cv_resize(f->blank, (int)lround(f->page_w), (int)lround(f->page_h))))
+            err = C1_ERR_NO_MEMORY;
+    }
+    fclose(fh);
+    if (!err && e->n_forms == 0) {
+        snprintf(msg, msg_size, "%s names no page", list);
+        err = C1_ERR_FORM_TEMPLATE;
+    }
+    return err;
+}
+
 c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, char *msg, size_t msg_size)
 {
     if (!out)
@@ -112,14 +162,13 @@ c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, cha
     snprintf(e->data_dir, sizeof e->data_dir, "%s", dir);
     e->max_pixels = o.max_pixels ? o.max_pixels : DEFAULT_MAX_PIXELS;
     int readers = o.tesseract_instances > 0 ? o.tesseract_instances : 2;
-    char forms[600];
-    snprintf(forms, sizeof forms, "%s/forms", e->data_dir);
-    c1_error err = form_load(forms, "c1-ppwp", &e->form, msg, msg_size);
+    c1_error err = load_forms(e, msg, msg_size);
     if (!err)
         err = model_load(&e->model, &e->gate, e->data_dir, msg, msg_size);
     if (!err)
         err = override_gate(&e->gate, o.gate, msg, msg_size);
     if (!err && (!pool_init(&e->tesseract, readers, make_tesseract, destroy_tesseract, e) ||
+                 !pool_init(&e->tag_readers, readers, identify_reader_create, identify_reader_free, e) ||
                  !pool_init(&e->digit_nets, readers, make_digit_nets, model_nets_free, e))) {
         set_message(msg, msg_size, "out of memory");
         err = C1_ERR_NO_MEMORY;
@@ -137,9 +186,13 @@ void c1_engine_free(c1_engine *e)
     if (!e)
         return;
     pool_release(&e->tesseract);
+    pool_release(&e->tag_readers);
     pool_release(&e->digit_nets);
     model_release(&e->model);
-    form_release(&e->form);
+    for (int i = 0; i < e->n_forms; i++) {
+        form_release(&e->forms[i]);
+        pix_destroy(&e->blanks_small[i]);
+    }
     free(e);
 }
 
@@ -148,23 +201,30 @@ double c1_engine_gate(const c1_engine *e, c1_gate_value which)
     return e && which >= 0 && which < C1_GATE_COUNT ? e->gate.value[which] : -1;
 }
 
+/* Known values name fields of some page the engine reads; which page the photo is comes later. */
 static int known_are_valid(const c1_engine *e, const c1_known_value *known, int n_known)
 {
-    if (n_known < 0 || (n_known > 0 && !known))
+    if (n_known < 0 || n_known > C1_MAX_KNOWN || (n_known > 0 && !known))
         return 0;
-    for (int k = 0; k < n_known; k++)
-        if (!known[k].field || known[k].value < 0 || form_field_index(&e->form, known[k].field) < 0)
+    for (int k = 0; k < n_known; k++) {
+        int found = 0;
+        for (int i = 0; known[k].field && i < e->n_forms; i++)
+            found |= form_field_index(&e->forms[i], known[k].field) >= 0;
+        if (!found || known[k].value < 0 || strlen(known[k].field) >= C1_ID_LEN)
             return 0;
+    }
     return 1;
 }
 
 static c1_result *result_new(const c1_engine *e, const c1_known_value *known, int n_known)
 {
-    c1_result *r = result_create(&e->form, &e->gate);
+    c1_result *r = result_create(&e->gate);
     for (int k = 0; r && k < n_known; k++) {
-        int i = form_field_index(&e->form, known[k].field);
-        r->is_known[i] = 1, r->known[i] = known[k].value;
+        snprintf(r->known_names[k], sizeof r->known_names[k], "%s", known[k].field);
+        r->known_given[k] = (c1_known_value){r->known_names[k], known[k].value};
     }
+    if (r)
+        r->n_known_given = n_known;
     return r;
 }
 
@@ -178,8 +238,6 @@ static void run_pipeline(const c1_engine *e, const uint8_t *data, size_t size, c
     }
     r->input = NULL, r->input_size = 0;
     pix_destroy(&r->photo);
-    if (r->upright_unknown)
-        r->have_page = 0;   /* its corners would be a guess at which way is up */
     if (r->error)
         r->n_fields = 0;
 }

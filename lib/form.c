@@ -1,5 +1,6 @@
-/* Form template: parses and validates forms/NAME.form into a c1_form; touches only the form and
- * the blank page image it names. Every mistake is reported with its file and line. */
+/* Form template: parses and validates one page's template (forms/SET/pageN.form) into a c1_form;
+ * touches only the form and the blank page image it names. Every mistake is reported with its file
+ * and line. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -150,8 +151,10 @@ static c1_error parse_tally(parse_ctx *p, c1_form *f, char **w, int n)
     c1_error e = need_numbers(p, &w[2], 6, v, "tally");
     if (e)
         return e;
-    if (v[2] < 1 || v[3] < 1 || v[2] > 100 || v[3] > 100)
-        return bad(p, "tally '%s': %g x %g cells is not a grid", w[1], v[2], v[3]);
+    if (v[2] < 1 || v[3] < 1 || v[2] * v[3] > C1_MAX_TALLY_CELLS || v[4] <= 0 || v[5] <= 0 || v[0] < 0 || v[1] < 0 ||
+        v[2] != (int)v[2] || v[3] != (int)v[3])
+        return bad(p, "tally '%s': %g x %g cells of %g x %g mm is not a grid of at most %d cells", w[1], v[2], v[3],
+                   v[4], v[5], C1_MAX_TALLY_CELLS);
     c1_form_field *fd = &f->fields[i];
     fd->has_tally = 1;
     fd->tally = (c1_rect){v[0], v[1], v[2] * v[4], v[3] * v[5]};
@@ -240,37 +243,143 @@ static c1_error parse_hint(parse_ctx *p, c1_form *f, char **w, int n)
     return C1_OK;
 }
 
-static c1_error parse_marker(parse_ctx *p, c1_form *f, char **w, int n)
+static const char *const corner_names[4] = {"tl", "tr", "br", "bl"};
+
+static c1_error parse_mark(parse_ctx *p, c1_form *f, char **w, int n)
 {
-    static const char *const names[4] = {"tl", "tr", "br", "bl"};
-    if (n != 6)
-        return bad(p, "marker needs: tl|tr|br|bl x y w h");
+    double v[3];
+    if (n != 5)
+        return bad(p, "mark needs: tl|tr|br|bl x y square");
+    c1_error e = need_numbers(p, &w[2], 3, v, "mark");
+    if (e)
+        return e;
+    if (v[0] < 0 || v[1] < 0 || v[0] > f->page_w || v[1] > f->page_h || v[2] < 1 || v[2] > 50)
+        return bad(p, "mark %s: %g %g is off the page or its square %g mm is not 1..50", w[1], v[0], v[1], v[2]);
     for (int i = 0; i < 4; i++)
-        if (!strcmp(w[1], names[i]))
-            return need_rect(p, &w[2], &f->markers[i], f, "marker");
-    return bad(p, "unknown marker '%s' (tl, tr, br or bl)", w[1]);
+        if (!strcmp(w[1], corner_names[i])) {
+            f->marks[i] = (c1_mark){v[0], v[1], v[2]};
+            return C1_OK;
+        }
+    return bad(p, "unknown mark '%s' (tl, tr, br or bl)", w[1]);
+}
+
+/* tag FAMILY ID x y w h ROTATION */
+static c1_error parse_tag(parse_ctx *p, c1_form *f, char **w, int n)
+{
+    double v[2];
+    if (n != 8 || strcmp(w[1], "tag36h10"))
+        return bad(p, "tag needs: tag36h10 id x y w h rotation");
+    c1_error e = need_numbers(p, &w[2], 1, &v[0], "tag id");
+    if (!e)
+        e = need_rect(p, &w[3], &f->tag.at, f, "tag");
+    if (!e)
+        e = need_numbers(p, &w[7], 1, &v[1], "tag rotation");
+    if (e)
+        return e;
+    if (v[0] < 0 || v[0] > 9999 || v[0] != (int)v[0] || (v[1] != 0 && v[1] != 90 && v[1] != 180 && v[1] != 270))
+        return bad(p, "tag: id %g is not 0..9999 or rotation %g not 0, 90, 180 or 270", v[0], v[1]);
+    snprintf(f->tag.family, sizeof f->tag.family, "%s", w[1]);
+    f->tag.id = (int)v[0];
+    f->tag.rotation = (int)v[1];
+    return C1_OK;
 }
 
 static c1_error parse_guide(parse_ctx *p, c1_form *f, char **w, int n)
 {
+    c1_guide *g = &f->guide;
+    if (!strcmp(w[0], "dot_size")) {
+        if (n != 2 || need_numbers(p, &w[1], 1, &g->dot_mm, "dot_size") || g->dot_mm <= 0 || g->dot_mm > 3)
+            return bad(p, "dot_size needs: diameter in mm (up to 3)");
+        return C1_OK;
+    }
     if (!strcmp(w[0], "dot")) {
         double v[3];
-        if (n != 4 || need_numbers(p, &w[1], 3, v, "dot") || v[0] < 0 || v[0] > 5)
-            return bad(p, "dot needs: index(0-5) fx fy");
-        f->dots[(int)v[0]][0] = v[1];
-        f->dots[(int)v[0]][1] = v[2];
+        if (n != 4 || need_numbers(p, &w[1], 3, v, "dot") || v[0] != g->n_dots || v[0] >= C1_MAX_DOTS ||
+            v[1] < 0 || v[1] > 1 || v[2] < 0 || v[2] > 1)
+            return bad(p, "dot needs: index (the next, below %d) fx fy (fractions of the box)", C1_MAX_DOTS);
+        g->dots[g->n_dots][0] = v[1], g->dots[g->n_dots++][1] = v[2];
         return C1_OK;
     }
     if (!strcmp(w[0], "segment")) {
-        if (n != 4 || strlen(w[1]) != 1 || w[1][0] < 'a' || w[1][0] > 'g')
-            return bad(p, "segment needs: a..g dot dot");
-        f->segments[w[1][0] - 'a'][0] = (char)atoi(w[2]);
-        f->segments[w[1][0] - 'a'][1] = (char)atoi(w[3]);
+        double v[2];
+        if (n != 4 || strlen(w[1]) != 1 || w[1][0] < 'a' || w[1][0] >= 'a' + C1_SEGMENTS ||
+            need_numbers(p, &w[2], 2, v, "segment") || v[0] < 0 || v[1] < 0 || v[0] >= g->n_dots ||
+            v[1] >= g->n_dots)
+            return bad(p, "segment needs: a..h and two dots defined before it");
+        int s = w[1][0] - 'a';
+        g->segments[s][0] = (int)v[0], g->segments[s][1] = (int)v[1];
+        g->n_segments = s + 1 > g->n_segments ? s + 1 : g->n_segments;
         return C1_OK;
     }
-    if (n != 3 || strlen(w[1]) != 1 || w[1][0] < '0' || w[1][0] > '9' || strlen(w[2]) > 7)
-        return bad(p, "digit needs: 0..9 segments");
-    strcpy(f->digit_segments[w[1][0] - '0'], w[2]);
+    if (n != 3 || strlen(w[1]) != 1 || w[1][0] < '0' || w[1][0] > '9' || strlen(w[2]) > C1_SEGMENTS ||
+        strspn(w[2], "abcdefgh") != strlen(w[2]))
+        return bad(p, "digit needs: 0..9 and its segments (a..h)");
+    if (g->n_patterns == C1_MAX_PATTERNS)
+        return bad(p, "more than %d digit patterns", C1_MAX_PATTERNS);
+    g->patterns[g->n_patterns].digit = w[1][0] - '0';
+    strcpy(g->patterns[g->n_patterns++].segments, w[2]);
+    return C1_OK;
+}
+
+static c1_form_field *named_field(parse_ctx *p, c1_form *f, const char *id, const char *what, c1_error *e)
+{
+    int i = form_field_index(f, id);
+    *e = i < 0 ? bad(p, "%s for unknown field '%s' (define the field first)", what, id) : C1_OK;
+    return i < 0 ? NULL : &f->fields[i];
+}
+
+/* row_counts FIELD x y digits rows cell_w cell_h */
+static c1_error parse_row_counts(parse_ctx *p, c1_form *f, char **w, int n)
+{
+    double v[6];
+    c1_error e = n == 8 ? C1_OK : bad(p, "row_counts needs: field x y digits rows cell_w cell_h");
+    c1_form_field *fd = e ? NULL : named_field(p, f, w[1], "row_counts", &e);
+    if (!e)
+        e = need_numbers(p, &w[2], 6, v, "row_counts");
+    if (e)
+        return e;
+    if (v[2] < 1 || v[2] > C1_DIGITS || v[3] < 1 || v[3] > C1_MAX_ROWS || v[4] <= 0 || v[5] <= 0 || v[0] < 0 ||
+        v[1] < 0 || v[0] + v[2] * v[4] > f->page_w || v[1] + v[3] * v[5] > f->page_h)
+        return bad(p, "row_counts '%s': %g digits x %g rows is not a grid on the page", w[1], v[2], v[3]);
+    fd->has_row_counts = 1;
+    fd->row_counts = (c1_row_counts){v[0], v[1], (int)v[2], (int)v[3], v[4], v[5]};
+    return C1_OK;
+}
+
+/* bubbles FIELD x0 x1 x2 y0 pitch radius: one column of ten under each box */
+static c1_error parse_bubbles(parse_ctx *p, c1_form *f, char **w, int n)
+{
+    double v[6];
+    c1_error e = n == 8 ? C1_OK : bad(p, "bubbles needs: field x0 x1 x2 y0 pitch radius");
+    c1_form_field *fd = e ? NULL : named_field(p, f, w[1], "bubbles", &e);
+    if (!e)
+        e = need_numbers(p, &w[2], 6, v, "bubbles");
+    if (e)
+        return e;
+    for (int k = 0; k < C1_DIGITS; k++)
+        if (v[k] - v[5] < 0 || v[k] + v[5] > f->page_w)
+            return bad(p, "bubbles '%s': column %d is off the page", w[1], k);
+    if (v[4] <= 2 * v[5] || v[5] <= 0 || v[3] - v[5] < 0 || v[3] + 9 * v[4] + v[5] > f->page_h)
+        return bad(p, "bubbles '%s': ten rings of radius %g, %g apart, do not fit the page", w[1], v[5], v[4]);
+    fd->has_bubbles = 1;
+    fd->bubbles = (c1_bubbles){{v[0], v[1], v[2]}, v[3], v[4], v[5]};
+    return C1_OK;
+}
+
+static c1_error parse_area(parse_ctx *p, c1_form *f, char **w, int n)
+{
+    if (n != 6 || (strcmp(w[1], "header") && strcmp(w[1], "signatures")))
+        return bad(p, "area needs: header|signatures x y w h");
+    return need_rect(p, &w[2], !strcmp(w[1], "header") ? &f->header : &f->signatures, f, "area");
+}
+
+static c1_error parse_page_of(parse_ctx *p, c1_form *f, char **w, int n)
+{
+    double v[2];
+    if (n != 3 || need_numbers(p, &w[1], 2, v, "page_of") || v[1] < 1 || v[1] > 8 || v[0] < 1 || v[0] > v[1] ||
+        v[0] != (int)v[0] || v[1] != (int)v[1])
+        return bad(p, "page_of needs: this page's number and the set's pages (1..8)");
+    f->page = (int)v[0], f->pages = (int)v[1];
     return C1_OK;
 }
 
@@ -303,8 +412,11 @@ static c1_error parse_line(parse_ctx *p, c1_form *f, const char *dir, char *raw)
     if (n == 0)
         return C1_OK;
     const char *k = w[0];
+    c1_error e;
     if (!strcmp(k, "form"))
         return n == 2 ? copy_id(p, f->id, sizeof f->id, w[1]) : bad(p, "form needs one name");
+    if (!strcmp(k, "page_of"))
+        return parse_page_of(p, f, w, n);
     if (!strcmp(k, "title"))
         return copy_text(p, f->title, sizeof f->title, rest_of_line(raw, 1));
     if (!strcmp(k, "other_title")) {
@@ -324,22 +436,37 @@ static c1_error parse_line(parse_ctx *p, c1_form *f, const char *dir, char *raw)
         return bad(p, "'%s' before 'page': the page size must come first", k);
     if (!strcmp(k, "blank"))
         return load_blank(p, f, dir, w, n);
-    if (!strcmp(k, "qr")) {
-        if (n < 6)
-            return bad(p, "qr needs: x y w h payload");
-        c1_error e = need_rect(p, &w[1], &f->qr, f, "qr");
-        return e ? e : copy_text(p, f->qr_payload, sizeof f->qr_payload, rest_of_line(raw, 5));
-    }
     if (!strcmp(k, "title_box"))
         return n == 5 ? need_rect(p, &w[1], &f->title_box, f, "title_box") : bad(p, "title_box needs x y w h");
-    if (!strcmp(k, "marker"))
-        return parse_marker(p, f, w, n);
-    if (!strcmp(k, "dot") || !strcmp(k, "segment") || !strcmp(k, "digit"))
+    if (!strcmp(k, "mark"))
+        return parse_mark(p, f, w, n);
+    if (!strcmp(k, "tag"))
+        return parse_tag(p, f, w, n);
+    if (!strcmp(k, "area"))
+        return parse_area(p, f, w, n);
+    if (!strcmp(k, "box_line")) {
+        if (n != 2 || need_numbers(p, &w[1], 1, &f->box_line_mm, "box_line") || f->box_line_mm <= 0 || f->box_line_mm > 3)
+            return bad(p, "box_line needs: the boxes' line width in mm (up to 3)");
+        return C1_OK;
+    }
+    if (!strcmp(k, "dot") || !strcmp(k, "dot_size") || !strcmp(k, "segment") || !strcmp(k, "digit"))
         return parse_guide(p, f, w, n);
     if (!strcmp(k, "field"))
         return parse_field(p, f, w, n);
+    if (!strcmp(k, "guide")) {
+        c1_form_field *fd = n == 2 ? named_field(p, f, w[1], "guide", &e) : NULL;
+        if (n != 2)
+            return bad(p, "guide needs: field");
+        if (!e)
+            fd->guided = 1;
+        return e;
+    }
     if (!strcmp(k, "tally"))
         return parse_tally(p, f, w, n);
+    if (!strcmp(k, "row_counts"))
+        return parse_row_counts(p, f, w, n);
+    if (!strcmp(k, "bubbles"))
+        return parse_bubbles(p, f, w, n);
     if (!strcmp(k, "rule"))
         return parse_rule(p, f, w, n);
     if (!strcmp(k, "hint"))
@@ -354,23 +481,41 @@ static c1_error parse_line(parse_ctx *p, c1_form *f, const char *dir, char *raw)
     return bad(p, "unknown keyword '%s'", k);
 }
 
+/* Every digit 0-9 has a pattern, and the seven segments a..g are defined. */
+static int guide_complete(const c1_guide *g)
+{
+    if (g->n_dots < 6 || g->n_segments < 7 || g->dot_mm <= 0)
+        return 0;
+    for (int d = 0; d <= 9; d++) {
+        int found = 0;
+        for (int k = 0; k < g->n_patterns; k++)
+            found |= g->patterns[k].digit == d;
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
 /* What a template must have before the engine may use it. */
 static c1_error check_complete(parse_ctx *p, const c1_form *f)
 {
-    if (!f->id[0])
-        return bad(p, "no 'form' line");
-    if (!f->title[0] || !f->qr_payload[0] || f->title_box.w <= 0)
-        return bad(p, "a form needs 'title', 'title_box' and 'qr' lines");
+    if (!f->id[0] || !f->page)
+        return bad(p, "no 'form' or 'page_of' line");
+    if (!f->title[0] || f->title_box.w <= 0)
+        return bad(p, "a form needs 'title' and 'title_box' lines");
     for (int i = 0; i < 4; i++)
-        if (f->markers[i].w <= 0)
-            return bad(p, "all four markers (tl tr br bl) are needed");
-    if (!f->n_fields)
-        return bad(p, "no fields");
+        if (f->marks[i].square <= 0)
+            return bad(p, "all four marks (tl tr br bl) are needed");
+    if (!f->tag.family[0])
+        return bad(p, "no 'tag' line");
+    if (!f->n_fields || f->box_line_mm <= 0)
+        return bad(p, "no fields, or no 'box_line'");
     if (!f->blank)
         return bad(p, "no 'blank' line");
-    for (int d = 0; d < 10; d++)
-        if (!f->digit_segments[d][0])
-            return bad(p, "no 'digit %d' line", d);
+    for (int i = 0; i < f->n_fields; i++)
+        if (f->fields[i].guided && !guide_complete(&f->guide))
+            return bad(p, "field '%s' is guided, but the guide lacks dots, dot_size, segments a..g or a digit",
+                       f->fields[i].id);
     return C1_OK;
 }
 
@@ -434,6 +579,12 @@ c1_error form_load(const char *dir, const char *name, c1_form *form, char *msg, 
 void form_release(c1_form *form)
 {
     pix_destroy(&form->blank);
+}
+
+void form_bubble_centre(const c1_form_field *f, int box, int digit, double *x, double *y)
+{
+    *x = f->bubbles.x[box];
+    *y = f->bubbles.y0 + digit * f->bubbles.pitch;
 }
 
 int form_field_index(const c1_form *form, const char *id)

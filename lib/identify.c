@@ -1,54 +1,194 @@
-/* Identify: tells the c1-ppwp page from any other form by its QR code (zbar) and, when the code
- * cannot be decoded, by its printed title (Tesseract). Reads the rectified page; writes the result's
- * qr_text/title_text and, for another form, the rejection. */
+/* Identify: which form and page the photo shows, and which way up. The printed page marker (an
+ * AprilTag, read with the reference decoder, libapriltag) names the page, and its corner order says
+ * which of register.c's two candidate homographies is upright. When it cannot be read (glare,
+ * blur, a fold across it), the page's print is compared with each page's blank, and Tesseract reads
+ * the title as a second opinion: a page whose layout is ours is read even if its title reads
+ * badly, and a title that reads as another form's makes it another form. Reads the photo and the
+ * candidates; writes the result's form, homography, corners and rectified page. */
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <apriltag/apriltag.h>
+#include <apriltag/tag36h10.h>
 #include <tesseract/capi.h>
-#include <zbar.h>
 
 #include "cv.h"
 #include "stages.h"
 
-/* A crop of the rectified page around a form rectangle, `margin` mm wider, enlarged by `zoom`. */
-static c1_pix *page_crop(const c1_pix *page, c1_rect r, double margin, double zoom)
+#define TAG_MARGIN_MM 12.0    /* paper read round the marker: its white border, and registration's error */
+#define TAG_PX_PER_MM 5.0
+#define TAG_OFF_MM 4.0        /* a marker corner found this far from its printed place: not the page's */
+#define LAYOUT_PX_PER_MM 1.0  /* the page compared with the blanks at this resolution */
+#define LAYOUT_MIN 0.45       /* a page's print correlates at least this with its own blank ... */
+#define LAYOUT_LEAD 0.08      /* ... and this much more than with any other page or way up */
+
+/* ---- the page marker */
+
+typedef struct {
+    apriltag_detector_t *td;
+    apriltag_family_t *family;
+} tag_reader;
+
+void *identify_reader_create(const void *ctx)
 {
-    c1_pix *crop = pix_crop_mm(page, r, margin);
-    /* A shadow edge across the title defeats Tesseract's global threshold: flatten the paper first. */
-    c1_pix *flat = crop ? cv_flatten(crop, (int)(4 * C1_PAGE_PX_PER_MM)) : NULL;
-    pix_destroy(&crop);
-    if (!flat || zoom == 1.0)
-        return flat;
-    c1_pix *big = cv_resize(flat, (int)(flat->w * zoom), (int)(flat->h * zoom));
-    pix_destroy(&flat);
-    return big;
+    (void)ctx;
+    tag_reader *t = calloc(1, sizeof *t);
+    if (!t || !(t->td = apriltag_detector_create()) || !(t->family = tag36h10_create())) {
+        identify_reader_free(t);
+        return NULL;
+    }
+    apriltag_detector_add_family(t->td, t->family);
+    t->td->nthreads = 1;
+    t->td->quad_decimate = 1;
+    return t;
 }
 
-static int decode_qr(const c1_pix *img, char *out, size_t out_size)
+void identify_reader_free(void *reader)
 {
-    zbar_image_scanner_t *scanner = zbar_image_scanner_create();
-    zbar_image_t *z = zbar_image_create();
-    int found = 0;
-    if (scanner && z) {
-        zbar_image_scanner_set_config(scanner, 0, ZBAR_CFG_ENABLE, 0);
-        zbar_image_scanner_set_config(scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
-        zbar_image_set_format(z, zbar_fourcc('Y', '8', '0', '0'));
-        zbar_image_set_size(z, (unsigned)img->w, (unsigned)img->h);
-        zbar_image_set_data(z, img->data, (unsigned long)img->stride * img->h, NULL);
-        if (zbar_scan_image(scanner, z) > 0) {
-            const zbar_symbol_t *s = zbar_image_first_symbol(z);
-            if (s) {
-                snprintf(out, out_size, "%s", zbar_symbol_get_data(s));
-                found = 1;
-            }
+    tag_reader *t = reader;
+    if (!t)
+        return;
+    if (t->td)
+        apriltag_detector_destroy(t->td);
+    if (t->family)
+        tag36h10_destroy(t->family);
+    free(t);
+}
+
+/* The marker's square with its margin, as a rectangle of the page. */
+static c1_rect tag_area(const c1_form *f)
+{
+    const c1_rect t = f->tag.at;
+    return (c1_rect){t.x - TAG_MARGIN_MM, t.y - TAG_MARGIN_MM, t.w + 2 * TAG_MARGIN_MM, t.h + 2 * TAG_MARGIN_MM};
+}
+
+/* A page rectangle of the photo through homography h, at `k` px/mm. */
+static c1_pix *warp_area(const c1_pix *photo, const double h[9], c1_rect area, double k)
+{
+    const double to_area[9] = {1 / k, 0, area.x, 0, 1 / k, area.y, 0, 0, 1};
+    double m[9];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++)
+            m[3 * i + j] = h[3 * i] * to_area[j] + h[3 * i + 1] * to_area[3 + j] + h[3 * i + 2] * to_area[6 + j];
+    return cv_warp(photo, m, (int)lround(area.w * k), (int)lround(area.h * k));
+}
+
+/* The marker read from a page image whose pixel (0, 0) is page point (x0, y0) at `k` px/mm: its id and
+ * the direction from its centre to its first corner (page mm), 1 if one is found near `expect`. */
+static int read_marker(tag_reader *t, const c1_pix *img, double x0, double y0, double k, const c1_rect expect,
+                       int *id, double corner[2], double *margin)
+{
+    image_u8_t im = {.width = img->w, .height = img->h, .stride = img->stride, .buf = img->data};
+    zarray_t *found = apriltag_detector_detect(t->td, &im);
+    int ok = 0;
+    for (int i = 0; found && i < zarray_size(found) && !ok; i++) {
+        apriltag_detection_t *d;
+        zarray_get(found, i, &d);
+        /* every corner where the page prints it: a homography from marks that are not the page's puts
+         * a marker read through it out of square */
+        const double sq[4][2] = {{expect.x, expect.y}, {expect.x + expect.w, expect.y},
+                                 {expect.x + expect.w, expect.y + expect.h}, {expect.x, expect.y + expect.h}};
+        double worst = 0;
+        for (int i = 0; i < 4; i++) {
+            double px = x0 + d->p[i][0] / k, py = y0 + d->p[i][1] / k, nearest = 1e9;
+            for (int j = 0; j < 4; j++)
+                nearest = fmin(nearest, hypot(px - sq[j][0], py - sq[j][1]));
+            worst = fmax(worst, nearest);
         }
+        if (worst > TAG_OFF_MM)
+            continue;
+        *id = d->id;
+        *margin = d->decision_margin;
+        corner[0] = (d->p[0][0] - d->c[0]) / k, corner[1] = (d->p[0][1] - d->c[1]) / k;
+        ok = 1;
     }
-    if (z)
-        zbar_image_destroy(z);
-    if (scanner)
-        zbar_image_scanner_destroy(scanner);
+    if (found)
+        apriltag_detections_destroy(found);
+    return ok;
+}
+
+c1_error identify_learn_marker(c1_form *f, char *msg, size_t msg_size)
+{
+    tag_reader *t = identify_reader_create(NULL);
+    c1_rect area = tag_area(f);
+    c1_pix *crop = t ? pix_crop_mm(f->blank, area, 0) : NULL;
+    double margin;
+    int id = -1, ok = crop && read_marker(t, crop, floor(area.x * C1_PAGE_PX_PER_MM) / C1_PAGE_PX_PER_MM,
+                                          floor(area.y * C1_PAGE_PX_PER_MM) / C1_PAGE_PX_PER_MM, C1_PAGE_PX_PER_MM,
+                                          f->tag.at, &id, f->tag.first_corner, &margin);
+    pix_destroy(&crop);
+    identify_reader_free(t);
+    if (!ok || id != f->tag.id) {
+        if (msg && msg_size)
+            snprintf(msg, msg_size, "%s page %d: its blank's marker reads as %d, not the template's %d", f->id, f->page,
+                     ok ? id : -1, f->tag.id);
+        return C1_ERR_FORM_TEMPLATE;
+    }
+    return C1_OK;
+}
+
+/* The loaded page whose marker has this id, or NULL. */
+static const c1_form *form_with_tag(const c1_engine *e, int id)
+{
+    for (int i = 0; i < e->n_forms; i++)
+        if (e->forms[i].tag.id == id)
+            return &e->forms[i];
+    return NULL;
+}
+
+/* The marker under each candidate homography: 1 when one names a page and the candidate it is upright
+ * in; 0 when none is read; -1 when a marker names no page of the engine's forms. */
+static int by_marker(const c1_engine *e, c1_result *r, const c1_form **form, int *cand)
+{
+    const c1_form *f0 = &e->forms[0];
+    tag_reader *t = pool_take(&e->tag_readers);
+    int found = 0;
+    for (int c = 0; t && c < r->n_candidates && !found; c++) {
+        const c1_rect area = tag_area(f0);
+        c1_pix *crop = warp_area(r->photo, r->h_candidates[c], area, TAG_PX_PER_MM);
+        int id;
+        double corner[2], margin;
+        if (crop && read_marker(t, crop, area.x, area.y, TAG_PX_PER_MM, f0->tag.at, &id, corner, &margin)) {
+            r->tag_id = id, r->tag_margin = margin;
+            const c1_form *f = form_with_tag(e, id);
+            const double *want = f ? f->tag.first_corner : f0->tag.first_corner;
+            /* upright in this candidate: the marker's first corner where the blank has it */
+            int upright = corner[0] * want[0] + corner[1] * want[1] > 0;
+            if (!f)
+                found = -1;
+            else if (upright)
+                found = 1, *form = f, *cand = c;
+        }
+        pix_destroy(&crop);
+    }
+    if (t)
+        pool_give(&e->tag_readers, t);
     return found;
+}
+
+/* ---- the page's print, when the marker cannot be read */
+
+/* The best page and way up by the print, and how much better it is than the next: 1 if clear. */
+static int by_layout(const c1_engine *e, c1_result *r, const c1_form **form, int *cand)
+{
+    const c1_form *f0 = &e->forms[0];
+    double best = -2, second = -2;
+    for (int c = 0; c < r->n_candidates; c++) {
+        c1_pix *page = warp_area(r->photo, r->h_candidates[c], (c1_rect){0, 0, f0->page_w, f0->page_h},
+                                 LAYOUT_PX_PER_MM);
+        for (int i = 0; page && i < e->n_forms; i++) {
+            double s = cv_correlate(page, e->blanks_small[i]);
+            if (s > best)
+                second = best, best = s, *form = &e->forms[i], *cand = c;
+            else if (s > second)
+                second = s;
+        }
+        pix_destroy(&page);
+    }
+    r->layout_match = best;
+    return best >= LAYOUT_MIN && best - second >= LAYOUT_LEAD;
 }
 
 static int read_title(const c1_engine *e, const c1_pix *img, char *out, size_t out_size)
@@ -56,7 +196,7 @@ static int read_title(const c1_engine *e, const c1_pix *img, char *out, size_t o
     TessBaseAPI *api = pool_take(&e->tesseract);
     if (!api)
         return 0;
-    TessBaseAPISetPageSegMode(api, PSM_SINGLE_LINE);
+    TessBaseAPISetPageSegMode(api, PSM_SINGLE_BLOCK);
     TessBaseAPISetImage(api, img->data, img->w, img->h, 1, img->stride);
     char *text = TessBaseAPIGetUTF8Text(api);
     int ok = text != NULL;
@@ -109,59 +249,69 @@ static int substring_distance(const char *text, const char *pattern)
 
 static int title_distance(const char *read, const char *title)
 {
-    char a[128], b[128];
+    char a[256], b[128];
     normalise(read, a, sizeof a);
     normalise(title, b, sizeof b);
     return substring_distance(a, b);
 }
 
-/* Ours only when the OCR text is near our title and clearly nearer it than any sibling form's:
- * blur turns letters into others, but not DPD into PPWP. */
-static int title_matches(const c1_form *f, const char *read)
+/* Another form's: the OCR text is near a sibling form's title and nearer it than ours. Blur turns
+ * letters into others, but not DPD into PPWP; a title read badly is no evidence either way. */
+static int title_is_another_forms(const c1_form *f, const char *read)
 {
-    char ours[128];
-    normalise(f->title, ours, sizeof ours);
-    int d = title_distance(read, f->title), allowed = (int)strlen(ours) / 4;
-    if (d > allowed)
-        return 0;
-    for (int i = 0; i < f->n_other_titles; i++)
-        if (title_distance(read, f->other_titles[i]) <= d)
-            return 0;
-    return 1;
+    int ours = title_distance(read, f->title);
+    for (int i = 0; i < f->n_other_titles; i++) {
+        char other[64];
+        normalise(f->other_titles[i], other, sizeof other);
+        int d = title_distance(read, f->other_titles[i]);
+        if (d <= (int)strlen(other) / 4 && d < ours)
+            return 1;
+    }
+    return 0;
 }
 
 c1_error identify_form(const c1_engine *e, c1_result *r)
 {
-    const c1_form *f = &e->form;
-    if (r->upright_unknown) {
-        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four markers found, but no QR code beside any of them");
+    const c1_form *form = NULL;
+    int cand = 0;
+    r->tag_id = -1;
+    int marker = by_marker(e, r, &form, &cand);
+    if (marker < 0) {
+        result_fail(r, C1_ERR_WRONG_FORM, "the page marker is tag36h10 %d, a page of none of the engine's forms",
+                    r->tag_id);
         return r->error;
     }
-    static const double zooms[] = {1.0, 2.0};
-    for (size_t i = 0; i < sizeof zooms / sizeof *zooms && !r->qr_text[0]; i++) {
-        c1_pix *crop = page_crop(r->page, f->qr, 4, zooms[i]);
-        if (crop)
-            decode_qr(crop, r->qr_text, sizeof r->qr_text);
-        pix_destroy(&crop);
-    }
-    if (r->qr_text[0]) {
-        if (strcmp(r->qr_text, f->qr_payload) != 0)
-            result_fail(r, C1_ERR_WRONG_FORM, "the QR code says '%.80s', not '%s'", r->qr_text, f->qr_payload);
+    if (!marker && !by_layout(e, r, &form, &cand)) {
+        /* Nothing names the page: too blurred to read, or four dark marks that are not a page's. */
+        double blur = 99;
+        if (!register_settle(&e->forms[0], r->h_candidates[0], r->photo, r))
+            blur = quality_blur_mm(&e->forms[0], r->page);
+        pix_destroy(&r->page);
+        r->have_page = 0;
+        if (quality_too_blurred(blur))
+            result_fail(r, C1_ERR_TOO_BLURRED, "no page marker or layout can be read: the print is blurred by %.2f mm",
+                        blur);
+        else
+            result_fail(r, C1_ERR_PAGE_NOT_FOUND, "four dark marks, but no page marker read and no page's layout "
+                                                  "where they put it (best match %.2f)", r->layout_match);
         return r->error;
     }
-    /* Tesseract reads small blurred capitals better enlarged; try as is first, it is faster. */
-    int matched = 0;
-    for (size_t i = 0; i < sizeof zooms / sizeof *zooms && !matched; i++) {
-        c1_pix *crop = page_crop(r->page, f->title_box, 2, zooms[i]);
-        int read = crop && read_title(e, crop, r->title_text, sizeof r->title_text);
+    r->form = form;
+    if (register_settle(form, r->h_candidates[cand], r->photo, r))
+        return r->error;
+    if (!marker) {
+        /* The second opinion, from the print: the title read where it is printed. */
+        c1_pix *crop = pix_crop_mm(r->page, form->title_box, 1);
+        c1_pix *flat = crop ? cv_flatten(crop, (int)(4 * C1_PAGE_PX_PER_MM)) : NULL;
+        if (flat && read_title(e, flat, r->title_text, sizeof r->title_text) &&
+            title_is_another_forms(form, r->title_text))
+            result_fail(r, C1_ERR_WRONG_FORM, "no page marker read, and the title reads '%.60s', another form's",
+                        r->title_text);
         pix_destroy(&crop);
-        char *nl = strchr(r->title_text, '\n');
-        if (nl)
-            *nl = '\0';
-        matched = read && title_matches(f, r->title_text);
+        pix_destroy(&flat);
+        for (char *c = r->title_text; *c; c++)
+            if (*c == '\n')
+                *c = ' ';
     }
-    if (!matched)
-        result_fail(r, C1_ERR_WRONG_FORM, "no readable QR code and the title reads '%.60s', not '%s'",
-                    r->title_text, f->title);
     return r->error;
 }

@@ -74,9 +74,21 @@ static void to_photo(const double h[9], const double mm[8], double px[8])
         homography_apply(h, mm[2 * k], mm[2 * k + 1], &px[2 * k], &px[2 * k + 1]);
 }
 
+/* The caller's known values that name fields of this page. */
+static void resolve_known(c1_result *r)
+{
+    for (int k = 0; k < r->n_known_given; k++) {
+        int i = form_field_index(r->form, r->known_given[k].field);
+        if (i >= 0)
+            r->is_known[i] = 1, r->known[i] = r->known_given[k].value;
+    }
+}
+
 c1_error locate_boxes(const c1_engine *e, c1_result *r)
 {
-    const c1_form *f = &e->form;
+    (void)e;
+    const c1_form *f = r->form;
+    resolve_known(r);
     anchor_fit fits[C1_MAX_FIELDS + C1_MAX_ANCHORS];
     int n = 0;
     for (int i = 0; i < f->n_fields; i++)

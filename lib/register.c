@@ -1,20 +1,33 @@
-/* Register: finds the four corner markers in the photo, decides which way is up from the QR code's
- * place, and computes the page-to-photo homography and the rectified page. Reads the photo and the
- * form; writes the result's geometry and page. */
+/* Register: finds the page's four corner marks (two solid squares touching at a corner) in the
+ * photo and fits the page-to-photo homography. The marks are alike, but the squares' diagonal runs
+ * the same way in all four: that rules out a quarter turn, and leaves the page upright or upside
+ * down, two candidates the page marker (identify.c) decides between. Reads the photo and the forms'
+ * mark geometry; writes the result's candidate homographies, resolution and corners. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cv.h"
 #include "stages.h"
 
-#define MAX_QUADS 400
-#define MAX_CANDIDATES 40
+#define MAX_SHAPES 4000
+#define MAX_SQUARES 400
+#define MAX_MARKS 400
+#define MAX_SETS 6         /* sets of four marks the page marker is looked for under */
+#define MAX_PICKED 60      /* the best candidates tried four at a time */
+#define MIN_MARK_SCORE -0.15
 #define DETECT_LONG_SIDE 1600
 
 typedef struct {
     double cx, cy, side;
-} marker_candidate;
+} square;
+
+/* A candidate mark: the two squares' midpoint, their size and the direction from one to the other. */
+typedef struct {
+    double cx, cy, side, dx, dy;
+    double score;                  /* mark_score */
+} mark_candidate;
 
 static double quad_area(const double p[8])
 {
@@ -40,8 +53,8 @@ static int is_convex(const double p[8])
     return 1;
 }
 
-/* Orders four points clockwise on screen (y down), starting anywhere. */
-static void order_clockwise(marker_candidate *m[4])
+/* Orders four marks clockwise on screen (y down), starting anywhere. */
+static void order_clockwise(mark_candidate *m[4])
 {
     double cx = 0, cy = 0, ang[4];
     for (int i = 0; i < 4; i++)
@@ -52,141 +65,223 @@ static void order_clockwise(marker_candidate *m[4])
         for (int j = i; j > 0 && ang[j] < ang[j - 1]; j--) {
             double t = ang[j];
             ang[j] = ang[j - 1], ang[j - 1] = t;
-            marker_candidate *s = m[j];
+            mark_candidate *s = m[j];
             m[j] = m[j - 1], m[j - 1] = s;
         }
 }
 
-/* Keeps the largest solid quadrilaterals, sorted by size; a square found twice is kept once. */
-static int add_candidate(marker_candidate *out, int n, const double *q)
+/* A new candidate, unless one is there already. */
+static int add_mark(mark_candidate *out, int n, mark_candidate m)
 {
-    marker_candidate c = {0, 0, sqrt(q[8])};
-    for (int k = 0; k < 4; k++)
-        c.cx += q[2 * k] / 4, c.cy += q[2 * k + 1] / 4;
     for (int i = 0; i < n; i++)
-        if (hypot(out[i].cx - c.cx, out[i].cy - c.cy) < 0.5 * fmax(out[i].side, c.side))
+        if (hypot(out[i].cx - m.cx, out[i].cy - m.cy) < 0.7 * fmax(out[i].side, m.side))
             return n;
-    int at = n < MAX_CANDIDATES ? n++ : MAX_CANDIDATES;
-    while (at > 0 && out[at - 1].side < c.side) {
-        if (at < MAX_CANDIDATES)
-            out[at] = out[at - 1];
+    if (n < MAX_MARKS)
+        out[n++] = m;
+    return n;
+}
+
+/* Pairs of like solid squares one diagonal apart: where the squares came apart in the photo. */
+static int pair_squares(const square *s, int n, mark_candidate *out, int m)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            double lo = fmin(s[a].side, s[b].side), hi = fmax(s[a].side, s[b].side);
+            double dx = s[b].cx - s[a].cx, dy = s[b].cy - s[a].cy, d = hypot(dx, dy), side = (lo + hi) / 2;
+            /* the centres a diagonal apart: sqrt 2 sides, more where the dark threshold shrank them */
+            if (hi > 1.6 * lo || d < 1.2 * side || d > 2.4 * side)
+                continue;
+            m = add_mark(out, m, (mark_candidate){(s[a].cx + s[b].cx) / 2, (s[a].cy + s[b].cy) / 2, side, dx / d, dy / d, 0});
+        }
+    return m;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    double x = ((const mark_candidate *)a)->score, y = ((const mark_candidate *)b)->score;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+static double sample_or(const c1_pix *p, double x, double y, double fallback)
+{
+    double v = pix_sample(p, x, y);
+    return v < 0 ? fallback : v;
+}
+
+/* How much a candidate looks like a mark printed on paper: its two squares dark, and a ring of
+ * clear paper around them (the marks stand alone in the page's corners; a keyboard's keys, a
+ * table's edge or a window's chrome do not). */
+static double mark_score(const c1_pix *small, const mark_candidate *m)
+{
+    const double o = m->side / M_SQRT2, e = 1.9 * m->side, px = -m->dy, py = m->dx;
+    double inner = (sample_or(small, m->cx + o * m->dx, m->cy + o * m->dy, 255) +
+                    sample_or(small, m->cx - o * m->dx, m->cy - o * m->dy, 255)) / 2;
+    /* past the squares' far corners, and in the two empty quadrants: paper, not a bar or a blob (on
+     * one side at least: a mark near the sheet's edge, cut close, has the background on the other) */
+    double ends = fmax(sample_or(small, m->cx + e * m->dx, m->cy + e * m->dy, 0),
+                       sample_or(small, m->cx - e * m->dx, m->cy - e * m->dy, 0));
+    double sides = fmax(sample_or(small, m->cx + o * px, m->cy + o * py, 0), sample_or(small, m->cx - o * px, m->cy - o * py, 0));
+    double ring[32];
+    for (int k = 0; k < 32; k++) {
+        double a = 2 * M_PI * k / 16, r = (k < 16 ? 1.8 : 2.4) * m->side;
+        ring[k] = sample_or(small, m->cx + r * cos(a), m->cy + r * sin(a), 0);
+    }
+    /* the ring's darkest third may be print crossing it, or the background past a sheet cut close */
+    qsort(ring, 32, sizeof *ring, cmp_double);
+    double lo = ring[10], paper = ring[24];
+    if (paper < 1)
+        return -1;
+    return (fmin(lo, fmin(ends, sides)) - inner) / paper - 0.5 * (paper - lo) / paper;
+}
+
+/* The candidate marks of a photo: two solid squares found apart and paired, or found as one shape that
+ * fills about two thirds of its hull (two squares meeting at a corner fill 2 of its 3 square units),
+ * stretched along their diagonal. Both darkness tests of cv_find_dark_shapes are tried. */
+static int collect_marks(const c1_pix *small, mark_candidate *out)
+{
+    cv_shape *shapes = malloc(sizeof *shapes * MAX_SHAPES);
+    square *squares = malloc(sizeof *squares * MAX_SQUARES);
+    int m = 0;
+    for (int mode = 0; shapes && squares && mode < 2; mode++) {
+        int n = cv_find_dark_shapes(small, mode, shapes, MAX_SHAPES), n_squares = 0;
+        for (int i = 0; i < n; i++) {
+            const cv_shape *s = &shapes[i];
+            if (s->solidity >= 0.88 && s->corners == 4 && n_squares < MAX_SQUARES)
+                squares[n_squares++] = (square){s->cx, s->cy, sqrt(s->area)};
+            else if (s->solidity >= 0.5 && s->solidity < 0.88 && s->elongation >= 3 && s->elongation <= 25)
+                m = add_mark(out, m, (mark_candidate){s->cx, s->cy, sqrt(s->area / 2), s->axis[0], s->axis[1], 0});
+        }
+        m = pair_squares(squares, n_squares, out, m);
+    }
+    free(shapes);
+    free(squares);
+    for (int i = 0; i < m; i++)
+        out[i].score = mark_score(small, &out[i]);
+    qsort(out, (size_t)m, sizeof *out, by_score);
+    while (m > 0 && out[m - 1].score < MIN_MARK_SCORE)
+        m--;
+    return m < MAX_PICKED ? m : MAX_PICKED;
+}
+
+/* Do two marks' diagonals run the same way (either sign: which square is "a" is arbitrary)? */
+static int alike_diagonals(const mark_candidate *a, const mark_candidate *b)
+{
+    return fabs(a->dx * b->dx + a->dy * b->dy) > 0.6;   /* a steep tilt turns the far marks' diagonals */
+}
+
+/* Are opposite sides of the quadrilateral in about the page's proportion, one way or the other
+ * (a tilted camera foreshortens it, but not by half)? */
+static int page_shaped(const double p[8], double aspect)
+{
+    double side[4];
+    for (int i = 0; i < 4; i++) {
+        int j = (i + 1) % 4;
+        side[i] = hypot(p[2 * j] - p[2 * i], p[2 * j + 1] - p[2 * i + 1]);
+    }
+    double a = (side[0] + side[2]) / (side[1] + side[3]);
+    return (a > 0.6 * aspect && a < 1.6 * aspect) || (1 / a > 0.6 * aspect && 1 / a < 1.6 * aspect);
+}
+
+typedef struct {
+    mark_candidate *m[4];      /* clockwise */
+    double rank;               /* its marks' scores added, and the share of the photo it spans twice */
+} mark_set;
+
+/* Keeps the sets whose marks look most like marks first, at most MAX_SETS. */
+static int add_set(mark_set *sets, int n, mark_candidate *m[4], double rank)
+{
+    int at = n < MAX_SETS ? n++ : MAX_SETS;
+    while (at > 0 && sets[at - 1].rank < rank) {
+        if (at < MAX_SETS)
+            sets[at] = sets[at - 1];
         at--;
     }
-    if (at < MAX_CANDIDATES)
-        out[at] = c;
-    return n;
-}
-
-static int collect_candidates(const c1_pix *small, marker_candidate *out)
-{
-    double *quads = malloc(sizeof(double) * 10 * MAX_QUADS);
-    int n = 0;
-    for (int mode = 0; quads && mode < 2; mode++) {
-        int nq = cv_find_dark_quads(small, mode, quads, MAX_QUADS);
-        for (int i = 0; i < nq; i++)
-            if (quads[10 * i + 9] >= 0.8 && quads[10 * i + 8] >= 64)
-                n = add_candidate(out, n, quads + 10 * i);
+    if (at < MAX_SETS) {
+        memcpy(sets[at].m, m, sizeof sets[at].m);
+        sets[at].rank = rank;
     }
-    free(quads);
     return n;
 }
 
-/* The four candidates that look most like the page's markers: similar squares spanning the
- * largest convex quadrilateral, each about 16 mm on a page about 560 mm across. */
-static int pick_markers(marker_candidate *c, int n, const c1_form *f, marker_candidate *best[4])
+static double abs_cos(double ax, double ay, double bx, double by)
 {
-    double best_area = 0;
-    double expect = f->markers[0].w / sqrt((f->markers[1].x - f->markers[0].x) * (f->markers[3].y - f->markers[0].y));
+    double la = hypot(ax, ay), lb = hypot(bx, by);
+    return la > 0 && lb > 0 ? fabs(ax * bx + ay * by) / (la * lb) : 0;
+}
+
+/* Do the marks' diagonals run along the page's top-left to bottom-right direction, as the sides of the
+ * quadrilateral place it (roughly: an affine view from the first corner, whichever corner that is)? */
+static int diagonal_along_page(const double p[8], const mark_candidate *m, double span_w, double span_h)
+{
+    double xx = p[2] - p[0], xy = p[3] - p[1], yx = p[6] - p[0], yy = p[7] - p[1];
+    return abs_cos(m->dx, m->dy, xx / span_w + yx / span_h, xy / span_w + yy / span_h) > 0.6 ||
+           abs_cos(m->dx, m->dy, xx / span_h - yx / span_w, xy / span_h - yy / span_w) > 0.6;
+}
+
+/* The sets of four candidates that could be the page's marks: alike, their diagonals alike, spanning
+ * a convex quadrilateral of about the page's proportions, its diagonals along the page's; those whose
+ * marks look most like marks on paper, and that span most of the photo, first. The page marker decides among them (identify.c). */
+static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_area, mark_set *sets)
+{
+    const double span_w = f->marks[1].x - f->marks[0].x, span_h = f->marks[3].y - f->marks[0].y;
+    const double expect = f->marks[0].square / sqrt(span_w * span_h);
+    int n_sets = 0;
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
             for (int d = b + 1; d < n; d++)
                 for (int e = d + 1; e < n; e++) {
-                    marker_candidate *m[4] = {&c[a], &c[b], &c[d], &c[e]};
+                    mark_candidate *m[4] = {&c[a], &c[b], &c[d], &c[e]};
                     double lo = 1e9, hi = 0;
-                    for (int i = 0; i < 4; i++)
+                    int alike = 1;
+                    for (int i = 0; i < 4; i++) {
                         lo = fmin(lo, m[i]->side), hi = fmax(hi, m[i]->side);
-                    if (hi > 2.2 * lo)
+                        alike &= alike_diagonals(m[0], m[i]);
+                    }
+                    if (hi > 4.0 * lo || !alike)    /* a steep tilt shows the far marks small */
                         continue;
                     order_clockwise(m);
                     double p[8];
                     for (int i = 0; i < 4; i++)
                         p[2 * i] = m[i]->cx, p[2 * i + 1] = m[i]->cy;
-                    double area = quad_area(p);
-                    double ratio = sqrt(lo * hi) / sqrt(area);
-                    if (!is_convex(p) || ratio < expect * 0.45 || ratio > expect * 2.2 || area <= best_area)
-                        continue;
-                    best_area = area;
-                    memcpy(best, m, sizeof m);
+                    double area = quad_area(p), ratio = sqrt(lo * hi) / sqrt(area);
+                    if (is_convex(p) && ratio >= expect * 0.4 && ratio <= expect * 2.5 && page_shaped(p, span_w / span_h) &&
+                        diagonal_along_page(p, m[0], span_w, span_h))
+                        n_sets = add_set(sets, n_sets, m, m[0]->score + m[1]->score + m[2]->score + m[3]->score +
+                                                              2 * area / image_area);
                 }
-    return best_area > 0;
+    return n_sets;
 }
 
-static void marker_centre_mm(const c1_form *f, int k, double *x, double *y)
-{
-    *x = f->markers[k].x + f->markers[k].w / 2;
-    *y = f->markers[k].y + f->markers[k].h / 2;
-}
-
-static int homography_from_markers(const c1_form *f, const double photo_xy[8], double h[9])
+static int homography_from_marks(const c1_form *f, const double photo_xy[8], double h[9])
 {
     double page_xy[8];
     for (int k = 0; k < 4; k++)
-        marker_centre_mm(f, k, &page_xy[2 * k], &page_xy[2 * k + 1]);
+        page_xy[2 * k] = f->marks[k].x, page_xy[2 * k + 1] = f->marks[k].y;
     return cv_find_homography(page_xy, photo_xy, 4, h);
 }
 
-/* Spread of grey levels over a page rectangle: high where the QR code's modules are. */
-static double region_contrast(const c1_pix *img, const double h[9], c1_rect r, double scale)
+/* Does assigning the marks to the page's corners from `first` on put the squares' diagonal where
+ * the page prints it (top-left to bottom-right)? A quarter turn puts it across. */
+static int diagonal_fits(const c1_form *f, const double h[9], const mark_candidate *m)
 {
-    double sum = 0, sum2 = 0;
-    int n = 0;
-    for (int i = 0; i < 16; i++)
-        for (int j = 0; j < 16; j++) {
-            double x, y;
-            homography_apply(h, r.x + r.w * (i + 0.5) / 16, r.y + r.h * (j + 0.5) / 16, &x, &y);
-            int px = (int)(x * scale), py = (int)(y * scale);
-            if (px < 0 || py < 0 || px >= img->w || py >= img->h)
-                continue;
-            double v = pix_row(img, py)[px];
-            sum += v, sum2 += v * v, n++;
-        }
-    if (n < 64)
-        return 0;
-    double mean = sum / n;
-    return sqrt(fmax(0, sum2 / n - mean * mean)) / fmax(mean, 1);
+    double x0, y0, x1, y1;
+    homography_apply(h, f->marks[0].x, f->marks[0].y, &x0, &y0);
+    homography_apply(h, f->marks[0].x + 1, f->marks[0].y + 1, &x1, &y1);
+    double len = hypot(x1 - x0, y1 - y0);
+    return len > 0 && fabs(((x1 - x0) * m->dx + (y1 - y0) * m->dy) / len) > 0.7;
 }
 
-/* Which of the four cyclic assignments is upright: the one that puts the QR code where it is printed. */
-static int choose_orientation(const c1_form *f, const c1_pix *small, double scale, const double centres[8],
-                              double h_best[9])
+/* The dark-weighted centroid of a mark at full resolution (its two squares are symmetric about where
+ * they touch): sub-pixel and robust to blur. */
+static void refine_centre(const c1_pix *g, const mark_candidate *m, double scale, double *x, double *y)
 {
-    double best = -1, second = -1;
-    if (!homography_from_markers(f, centres, h_best))
-        return 0;
-    for (int rot = 0; rot < 4; rot++) {
-        double xy[8], h[9];
-        for (int k = 0; k < 4; k++) {
-            xy[2 * k] = centres[2 * ((k + rot) % 4)];
-            xy[2 * k + 1] = centres[2 * ((k + rot) % 4) + 1];
-        }
-        if (!homography_from_markers(f, xy, h))
-            continue;
-        double s = region_contrast(small, h, f->qr, scale);
-        if (s > best) {
-            second = best;
-            best = s;
-            memcpy(h_best, h, sizeof(double) * 9);
-        } else if (s > second) {
-            second = s;
-        }
-    }
-    return best > 0.15 && best > 1.5 * second;
-}
-
-/* The dark-weighted centroid of a marker at full resolution: sub-pixel and robust to blur. */
-static void refine_centre(const c1_pix *g, const marker_candidate *m, double scale, double *x, double *y)
-{
-    double half = m->side / scale * 0.85;
+    double half = m->side / scale * 1.7;
     int x0 = (int)fmax(0, m->cx / scale - half), x1 = (int)fmin(g->w - 1, m->cx / scale + half);
     int y0 = (int)fmax(0, m->cy / scale - half), y1 = (int)fmin(g->h - 1, m->cy / scale + half);
     int hist[256] = {0}, n = 0;
@@ -221,10 +316,56 @@ static double local_px_per_mm(const double h[9], double x, double y)
     return sqrt(fabs((x1 - x0) * (y2 - y0) - (y1 - y0) * (x2 - x0)));
 }
 
-static c1_error rectify(const c1_form *f, const c1_pix *gray, c1_result *r)
+/* A set of marks refined at full resolution, both ways up: the clockwise marks assigned to the page's
+ * corners from each mark whose diagonal fits. */
+static void fit_candidates(const c1_form *f, const c1_pix *gray, double scale, const mark_set *set, c1_result *r)
 {
-    double s = 1.0 / C1_PAGE_PX_PER_MM, scale_m[9] = {s, 0, 0, 0, s, 0, 0, 0, 1}, m[9];
-    const double *h = r->h_page_to_photo;
+    double fine[8];
+    for (int k = 0; k < 4; k++)
+        refine_centre(gray, set->m[k], scale, &fine[2 * k], &fine[2 * k + 1]);
+    for (int rot = 0; rot < 4 && r->n_candidates < C1_MAX_CANDIDATES; rot++) {
+        double xy[8], h[9];
+        for (int k = 0; k < 4; k++)
+            xy[2 * k] = fine[2 * ((k + rot) % 4)], xy[2 * k + 1] = fine[2 * ((k + rot) % 4) + 1];
+        if (homography_from_marks(f, xy, h) && diagonal_fits(f, h, set->m[0]))
+            memcpy(r->h_candidates[r->n_candidates++], h, sizeof h);
+    }
+}
+
+c1_error register_page(const c1_engine *e, c1_result *r)
+{
+    const c1_form *f = &e->forms[0];   /* every page of every form has its marks where this one has */
+    const c1_pix *gray = r->photo;
+    int longest = gray->w > gray->h ? gray->w : gray->h;
+    double scale = longest > DETECT_LONG_SIDE ? (double)DETECT_LONG_SIDE / longest : 1.0;
+    c1_pix *small = cv_resize(gray, (int)(gray->w * scale + 0.5), (int)(gray->h * scale + 0.5));
+    mark_candidate *cand = malloc(sizeof *cand * MAX_MARKS);
+    mark_set sets[MAX_SETS];
+    int n = small && cand ? collect_marks(small, cand) : 0;
+    int n_sets = n >= 4 ? pick_marks(cand, n, f, (double)small->w * small->h, sets) : 0;
+    pix_destroy(&small);
+    if (getenv("C1_DEBUG")) {
+        for (int i = 0; i < n; i++) fprintf(stderr, "cand %.0f %.0f side %.1f dir %.2f %.2f score %.2f\n", cand[i].cx, cand[i].cy, cand[i].side, cand[i].dx, cand[i].dy, cand[i].score);
+        for (int s = 0; s < n_sets; s++) fprintf(stderr, "set %.2f: %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f\n", sets[s].rank, sets[s].m[0]->cx, sets[s].m[0]->cy, sets[s].m[1]->cx, sets[s].m[1]->cy, sets[s].m[2]->cx, sets[s].m[2]->cy, sets[s].m[3]->cx, sets[s].m[3]->cy);
+    }
+    for (int s = 0; s < n_sets; s++)
+        fit_candidates(f, gray, scale, &sets[s], r);
+    free(cand);
+    if (n_sets == 0 || r->n_candidates == 0)
+        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "found %d of the 4 corner marks: no whole form in the photo",
+                    n < 4 ? n : 3);
+    return r->error;
+}
+
+/* Sets the page's homography to one candidate: its corners and the rectified page. */
+c1_error register_settle(const c1_form *f, const double h[9], const c1_pix *gray, c1_result *r)
+{
+    memcpy(r->h_page_to_photo, h, sizeof r->h_page_to_photo);
+    const double pc[4][2] = {{0, 0}, {f->page_w, 0}, {f->page_w, f->page_h}, {0, f->page_h}};
+    for (int k = 0; k < 4; k++)
+        homography_apply(h, pc[k][0], pc[k][1], &r->corners[2 * k], &r->corners[2 * k + 1]);
+    double s = 1.0 / C1_PAGE_PX_PER_MM, m[9];
+    const double scale_m[9] = {s, 0, 0, 0, s, 0, 0, 0, 1};
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             m[3 * i + j] = h[3 * i] * scale_m[j] + h[3 * i + 1] * scale_m[3 + j] + h[3 * i + 2] * scale_m[6 + j];
@@ -233,56 +374,9 @@ static c1_error rectify(const c1_form *f, const c1_pix *gray, c1_result *r)
         result_fail(r, C1_ERR_NO_MEMORY, "no memory for the rectified page");
         return r->error;
     }
-    return C1_OK;
-}
-
-c1_error register_page(const c1_engine *e, c1_result *r)
-{
-    const c1_pix *gray = r->photo;
-    const c1_form *f = &e->form;
-    int longest = gray->w > gray->h ? gray->w : gray->h;
-    double scale = longest > DETECT_LONG_SIDE ? (double)DETECT_LONG_SIDE / longest : 1.0;
-    c1_pix *small = cv_resize(gray, (int)(gray->w * scale + 0.5), (int)(gray->h * scale + 0.5));
-    marker_candidate cand[MAX_CANDIDATES + 1], *m[4];
-    int n = small ? collect_candidates(small, cand) : 0;
-    if (n < 4 || !pick_markers(cand, n, f, m)) {
-        pix_destroy(&small);
-        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "found %d of the 4 corner markers: no whole form in the photo",
-                    n < 4 ? n : 3);
-        return r->error;
-    }
-    double rough[8], fine[8], h[9];
-    for (int k = 0; k < 4; k++) {
-        rough[2 * k] = m[k]->cx / scale, rough[2 * k + 1] = m[k]->cy / scale;
-        refine_centre(gray, m[k], scale, &fine[2 * k], &fine[2 * k + 1]);
-    }
-    /* Without a clear QR the page is still rectified, so that the quality gate can say whether
-     * blur is why; the markers are symmetric, so their edges measure blur in any orientation. */
-    r->upright_unknown = !choose_orientation(f, small, scale, rough, h);
-    pix_destroy(&small);
-    /* Re-solve with the refined centres in the orientation just chosen. */
-    double page_xy[8], xy[8];
-    for (int k = 0; k < 4; k++)
-        marker_centre_mm(f, k, &page_xy[2 * k], &page_xy[2 * k + 1]);
-    for (int k = 0; k < 4; k++) {
-        double px, py, best = 1e18;
-        homography_apply(h, page_xy[2 * k], page_xy[2 * k + 1], &px, &py);
-        for (int j = 0; j < 4; j++) {
-            double d = hypot(fine[2 * j] - px, fine[2 * j + 1] - py);
-            if (d < best)
-                best = d, xy[2 * k] = fine[2 * j], xy[2 * k + 1] = fine[2 * j + 1];
-        }
-    }
-    if (!homography_from_markers(f, xy, r->h_page_to_photo)) {
-        result_fail(r, C1_ERR_PAGE_NOT_FOUND, "the corner markers do not form a page");
-        return r->error;
-    }
-    const double pc[4][2] = {{0, 0}, {f->page_w, 0}, {f->page_w, f->page_h}, {0, f->page_h}};
-    r->px_per_mm = 1e9;
-    for (int k = 0; k < 4; k++) {
-        homography_apply(r->h_page_to_photo, pc[k][0], pc[k][1], &r->corners[2 * k], &r->corners[2 * k + 1]);
-        r->px_per_mm = fmin(r->px_per_mm, local_px_per_mm(r->h_page_to_photo, page_xy[2 * k], page_xy[2 * k + 1]));
-    }
     r->have_page = 1;
-    return rectify(f, gray, r);
+    r->px_per_mm = 0;   /* the mean of the four corners: a steep tilt leaves the far corners finer */
+    for (int k = 0; k < 4; k++)
+        r->px_per_mm += local_px_per_mm(h, f->marks[k].x, f->marks[k].y) / 4;
+    return C1_OK;
 }

@@ -52,6 +52,8 @@ static cJSON *cells_json(const c1_field_result *f)
         const c1_reading *readers[2] = {&f->ocr, &f->segments};
         const char *names[2] = {"ocr", "segments"};
         for (int k = 0; k < 2; k++) {
+            if (!readers[k]->valid)
+                continue;
             cJSON *probs = cJSON_AddObjectToObject(box, names[k]);
             for (int c = 0; c < C1_N_CLASSES; c++)
                 if (readers[k]->cells[d][c] >= 0.001)
@@ -112,13 +114,15 @@ static cJSON *field_json(const c1_result *r, int i)
 
 static void add_registration(cJSON *root, const c1_result *r)
 {
-    cJSON *page = cJSON_AddObjectToObject(root, "page");
+    cJSON *page = cJSON_AddObjectToObject(root, "registration");
     cJSON_AddItemToObject(page, "corners", corners_json(r->corners));
     cJSON_AddNumberToObject(page, "px_per_mm", centi(r->px_per_mm));
     if (r->blur_mm > 0)
         cJSON_AddNumberToObject(page, "blur_mm", centi(r->blur_mm));
-    if (r->qr_text[0])
-        cJSON_AddStringToObject(page, "qr", r->qr_text);
+    if (r->tag_id >= 0)
+        cJSON_AddNumberToObject(page, "marker", r->tag_id);
+    else
+        cJSON_AddNumberToObject(page, "layout_match", centi(r->layout_match));
     if (r->title_text[0])
         cJSON_AddStringToObject(page, "title", r->title_text);
 }
@@ -137,6 +141,8 @@ char *c1_result_to_json(const c1_result *r, const char *file)
         cJSON_AddStringToObject(err, "message", r->message);
     }
     cJSON_AddStringToObject(root, "form", c1_result_form(r));
+    if (c1_result_page(r))
+        cJSON_AddNumberToObject(root, "page", c1_result_page(r));
     if (r->photo_w)
         cJSON_AddItemToObject(root, "photo", cJSON_CreateIntArray((const int[]){r->photo_w, r->photo_h}, 2));
     if (r->have_page)

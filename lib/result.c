@@ -58,13 +58,13 @@ void field_add_reason(c1_field_result *f, const char *reason)
         f->reasons[f->n_reasons++] = reason;
 }
 
-c1_result *result_create(const c1_form *form, const c1_gate *gate)
+c1_result *result_create(const c1_gate *gate)
 {
     c1_result *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
-    r->form = form;
     r->gate = gate;
+    r->tag_id = -1;
     for (int s = 0; s < STAGE_COUNT; s++)
         r->stage_ms[s] = -1;
     return r;
@@ -90,7 +90,8 @@ void c1_result_free(c1_result *r)
 c1_photo_status c1_result_status(const c1_result *r) { return r ? r->status : C1_PHOTO_REJECTED; }
 c1_error c1_result_error(const c1_result *r) { return r ? r->error : C1_ERR_INVALID_ARGUMENT; }
 const char *c1_result_message(const c1_result *r) { return r ? r->message : ""; }
-const char *c1_result_form(const c1_result *r) { return r && r->have_page && !r->error ? r->form->id : ""; }
+const char *c1_result_form(const c1_result *r) { return r && r->form && !r->error ? r->form->id : ""; }
+int c1_result_page(const c1_result *r) { return r && r->form && !r->error ? r->form->page : 0; }
 
 int c1_result_page_corners(const c1_result *r, double xy[8])
 {
@@ -121,7 +122,7 @@ static const c1_field_result *field_at(const c1_result *r, int i)
 int c1_result_field_count(const c1_result *r) { return r ? r->n_fields : 0; }
 int c1_result_field_index(const c1_result *r, const char *id)
 {
-    return r && id && r->n_fields ? form_field_index(r->form, id) : -1;
+    return r && id && r->n_fields && r->form ? form_field_index(r->form, id) : -1;
 }
 const char *c1_field_id(const c1_result *r, int i) { return field_at(r, i) ? r->form->fields[i].id : NULL; }
 int c1_field_value(const c1_result *r, int i) { return field_at(r, i) ? r->fields[i].value : -1; }

@@ -30,7 +30,6 @@ typedef struct {
 } c1_reading;
 
 #define C1_MAX_STROKES 400
-#define C1_MAX_TALLY_CELLS 64
 
 typedef struct {
     double x0, y0, x1, y1;         /* the traced stroke's two ends, page mm */
@@ -70,13 +69,16 @@ typedef struct {
 
 /* The pipeline's stages, in the order they run (lib/engine.c runs them from its table). */
 typedef enum {
-    STAGE_LOAD, STAGE_REGISTER, STAGE_QUALITY, STAGE_IDENTIFY, STAGE_LOCATE, STAGE_DIGITS, STAGE_TALLY,
+    STAGE_LOAD, STAGE_REGISTER, STAGE_IDENTIFY, STAGE_QUALITY, STAGE_LOCATE, STAGE_DIGITS, STAGE_TALLY,
     STAGE_VALIDATE, STAGE_COUNT
 } c1_stage;
 const char *stage_name(c1_stage s);
 
+#define C1_MAX_KNOWN 32
+#define C1_MAX_CANDIDATES 12
+
 struct c1_result {
-    const c1_form *form;
+    const c1_form *form;           /* the page read; NULL until identified */
     const c1_gate *gate;           /* the engine's publish thresholds */
     c1_photo_status status;
     c1_error error;
@@ -86,24 +88,31 @@ struct c1_result {
     c1_pix *photo;                 /* decoded, grey, during the read only */
     int photo_w, photo_h;
     int have_page;
-    int upright_unknown;           /* markers found, but nothing told which way is up */
+    double h_candidates[C1_MAX_CANDIDATES][9]; /* page mm -> photo px: for each set of marks that could
+                                                  be the page's, the page upright and upside down */
+    int n_candidates;
+    int tag_id;                    /* the page marker read, or -1 */
+    double tag_margin;             /* the decoder's margin on it */
+    double layout_match;           /* where no marker was read: the print's match with its page */
     double corners[8];             /* page corners in photo pixels */
     double h_page_to_photo[9];     /* page mm -> photo px */
     double px_per_mm;              /* the photo's resolution on the page */
     double blur_mm;                /* estimated blur (Gaussian sigma) on the page */
-    char qr_text[128];
     char title_text[128];
     double stage_ms[STAGE_COUNT];
     c1_pix *page;                  /* rectified, grey, C1_PAGE_PX_PER_MM */
     c1_field_result fields[C1_MAX_FIELDS];
     int n_fields;
+    c1_known_value known_given[C1_MAX_KNOWN]; /* the caller's, field names copied */
+    char known_names[C1_MAX_KNOWN][C1_ID_LEN];
+    int n_known_given;
     int is_known[C1_MAX_FIELDS];   /* the caller gave the value from outside the photo: */
     int known[C1_MAX_FIELDS];      /* this one */
     float *model_inputs;           /* the 28x28 cells the digit model read, 784 floats each */
     int model_input_of[C1_MAX_FIELDS][C1_DIGITS];   /* 1 + index into model_inputs; 0: none */
 };
 
-c1_result *result_create(const c1_form *form, const c1_gate *gate);
+c1_result *result_create(const c1_gate *gate);
 void result_fail(c1_result *r, c1_error code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void field_add_reason(c1_field_result *f, const char *reason);
 void field_add_evidence(c1_field_result *f, const char *what);

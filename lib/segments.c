@@ -32,18 +32,36 @@ static double segment_coverage(const cell *c, const double a[2], const double b[
 }
 
 
-/* A distribution over {digits, empty, filler, other}: seven-segment patterns by their segments'
+static double coverage_on(const cell *c, const double a[2], const double b[2], double reach)
+{
+    return logistic((segment_coverage(c, a, b, reach) - 0.78) * 12);
+}
+
+/* An x in a leading box, from corner to corner: of the guide's outer dots, or of the box itself (the
+ * form's own convention for an unused box, drawn across it). */
+static double cross_likelihood(const cell *c, const c1_guide *g, double reach)
+{
+    const double *tl = c->dot_xy[g->segments[0][0]], *tr = c->dot_xy[g->segments[0][1]];
+    const double *bl = c->dot_xy[g->segments[3][0]], *br = c->dot_xy[g->segments[3][1]];
+    const double w = c->w, h = c->h, m = 0.12;
+    const double box[4][2] = {{m * w, m * h}, {(1 - m) * w, m * h}, {m * w, (1 - m) * h}, {(1 - m) * w, (1 - m) * h}};
+    double dots = coverage_on(c, tl, br, reach) * coverage_on(c, tr, bl, reach);
+    double corners = coverage_on(c, box[0], box[3], reach) * coverage_on(c, box[1], box[2], reach);
+    return fmax(dots, corners);
+}
+
+/* A distribution over {digits, empty, filler, other}: the guide's digit patterns by their segments'
  * ink, and "other" where the ink lies off the segments or fits no pattern, which is what an ordinary
  * handwritten digit looks like to this reader. */
 void segments_read(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
 {
+    const c1_guide *g = &f->guide;
     memset(p, 0, sizeof(double) * C1_N_CLASSES);
-    double reach = fmax(1.2 * C1_PAGE_PX_PER_MM, 0.22 * c->spacing), on[7];
-    for (int s = 0; s < 7; s++)
+    double reach = fmax(1.2 * C1_PAGE_PX_PER_MM, 0.22 * c->spacing), on[C1_SEGMENTS];
+    for (int s = 0; s < g->n_segments; s++)
         /* A segment is on when most of its middle is inked: a flag on a 1 or a serif on a 7 covers
          * part of a neighbouring segment, not most of it (centre 0.78 chosen on the validation set). */
-        on[s] = logistic((segment_coverage(c, c->dot_xy[(int)f->segments[s][0]], c->dot_xy[(int)f->segments[s][1]],
-                                           reach) - 0.78) * 12);
+        on[s] = coverage_on(c, c->dot_xy[g->segments[s][0]], c->dot_xy[g->segments[s][1]], reach);
     int inked = 0, off = 0;
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -51,42 +69,38 @@ void segments_read(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
                 continue;
             inked++;
             double near = 1e9;
-            for (int s = 0; s < 7; s++) {
-                const double *a = c->dot_xy[(int)f->segments[s][0]], *b = c->dot_xy[(int)f->segments[s][1]];
+            for (int s = 0; s < g->n_segments; s++) {
+                const double *a = c->dot_xy[g->segments[s][0]], *b = c->dot_xy[g->segments[s][1]];
                 near = fmin(near, segment_distance(x, y, a[0], a[1], b[0], b[1]));
             }
             off += near > reach + 0.5 * C1_PAGE_PX_PER_MM;
         }
-    /* Likelihood of every pattern: digits, the 1 drawn on the left dots, and the fillers. */
+    /* Likelihood of every pattern the guide allows (a 1 may be drawn down either side or the middle). */
     double like[C1_N_CLASSES] = {0}, sum = 0, best = 0;
-    for (int d = 0; d <= 10; d++) {
-        const char *segs = d < 10 ? f->digit_segments[d] : "ef";
+    for (int k = 0; k < g->n_patterns; k++) {
         double l = 1;
-        for (int s = 0; s < 7; s++)
-            l *= strchr(segs, 'a' + s) ? on[s] : 1 - on[s];
-        int cls = d < 10 ? d : 1;
-        like[cls] = fmax(like[cls], l);
+        for (int s = 0; s < g->n_segments; s++)
+            l *= strchr(g->patterns[k].segments, 'a' + s) ? on[s] : 1 - on[s];
+        like[g->patterns[k].digit] = fmax(like[g->patterns[k].digit], l);
         best = fmax(best, l);
     }
-    /* A leading box filled in: a lone middle bar (a dash), or an x from corner dot to corner dot with
-     * no bar above or below it. Both fit their pattern as well as a digit fits its own. */
-    double l_dash = 1, l_cross = (1 - on[0]) * (1 - on[3]);
-    for (int s = 0; s < 7; s++)
+    /* A leading box filled in: a lone middle bar (a dash), or an x with no bar above or below it. Both
+     * fit their pattern as well as a digit fits its own. */
+    double l_dash = 1, l_cross = (1 - on[0]) * (1 - on[3]) * cross_likelihood(c, g, reach);
+    for (int s = 0; s < g->n_segments; s++)
         l_dash *= s == 6 ? on[s] : 1 - on[s];
-    for (int k = 0; k < 2; k++)
-        l_cross *= logistic((segment_coverage(c, c->dot_xy[k], c->dot_xy[5 - k], reach) - 0.78) * 12);
     like[CLASS_FILLER] = fmax(l_dash, l_cross);
     best = fmax(best, like[CLASS_FILLER]);
     for (int k = 0; k < C1_N_CLASSES; k++)
         sum += like[k];
-    double off_share = inked ? (double)off / inked : 0;
-    double fit = pow(best, 1.0 / 7);
+    /* An x's strokes are off the seven segments by nature: its ink off them is no sign of freehand. */
+    double off_share = inked && l_cross < best ? (double)off / inked : 0;
+    double fit = pow(best, 1.0 / g->n_segments);
     double other = fmax(fmin(1, fmax(0, (off_share - 0.12) / 0.25)), fmin(1, fmax(0, (0.8 - fit) / 0.3)));
     for (int k = 0; k < C1_N_CLASSES; k++)
         p[k] = sum > 0 ? (1 - other) * like[k] / sum : 0;
     p[CLASS_OTHER] += other + (sum > 0 ? 0 : 1 - other);
 }
-
 
 /* The segment reading of a box whose ink touches its edge, with a neighbour's strokes that cross
  * into it taken away: a stroke mostly outside the box is not drawn over its dots, and left in, it

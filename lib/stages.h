@@ -8,12 +8,21 @@
 
 /* load.c: recognise, check and decode the photo's bytes. */
 c1_error load_image(const c1_engine *e, c1_result *r);
-/* register.c: corner markers, orientation, the page-to-photo homography, the rectified page. */
+/* register.c: the corner marks and the page-to-photo homography, upright and upside down. */
 c1_error register_page(const c1_engine *e, c1_result *r);
-/* quality.c: is the page large and sharp enough to read handwriting? */
+/* Takes homography h for the page `f`: the page's corners and the rectified page. */
+c1_error register_settle(const c1_form *f, const double h[9], const c1_pix *photo, c1_result *r);
+/* quality.c: is the page large and sharp enough to read anything? */
 c1_error check_quality(const c1_engine *e, c1_result *r);
-/* identify.c: is it this form? */
+double quality_blur_mm(const c1_form *f, const c1_pix *page);   /* at the corner marks, Gaussian sigma */
+int quality_too_blurred(double blur_mm);
+/* identify.c: which form and page, which way up (the page marker, else the print and the title); the
+ * page rectified. */
 c1_error identify_form(const c1_engine *e, c1_result *r);
+void *identify_reader_create(const void *ctx);   /* a page-marker decoder, a pool item */
+void identify_reader_free(void *reader);
+/* Reads the marker off the page's own blank: where its first corner lies when the page is upright. */
+c1_error identify_learn_marker(c1_form *f, char *msg, size_t msg_size);
 /* locate.c: every box and grid, corrected locally. */
 c1_error locate_boxes(const c1_engine *e, c1_result *r);
 /* digits.c (with cell.c, segments.c, correction.c): both digit readings of every field. */

@@ -810,11 +810,12 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
 
 c1_error read_tallies(const c1_engine *e, c1_result *r)
 {
+    (void)e;
     for (int i = 0; i < r->n_fields; i++)
-        if (e->form.fields[i].has_tally) {
+        if (r->form->fields[i].has_tally) {
             r->fields[i].tally = calloc(1, sizeof(c1_tally));
             if (r->fields[i].tally)
-                read_one(r, &e->form, i, r->fields[i].tally);
+                read_one(r, r->form, i, r->fields[i].tally);
         }
     return C1_OK;
 }

@@ -47,13 +47,14 @@ static double reading_p(const c1_reading *rd, int v)
 }
 
 /* Share of a set of cells that the segment reader found to be no segment digit, among the cells
- * written in (not empty, not a leading dash or x: every writer fills those alike). */
+ * written in (not empty, not a leading dash or x: every writer fills those alike) of the boxes with a
+ * guide. */
 static double other_share(const c1_result *r, int first, int last)
 {
     double other = 0;
     int written = 0;
     for (int i = first; i <= last; i++)
-        for (int d = 0; d < C1_DIGITS; d++) {
+        for (int d = 0; d < C1_DIGITS && r->form->fields[i].guided; d++) {
             const double *p = r->fields[i].segments.cells[d];
             if (p[CLASS_EMPTY] < 0.5 && p[CLASS_FILLER] < 0.5)
                 other += p[CLASS_OTHER], written++;
@@ -89,13 +90,15 @@ static int segments_torn_over(const c1_field_result *f)
     return reading_p(&f->segments, f->ocr.value) >= SEGMENTS_TORN * reading_p(&f->segments, f->segments.value);
 }
 
-/* How much a segment reading says: nothing unless the form's writer joined the dots. One person
+/* How much a segment reading says: nothing in a box without a guide, nor unless the form's writer
+ * joined the dots. One person
  * fills the whole form; where most of their digits are no segment pattern, the few that look like
  * one are a handwritten 9 seen as 4, the 2024 failure, not evidence. Nor in a field where it misses
  * a digit the model sees: there it abstains, and the field is judged as an ordinary writer's. */
 static double segment_weight(const c1_result *r, int i)
 {
-    if (other_share(r, 0, r->n_fields - 1) > 0.5 || !segments_see_every_digit(&r->fields[i]))
+    if (!r->form->fields[i].guided || other_share(r, 0, r->n_fields - 1) > 0.5 ||
+        !segments_see_every_digit(&r->fields[i]))
         return 0;
     return 1 - other_share(r, i, i);
 }
@@ -232,12 +235,22 @@ static int rule_involves(const c1_form_rule *rule, int i)
     return involved;
 }
 
+/* A sum all of whose fields are 0 holds for any page whose boxes all read 0 or empty: faint strokes
+ * lost on a soft photo read that way, so it is no evidence. */
+static int all_zero(const c1_form_rule *rule, const int *value)
+{
+    int zero = value[rule->target] == 0;
+    for (int k = 0; k < rule->n_terms; k++)
+        zero &= value[rule->terms[k]] == 0;
+    return zero;
+}
+
 /* Does some sum rule pin this field (the others in it being read)? Whether it holds is judged apart:
  * a sum that fails is a reason of its own. */
-static int pinned_by_rule(const c1_form *form, int i)
+static int pinned_by_rule(const c1_form *form, int i, const int *chosen)
 {
     for (int q = 0; q < form->n_rules; q++)
-        if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i))
+        if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i) && !all_zero(&form->rules[q], chosen))
             return 1;
     return 0;
 }
@@ -367,7 +380,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
                     (rule_holds(rule, written) == 1 || (!rule->hint && misread_explains(r, rule, chosen, written)));
         if (!holds && !rule->hint)
             field_add_reason(f, rule->reason);
-        else if (holds && rule->kind != C1_RULE_LE)
+        else if (holds && rule->kind != C1_RULE_LE && !all_zero(rule, chosen))
             field_add_evidence(f, rule->evidence), backed_by_hint |= rule->hint;
     }
     /* The station's list, known before the photo, is evidence of other ink than the form's: but only
@@ -392,7 +405,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ambiguous_alignment");
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
-    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i) || backed_by_hint || known_agrees;
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen) || backed_by_hint || known_agrees;
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
     if (posterior < (evidence ? r->gate->value[C1_GATE_ACCEPT_WITH_EVIDENCE] : digits_only_threshold(r, familiar_hand))) {

@@ -10,7 +10,7 @@ int main(int argc, char **argv)
 {
     c1_form form;
     char msg[256];
-    if (argc < 4 || form_load("forms", "c1-ppwp", &form, msg, sizeof msg) != C1_OK)
+    if (argc < 4 || form_load("forms", "c-hasil-ppwp-2024/page2", &form, msg, sizeof msg) != C1_OK)
         return 2;
     double bw = atof(argv[1]), bh = atof(argv[2]);
     for (int i = 3; i < argc; i++) {
@@ -24,7 +24,7 @@ int main(int argc, char **argv)
         float out[784];
         int ok = fread(ink, 1, (size_t)w * h, fh) == (size_t)w * h;
         fclose(fh);
-        int ret = ok ? cell_prepare(&form, ink, w, h, bw, bh, out) : -2;
+        int ret = ok ? cell_prepare(&form, 1, ink, w, h, bw, bh, out) : -2;
         if (ret == -1)
             puts("blank");
         else if (ret < 0)

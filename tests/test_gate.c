@@ -569,7 +569,7 @@ static void test_correction_goes_to_review_and_checks_its_rules(void)
 int main(void)
 {
     char msg[256];
-    if (form_load("forms", "c1-ppwp", &form, msg, sizeof msg) != C1_OK) {
+    if (form_load("tests/data", "c1-ppwp", &form, msg, sizeof msg) != C1_OK) {
         printf("FAIL: %s\n", msg);
         return 1;
     }

@@ -21,9 +21,12 @@ import os
 import sys
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".tif", ".tiff")
-LAYOUT_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "forms", "c1-ppwp", "layout.json")
+LAYOUT_PATH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "forms", "c-hasil-ppwp-2024",
+                           "layout.json")
 with open(LAYOUT_PATH) as _fh:
-    BOX_MM = {f["id"]: [(b["w"], b["h"]) for b in f["digits"]] for f in json.load(_fh)["fields"]}
+    _LAYOUT = json.load(_fh)
+BOX_MM = {f["id"]: [(b["w"], b["h"]) for b in f["digits"]] for p in _LAYOUT["pages"] for f in p["fields"]}
+PAGE_MM = (_LAYOUT["page"]["width"], _LAYOUT["page"]["height"])
 
 
 def find_labels(root):
@@ -42,7 +45,7 @@ def find_labels(root):
 
 # "intact": a photo none of these touch. Its row in the condition table carries the issue targets
 # measured on intact photos (tally exact, coverage).
-NOT_INTACT = {"blur", "blur_unreadable", "cut_corner", "tally_scribble", "tally_crossed_out"}
+NOT_INTACT = {"blur", "blur_unreadable", "cut_corner", "tally_scribble", "tally_crossed_out", "hostile"}
 
 
 def mm_scale(quad_px, w_mm, h_mm):
@@ -60,7 +63,8 @@ class Tally:
         self.corner_err = []
 
     def add(self, key, n=1):
-        self.c[key] += n
+        if key:
+            self.c[key] += n
 
     def rows(self):
         c = self.c
@@ -70,6 +74,8 @@ class Tally:
             ("photos", c["photos"]),
             ("rejected", f"{c['rejected']} (must: {c['must_reject']}, may: {c['may_reject']}, "
                          f"wrongly: {c['wrongly_rejected']})"),
+            ("page_identified", pct("page_ok", "pages_labelled")),
+            ("oriented", pct("oriented", "pages_cornered")),
             ("fields_read", c["fields"]),
             ("published_errors", c["published_errors"]),
             ("missed_reviews", f"{c['missed_reviews']} of {c['must_review']} must_review fields"),
@@ -113,6 +119,19 @@ def score_photo(label, result, groups, problems, name, by_field=None):
     fields = result.get("fields", {})
     must = set(label.get("must_review", []))
     score_registration(label, result, groups)
+    if label.get("page"):
+        for g in groups:
+            g.add("pages_labelled")
+            g.add("page_ok" if result.get("page") == label["page"] and result.get("form") == label.get("form") else None)
+        if result.get("page") != label["page"]:
+            problems.append(f"{name}: page {result.get('page')} of {result.get('form')!r}, labelled page {label['page']}")
+    if label.get("empty"):
+        # a page left empty: anything published from it is wrong
+        for fid, r in fields.items():
+            if r.get("status") == "accepted":
+                for g in groups:
+                    g.add("published_errors")
+                problems.append(f"{name}: PUBLISHED ERROR {fid}: accepted {r.get('value')} on an empty page")
     for fid, truth in label.get("fields", {}).items():
         r = fields.get(fid)
         if r is None:
@@ -177,12 +196,14 @@ def tally_keys(label, fid, t):
 
 def score_registration(label, result, groups):
     truth = label.get("page_corners")
-    got = (result.get("page") or {}).get("corners")
+    got = (result.get("registration") or {}).get("corners")
     if truth and got:
-        k = mm_scale(truth, 594, 420)
+        k = mm_scale(truth, *PAGE_MM)
         errs = [math.dist(a, b) / k for a, b in zip(truth, got)]
         for g in groups:
             g.corner_err.extend(errs)
+            g.add("pages_cornered")
+            g.add("oriented" if max(errs) < 10 else None)   # upside down puts every corner 500 mm away
     for fid, boxes in (label.get("boxes") or {}).items():
         located = ((result.get("fields") or {}).get(fid) or {}).get("boxes")
         if not located:
@@ -216,6 +237,8 @@ def main(argv=None):
             missing.append(f"{rel}: no readable result ({e.__class__.__name__})")
             continue
         groups = [overall] + [by_cond[c] for c in label.get("conditions", [])]
+        if label.get("page"):
+            groups.append(by_cond[f"page{label['page']}"])
         if not set(label.get("conditions", [])) & NOT_INTACT:
             groups.append(by_cond["intact"])
         score_photo(label, result, groups, problems, rel, by_field)
@@ -235,8 +258,9 @@ def print_report(overall, by_cond, by_field):
     print("== overall")
     for k, v in overall.rows():
         print(f"{k}: {v}")
-    keys = ["photos", "rejected", "published_errors", "auto_accept_coverage", "coverage_of_clean_fields", "ocr_exact",
-            "segments_exact", "combined_exact", "tally_exact", "tally_cells_exact", "tally_sure_wrong", "boxes_within_1mm"]
+    keys = ["photos", "rejected", "page_identified", "published_errors", "missed_reviews", "auto_accept_coverage",
+            "coverage_of_clean_fields", "ocr_exact", "segments_exact", "combined_exact", "tally_exact",
+            "tally_sure_wrong", "boxes_within_1mm"]
     print("== by condition")
     print("condition".ljust(16) + "".join(k[:14].rjust(16) for k in keys))
     for cond in sorted(by_cond):

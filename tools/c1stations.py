@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """c1stations: the station list a commission holds before election day, for `c1scan --known`.
 
-    c1stations.py PHOTOS [FIELD ...] > known.csv      (fields: tps dpt by default)
+    c1stations.py PHOTOS [FIELD ...] > known.csv      (fields: dpt_l dpt_p dpt by default)
 
 Writes "photo,field,value" for every labelled photo in PHOTOS, taking the values from its label.
-The commission knows each station's number and the voters on its list (DPT) before the day, and the
-officer copies both onto the form, so the label's values are the list's.
+The commission knows the voters on each station's list (DPT, men and women) before the day, and the
+officer copies them onto page 1, so the label's values are the list's.
 """
 import json
 import os
@@ -15,7 +15,7 @@ import sys
 def main(argv):
     if not argv or argv[0].startswith("-"):
         sys.exit(__doc__)
-    photos, fields = argv[0], argv[1:] or ["tps", "dpt"]
+    photos, fields = argv[0], argv[1:] or ["dpt_l", "dpt_p", "dpt"]
     print("photo,field,value")
     for root, _, files in os.walk(photos):
         for name in sorted(files):

@@ -22,9 +22,10 @@ def main(photos, results):
         if r["status"] != "read":
             print(f"  rejected: {r['error']['code']}: {r['error']['message']}")
             continue
-        page = r["page"]
-        print(f"  form {r['form']}, page at {page['px_per_mm']:.2f} px/mm, blur {page.get('blur_mm', 0):.2f} mm, "
-              f"identified by {'QR ' + repr(page['qr']) if 'qr' in page else 'title ' + repr(page.get('title'))}")
+        reg = r["registration"]
+        how = f"its marker (tag {reg['marker']})" if "marker" in reg else f"its print (match {reg.get('layout_match')})"
+        print(f"  form {r['form']} page {r['page']}, identified by {how}; {reg['px_per_mm']:.2f} px/mm, "
+              f"blur {reg.get('blur_mm', 0):.2f} mm")
         accepted = sum(f["status"] == "accepted" for f in r["fields"].values())
         print(f"  {len(r['fields'])} fields: {accepted} accepted, {len(r['fields']) - accepted} for review")
         for fid, f in r["fields"].items():

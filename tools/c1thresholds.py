@@ -56,7 +56,7 @@ def load(fixtures, results):
         if r.get("status") != "read":
             continue
         must = set(label.get("must_review", []))
-        strict = r.get("page", {}).get("blur_mm", 0) > SHARP_PAGE_MM or not familiar_hand(r)
+        strict = r.get("registration", {}).get("blur_mm", 0) > SHARP_PAGE_MM or not familiar_hand(r)
         for fid, f in r["fields"].items():
             if fid not in label["fields"]:
                 continue

@@ -5,6 +5,7 @@ The library cuts each digit box from the rectified page (5 px/mm), turns it into
 lib/cell.c does exactly the same in C. Everything here draws such ink maps: MNIST digits redrawn with
 a pen, digits joined over the dots, European habits, and what people put in a box that is not a digit.
 """
+import json
 import math
 import os
 
@@ -28,12 +29,18 @@ EMPTY, FILLER, STRUCK, OTHER = 10, 11, 12, 13
 PX_PER_MM = 5.0
 INSET_MM = 0.6          # the box interior starts this far inside the printed line (lib/cell.h)
 INK_THRESHOLD = 77      # of 255: what counts as ink when framing the digit
-DOTS = [(0.28, 0.16), (0.72, 0.16), (0.28, 0.5), (0.72, 0.5), (0.28, 0.84), (0.72, 0.84)]
-SEGMENTS = {"a": (0, 1), "b": (1, 3), "c": (3, 5), "d": (4, 5), "e": (2, 4), "f": (0, 2), "g": (2, 3)}
+# The printed guide of the form's digit boxes (a dotted figure 8), as the library reads it.
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "forms", "c-hasil-ppwp-2024",
+                       "layout.json")) as _fh:
+    _LAYOUT = json.load(_fh)
+DOTS = [tuple(d) for d in _LAYOUT["guide"]["dots"]]
+SEGMENTS = {s: tuple(ij) for s, ij in _LAYOUT["guide"]["segments"].items()}
 DIGIT_SEGMENTS = {0: "abcdef", 1: "bc", 2: "abdeg", 3: "abcdg", 4: "bcfg", 5: "acdfg", 6: "acdefg", 7: "abc",
                   8: "abcdefg", 9: "abcdfg"}
-BOX_SIZES_MM = [(10, 12), (12, 13), (24, 30), (24, 24)]
-DOT_DIAMETER_MM = 1.0
+DOT_DIAMETER_MM = _LAYOUT["guide"]["dot_diameter_mm"]
+# The boxes digits are written in: page 1's, pages 2 and 3's, and the small cells of a tally row's count.
+BOX_SIZES_MM = sorted({(b["w"], b["h"]) for p in _LAYOUT["pages"] for f in p["fields"] for b in f["digits"]}) + \
+    [(11.5, 15.5), (11.5, 12.0)]
 
 
 def interior_size(w_mm, h_mm):
@@ -50,7 +57,7 @@ def dot_mask(w_mm, h_mm):
     m = np.zeros((h, w), np.uint8)
     r = DOT_DIAMETER_MM * PX_PER_MM * 0.8
     for x, y in dot_centres(w_mm, h_mm):
-        cv2.circle(m, (int(round(x)), int(round(y))), int(math.ceil(r)), 1, -1)
+        cv2.circle(m, (int(math.floor(x + 0.5)), int(math.floor(y + 0.5))), int(math.ceil(r)), 1, -1)   # C lround
     return m.astype(bool)
 
 
@@ -254,7 +261,7 @@ def open_four_ink(rng, w_mm, h_mm, pen):
     return ink
 
 
-def segment_ink(rng, digit, w_mm, h_mm, pen, left_one=False, serif=False, flag=False):
+def segment_ink(rng, digit, w_mm, h_mm, pen, left_one=False, serif=False, flag=False, middle_one=False):
     """A digit drawn by joining the guide dots: ends short or long, bowed, off the dot."""
     W, H = interior_size(w_mm, h_mm)
     ink = np.zeros((H, W), np.float32)
@@ -262,6 +269,8 @@ def segment_ink(rng, digit, w_mm, h_mm, pen, left_one=False, serif=False, flag=F
     segs = set(DIGIT_SEGMENTS[digit])
     if digit == 1 and left_one:
         segs = {"f", "e"}
+    elif digit == 1 and middle_one:
+        segs = {"h"}
     sloppy = rng.uniform(0, 1)
     jit = 0.02 + 0.05 * sloppy
     for s in sorted(segs):
@@ -270,10 +279,11 @@ def segment_ink(rng, digit, w_mm, h_mm, pen, left_one=False, serif=False, flag=F
         d = p1 - p0
         a, b = rng.uniform(-0.2, 0.15, 2) * (0.3 + sloppy)
         pen.line(ink, p0 - a * d + rng.normal(0, jit * H, 2), p1 + b * d + rng.normal(0, jit * H, 2))
+    tl, tr = dots[SEGMENTS["a"][0]], dots[SEGMENTS["a"][1]]
     if digit == 7 and serif:
-        pen.line(ink, dots[0], dots[0] + (rng.normal(0, 1), H * rng.uniform(0.1, 0.2)))
+        pen.line(ink, tl, tl + (rng.normal(0, 1), H * rng.uniform(0.1, 0.2)))
     if digit == 1 and flag:
-        top = dots[0] if left_one else dots[1]
+        top = tl if left_one else dots[SEGMENTS["h"][0]] if middle_one else tr
         pen.line(ink, top, top + (-W * rng.uniform(0.15, 0.3), H * rng.uniform(0.1, 0.2)))
     return ink
 
@@ -350,7 +360,8 @@ def sample(rng, cls, mnist_img=None, euro=False):
     pen = Pen(rng, H)
     if cls < 10:
         if mnist_img is None:
-            ink = segment_ink(rng, cls, w_mm, h_mm, pen, left_one=rng.random() < 0.3,
+            column = rng.random()
+            ink = segment_ink(rng, cls, w_mm, h_mm, pen, left_one=column < 0.25, middle_one=column > 0.7,
                               serif=rng.random() < 0.4, flag=rng.random() < 0.6)
         elif cls == 4 and euro:
             ink = open_four_ink(rng, w_mm, h_mm, pen)

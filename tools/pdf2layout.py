@@ -334,6 +334,8 @@ def main(pdf, out_dir):
             subprocess.run(["pdftocairo", "-svg", "-f", str(n), "-l", str(n), pdf, svg], check=True)
             paths = parse_svg(svg)
             page, g = page_layout(n, paths)
+            widths = [p["sw"] for p in digit_boxes(paths)]
+            box_line = round(sum(widths) / len(widths), 2)
             guide = guide or g
             if n == 1:
                 marks, tag, title = corner_marks(paths), page_tag(paths), title_box(paths)
@@ -349,8 +351,10 @@ def main(pdf, out_dir):
         "source": os.path.basename(pdf),
         "page": {"width": 600.0, "height": 900.0},
         "blank_px_per_mm": PX_PER_MM,
+        "box_line_mm": box_line,            # every digit box's printed line (their "interior" is inside it)
         "marks": marks,
-        "tag": dict(tag, family="tag36h10", printed_rotation=180),
+        # printed as the family draws the code (apriltag_to_image), unturned: measured, tests/test_tools.py
+        "tag": dict(tag, family="tag36h10", printed_rotation=0),
         "title_box": title,
         "guide": dict(guide, segments=guide_segments(guide["dots"])),
         "pages": pages,
