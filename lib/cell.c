@@ -15,6 +15,8 @@
 #define SPILL_OF_BOX 0.35     /* this share of its width, as far as an oversize digit sits off centre */
 #define PRINT_LEVEL 160       /* darker than this on the blank page: printed */
 #define PRINT_REACH_PX 2
+#define PRINT_EXPLAINS 1.2    /* print taken out with a margin for the blur's estimate ... */
+#define PRINT_SLACK 12.0      /* ... and the registration's last pixel */
 #define MAX_GAIN 4.0          /* a pen this faint (a sixth of a clear one's darkness) is still read */
 #define MAX_NOISE_INK 35.0   /* the paper's texture after the gain stays under this (of 255) */
 
@@ -62,8 +64,31 @@ static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int
  * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
  * gradient across a box would otherwise stay in the cell as a grey wash, which the handwriting model
  * reads as a digit struck through or scribbled over. */
+/* Takes out of the cell's ink what the blank page prints at the box's place in the template, blurred
+ * as this photo blurs and as dark as its print: the box line's blurred inner edge is a ring a reader
+ * takes for a 0, and over an X it makes an 8. Ink darker than the print can explain stays. */
+static void subtract_print(cell *c, const c1_form *f, c1_rect box, int margin, const cell_print *print)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    const int pad = (int)ceil(3 * fmax(print->blur_mm, 0.2) * k) + 1;
+    const int tx0 = (int)lround((box.x + INSET_MM) * k) - margin, ty0 = (int)lround((box.y + INSET_MM) * k) - margin;
+    c1_pix *blank = pix_crop(f->blank, tx0 - pad, ty0 - pad, tx0 + c->w + pad, ty0 + c->h + pad);
+    c1_pix *soft = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * k) : NULL;
+    if (soft && soft->w == c->w + 2 * pad && soft->h == c->h + 2 * pad)
+        for (int y = 0; y < c->h; y++) {
+            const uint8_t *row = pix_row(soft, y + pad) + pad;
+            for (int x = 0; x < c->w; x++) {
+                double printed = (255 - row[x]) * print->black / 255.0;
+                double v = c->ink[y * c->w + x] - PRINT_EXPLAINS * printed - (printed > 4 ? PRINT_SLACK : 0);
+                c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v);
+            }
+        }
+    pix_destroy(&blank);
+    pix_destroy(&soft);
+}
+
 int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,
-                    int margin, cell *c)
+                    int margin, const cell_print *print, cell *c)
 {
     const double k = C1_PAGE_PX_PER_MM;
     int x0 = (int)lround((x_mm + INSET_MM) * k) - margin, y0 = (int)lround((y_mm + INSET_MM) * k) - margin;
@@ -97,6 +122,8 @@ int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_m
     }
     pix_destroy(&flat);
     pix_destroy(&around);
+    if (print)
+        subtract_print(c, f, box, margin, print);
     if (margin > 0)
         erase_print_around(c, f->blank, x0, y0, margin);
     cell_set_dots(c, f, guided, box, margin);
@@ -104,9 +131,10 @@ int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_m
     return 1;
 }
 
-int cell_cut(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box, cell *c)
+int cell_cut(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,
+             const cell_print *print, cell *c)
 {
-    return cell_cut_region(page, f, guided, x_mm, y_mm, box, 0, c);
+    return cell_cut_region(page, f, guided, x_mm, y_mm, box, 0, print, c);
 }
 
 /* Ink in the interior's outer two pixels: only then can a stroke run on past the box line. */
@@ -432,8 +460,6 @@ double cells_ink_gain(cell *cells, const int *ok, int n)
     int noise = paper_noise(cells, ok, n);
     if (noise > 0)
         gain = fmin(gain, MAX_NOISE_INK / noise);
-    if (getenv("C1_DEBUG"))
-        fprintf(stderr, "ink p99.5 %d noise %d gain %.2f\n", p, noise, gain);
     return gain < 1 ? 1 : gain > MAX_GAIN ? MAX_GAIN : gain;
 }
 

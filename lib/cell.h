@@ -23,11 +23,22 @@ typedef struct {
     int line_at, line_half;                   /* the printed box line: its centre outside the interior, px */
 } cell;
 
+/* How the print shows on this photo: its blur and how dark its black is on the ink scale, so that what
+ * the blank page prints in and around a box (its line, blurred into the interior; the guide's dots) is
+ * taken out of the ink. */
+typedef struct {
+    double blur_mm;
+    double black;           /* the print's black, 0..255 on the cell's ink scale */
+} cell_print;
+
 /* The box `box` (template mm) found at (x_mm, y_mm) on the page, its interior grown by `margin` px on
- * every side, as ink, with the form's guide dots where `guided`; 0 when it runs off the page. */
+ * every side, as ink, with the form's guide dots where `guided`; what the blank page prints there is
+ * taken out where `print` is given (NULL: `box` is no place of the template). 0 when it runs off the
+ * page. */
 int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,
-                    int margin, cell *c);
-int cell_cut(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box, cell *c);
+                    int margin, const cell_print *print, cell *c);
+int cell_cut(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,
+             const cell_print *print, cell *c);
 /* Is blank-page pixel (bx, by) printed, or within reach of print (registration's error)? */
 int cell_printed_near(const c1_pix *blank, int bx, int by);
 int cell_touches_edge(const cell *c);

@@ -132,7 +132,7 @@ static int read_correction(const c1_result *r, int i, int d, const digit_nets *n
     const double *at = r->fields[i].mm[d];
     double x_mm = at[0] + where[0] * box.w, y_mm = at[1] + where[1] * box.h;
     c1_rect area = {0, 0, (where[2] - where[0]) * box.w, (where[3] - where[1]) * box.h};
-    if (!cell_cut_region(r->page, r->form, 0, x_mm, y_mm, area, 0, c))
+    if (!cell_cut_region(r->page, r->form, 0, x_mm, y_mm, area, 0, NULL, c))
         return 0;
     cell_apply_gain(c, gain);
     /* The blank page's print sits where the template puts it; the page here is where the box was

@@ -112,6 +112,17 @@ extern "C" int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_s
     }
 }
 
+extern "C" c1_pix *cv_gaussian(const c1_pix *src, double sigma)
+{
+    try {
+        cv::Mat out;
+        cv::GaussianBlur(as_mat(src), out, cv::Size(0, 0), sigma);
+        return from_mat(out);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
 extern "C" c1_pix *cv_flatten(const c1_pix *gray, int window)
 {
     try {

@@ -19,6 +19,8 @@ typedef struct {
 int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_shape *out, int max_shapes);
 /* Normalised correlation of two images of one size (-1..1). */
 double cv_correlate(const c1_pix *a, const c1_pix *b);
+/* A Gaussian blur of sigma px. */
+c1_pix *cv_gaussian(const c1_pix *src, double sigma);
 /* Divides by the local paper level (a max filter of `window` px): shadows gone, ink kept. */
 c1_pix *cv_flatten(const c1_pix *gray, int window);
 int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9]);

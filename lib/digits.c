@@ -53,6 +53,7 @@ static void combine_cells(c1_reading *rd)
 
 /* Scratch the boxes of one page share while they are read. */
 typedef struct {
+    cell_print print;
     cell *cells, spill, own_region, own;
     int *cut;
     float *batch;            /* the model's 28x28 inputs, one per box it reads */
@@ -83,7 +84,7 @@ static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, do
     const int m = cell_spill_margin_px(box);
     const int sides[4] = {d == 0, d == C1_DIGITS - 1, 1, 1};
     const cell *framed = c;
-    if (cell_touches_edge(c) && cell_cut_region(r->page, f, guided, fr->mm[d][0], fr->mm[d][1], box, m, &b->spill)) {
+    if (cell_touches_edge(c) && cell_cut_region(r->page, f, guided, fr->mm[d][0], fr->mm[d][1], box, m, &b->print, &b->spill)) {
         cell_apply_gain(&b->spill, gain);
         b->own_region = b->spill;
         if (guided)
@@ -133,11 +134,12 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
         result_fail(r, C1_ERR_NO_MEMORY, "no memory for the digit boxes");
         goto done;
     }
+    b->print = (cell_print){r->blur_mm, r->print_black};
     for (int k = 0; k < total; k++) {
         const c1_field_result *fr = &r->fields[k / C1_DIGITS];
         const int d = k % C1_DIGITS;
         const c1_form_field *fd = &f->fields[k / C1_DIGITS];
-        b->cut[k] = cell_cut(r->page, f, fd->guided, fr->mm[d][0], fr->mm[d][1], fd->digits[d], &b->cells[k]);
+        b->cut[k] = cell_cut(r->page, f, fd->guided, fr->mm[d][0], fr->mm[d][1], fd->digits[d], &b->print, &b->cells[k]);
     }
     const double gain = cells_ink_gain(b->cells, b->cut, total);
     for (int k = 0; k < total; k++)

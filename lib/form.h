@@ -70,6 +70,8 @@ typedef struct {
     double x, y, square;
 } c1_mark;
 
+#define C1_TAG_CELLS 8        /* a tag36h10 is 8 cells a side inside its white margin: border and 6 x 6 code */
+
 /* The printed page marker: an AprilTag whose id names the form and the page, and whose corner order
  * tells which way is up. */
 typedef struct {
@@ -79,6 +81,8 @@ typedef struct {
     int rotation;             /* degrees the tag is printed turned on an upright page */
     double first_corner[2];   /* from its centre to the decoder's first corner on the upright page, mm
                                  (read off the blank page when the engine loads it) */
+    signed char cells[C1_TAG_CELLS * C1_TAG_CELLS]; /* its black border and code, -1 black, +1 paper, row
+                                 by row on the upright page (read off the blank too) */
 } c1_page_tag;
 
 /* The guide printed in a box for "digital" digits: dots (fractions of the box interior), the

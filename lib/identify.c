@@ -20,6 +20,10 @@
 #define TAG_MARGIN_MM 12.0    /* paper read round the marker: its white border, and registration's error */
 #define TAG_PX_PER_MM 5.0
 #define TAG_OFF_MM 4.0        /* a marker corner found this far from its printed place: not the page's */
+#define CELL_SHIFT_MM 1.5     /* registration's error the marker's cell grid is slid over */
+#define CELL_STEP_MM 0.5
+#define CELLS_MIN 0.80        /* a marker's cells correlate this well with a page's own ... */
+#define CELLS_LEAD 0.35       /* ... and this much better than with any other page's */
 #define LAYOUT_PX_PER_MM 1.0  /* the page compared with the blanks at this resolution */
 #define LAYOUT_MIN 0.45       /* a page's print correlates at least this with its own blank ... */
 #define LAYOUT_LEAD 0.08      /* ... and this much more than with any other page or way up */
@@ -109,8 +113,70 @@ static int read_marker(tag_reader *t, const c1_pix *img, double x0, double y0, d
     return ok;
 }
 
+/* ---- the marker's cells, where the decoder finds no marker (too blurred or too small for its edges)
+ * but the corner marks put the page: its 64 cells sampled where the page prints them and compared
+ * with each page's own, read off the blanks. Its code's Hamming distance from every other code of the
+ * family, any way turned, is at least 10 of 36 bits, so a blurred marker is still told apart. */
+
+/* The grey of each cell's middle half, on an image whose pixel (0, 0) is page point (x0, y0) at `k`
+ * px/mm, the grid moved by (sx, sy) mm; 0 when a cell falls off the image. */
+static int sample_cells(const c1_pix *img, double x0, double y0, double k, c1_rect at, double sx, double sy,
+                        double out[C1_TAG_CELLS * C1_TAG_CELLS])
+{
+    const double cell = at.w / C1_TAG_CELLS;
+    for (int cy = 0; cy < C1_TAG_CELLS; cy++)
+        for (int cx = 0; cx < C1_TAG_CELLS; cx++) {
+            double sum = 0;
+            for (int j = 0; j < 3; j++)
+                for (int i = 0; i < 3; i++) {
+                    double x = at.x + sx + (cx + 0.25 + 0.25 * i) * cell, y = at.y + sy + (cy + 0.25 + 0.25 * j) * cell;
+                    double v = pix_sample(img, (x - x0) * k, (y - y0) * k);
+                    if (v < 0)
+                        return 0;
+                    sum += v;
+                }
+            out[cy * C1_TAG_CELLS + cx] = sum / 9;
+        }
+    return 1;
+}
+
+static double correlate_cells(const double *v, const signed char *pattern)
+{
+    const int n = C1_TAG_CELLS * C1_TAG_CELLS;
+    double mv = 0, mp = 0, vv = 0, pp = 0, vp = 0;
+    for (int i = 0; i < n; i++)
+        mv += v[i] / n, mp += pattern[i] / (double)n;
+    for (int i = 0; i < n; i++)
+        vv += (v[i] - mv) * (v[i] - mv), pp += (pattern[i] - mp) * (pattern[i] - mp), vp += (v[i] - mv) * (pattern[i] - mp);
+    return vv > 0 && pp > 0 ? vp / sqrt(vv * pp) : 0;
+}
+
+/* The best correlation of the marker's cells on `img` with each page's, the grid slid over the
+ * registration's error. */
+static void match_cells(const c1_engine *e, const c1_pix *img, double x0, double y0, double k, double *best)
+{
+    const c1_rect at = e->forms[0].tag.at;
+    double v[C1_TAG_CELLS * C1_TAG_CELLS];
+    for (int i = 0; i < e->n_forms; i++)
+        best[i] = -1;
+    for (double sy = -CELL_SHIFT_MM; sy <= CELL_SHIFT_MM + 1e-9; sy += CELL_STEP_MM)
+        for (double sx = -CELL_SHIFT_MM; sx <= CELL_SHIFT_MM + 1e-9; sx += CELL_STEP_MM)
+            if (sample_cells(img, x0, y0, k, at, sx, sy, v))
+                for (int i = 0; i < e->n_forms; i++)
+                    best[i] = fmax(best[i], correlate_cells(v, e->forms[i].tag.cells));
+}
+
+static void learn_cells(c1_form *f, const c1_pix *blank)
+{
+    double v[C1_TAG_CELLS * C1_TAG_CELLS];
+    if (sample_cells(blank, 0, 0, C1_PAGE_PX_PER_MM, f->tag.at, 0, 0, v))
+        for (int i = 0; i < C1_TAG_CELLS * C1_TAG_CELLS; i++)
+            f->tag.cells[i] = v[i] < 128 ? -1 : 1;
+}
+
 c1_error identify_learn_marker(c1_form *f, char *msg, size_t msg_size)
 {
+    learn_cells(f, f->blank);
     tag_reader *t = identify_reader_create(NULL);
     c1_rect area = tag_area(f);
     c1_pix *crop = t ? pix_crop_mm(f->blank, area, 0) : NULL;
@@ -166,6 +232,32 @@ static int by_marker(const c1_engine *e, c1_result *r, const c1_form **form, int
     if (t)
         pool_give(&e->tag_readers, t);
     return found;
+}
+
+/* The page and candidate whose marker cells match one page's clearly, when the decoder read none. */
+static int by_cells(const c1_engine *e, c1_result *r, const c1_form **form, int *cand)
+{
+    const c1_rect area = tag_area(&e->forms[0]);
+    double score[C1_MAX_PAGES], best = -1;
+    for (int c = 0; c < r->n_candidates; c++) {
+        c1_pix *crop = warp_area(r->photo, r->h_candidates[c], area, TAG_PX_PER_MM);
+        if (crop) {
+            match_cells(e, crop, area.x, area.y, TAG_PX_PER_MM, score);
+            int top = 0;
+            double second = -1;
+            for (int i = 1; i < e->n_forms; i++)
+                if (score[i] > score[top])
+                    top = i;
+            for (int i = 0; i < e->n_forms; i++)
+                if (i != top)
+                    second = fmax(second, score[i]);
+            if (score[top] > best && score[top] >= CELLS_MIN && score[top] - second >= CELLS_LEAD)
+                best = score[top], *form = &e->forms[top], *cand = c;
+        }
+        pix_destroy(&crop);
+    }
+    r->marker_cells = best;
+    return best >= CELLS_MIN;
 }
 
 /* ---- the page's print, when the marker cannot be read */
@@ -274,13 +366,17 @@ c1_error identify_form(const c1_engine *e, c1_result *r)
 {
     const c1_form *form = NULL;
     int cand = 0;
-    r->tag_id = -1;
+    r->tag_id = -1, r->marker_cells = -1;
     int marker = by_marker(e, r, &form, &cand);
     if (marker < 0) {
         result_fail(r, C1_ERR_WRONG_FORM, "the page marker is tag36h10 %d, a page of none of the engine's forms",
                     r->tag_id);
         return r->error;
     }
+    if (!marker)
+        marker = by_cells(e, r, &form, &cand);
+    if (marker)
+        r->tag_id = form->tag.id;
     if (!marker && !by_layout(e, r, &form, &cand)) {
         /* Nothing names the page: too blurred to read, or four dark marks that are not a page's. */
         double blur = 99;

@@ -69,10 +69,28 @@ double quality_blur_mm(const c1_form *f, const c1_pix *page)
 
 int quality_too_blurred(double blur_mm) { return blur_mm > MAX_BLUR_MM; }
 
+/* How dark the print's black shows, on the ink scale of the cells (255 x (paper - ink) / paper): the
+ * corner marks' squares against the paper of their empty quadrants, the median of the four. */
+static double print_black(const c1_form *f, const c1_pix *page)
+{
+    double v[4];
+    int n = 0;
+    for (int k = 0; k < 4; k++) {
+        const double x = f->marks[k].x, y = f->marks[k].y, h = f->marks[k].square / 2, s = C1_PAGE_PX_PER_MM;
+        double dark = (pix_sample(page, (x - h) * s, (y - h) * s) + pix_sample(page, (x + h) * s, (y + h) * s)) / 2;
+        double paper = fmax(pix_sample(page, (x + h) * s, (y - h) * s), pix_sample(page, (x - h) * s, (y + h) * s));
+        if (dark >= 0 && paper > 20)
+            v[n++] = fmax(0, 255 * (paper - dark) / paper);
+    }
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n ? (n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2) : 200;
+}
+
 c1_error check_quality(const c1_engine *e, c1_result *r)
 {
     (void)e;
     r->blur_mm = quality_blur_mm(r->form, r->page);
+    r->print_black = print_black(r->form, r->page);
     if (r->error)
         return r->error;
     if (r->px_per_mm < MIN_PX_PER_MM)

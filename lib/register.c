@@ -70,32 +70,6 @@ static void order_clockwise(mark_candidate *m[4])
         }
 }
 
-/* A new candidate, unless one is there already. */
-static int add_mark(mark_candidate *out, int n, mark_candidate m)
-{
-    for (int i = 0; i < n; i++)
-        if (hypot(out[i].cx - m.cx, out[i].cy - m.cy) < 0.7 * fmax(out[i].side, m.side))
-            return n;
-    if (n < MAX_MARKS)
-        out[n++] = m;
-    return n;
-}
-
-/* Pairs of like solid squares one diagonal apart: where the squares came apart in the photo. */
-static int pair_squares(const square *s, int n, mark_candidate *out, int m)
-{
-    for (int a = 0; a < n; a++)
-        for (int b = a + 1; b < n; b++) {
-            double lo = fmin(s[a].side, s[b].side), hi = fmax(s[a].side, s[b].side);
-            double dx = s[b].cx - s[a].cx, dy = s[b].cy - s[a].cy, d = hypot(dx, dy), side = (lo + hi) / 2;
-            /* the centres a diagonal apart: sqrt 2 sides, more where the dark threshold shrank them */
-            if (hi > 1.6 * lo || d < 1.2 * side || d > 2.4 * side)
-                continue;
-            m = add_mark(out, m, (mark_candidate){(s[a].cx + s[b].cx) / 2, (s[a].cy + s[b].cy) / 2, side, dx / d, dy / d, 0});
-        }
-    return m;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -140,6 +114,37 @@ static double mark_score(const c1_pix *small, const mark_candidate *m)
     return (fmin(lo, fmin(ends, sides)) - inner) / paper - 0.5 * (paper - lo) / paper;
 }
 
+/* A new candidate, unless one is there already: then the one that looks more like a mark stays (one
+ * mark found by both darkness tests, its squares' size measured better by one). */
+static int add_mark(const c1_pix *small, mark_candidate *out, int n, mark_candidate m)
+{
+    m.score = mark_score(small, &m);
+    for (int i = 0; i < n; i++)
+        if (hypot(out[i].cx - m.cx, out[i].cy - m.cy) < 0.7 * fmax(out[i].side, m.side)) {
+            if (m.score > out[i].score)
+                out[i] = m;
+            return n;
+        }
+    if (n < MAX_MARKS)
+        out[n++] = m;
+    return n;
+}
+
+/* Pairs of like solid squares one diagonal apart: where the squares came apart in the photo. */
+static int pair_squares(const c1_pix *small, const square *s, int n, mark_candidate *out, int m)
+{
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++) {
+            double lo = fmin(s[a].side, s[b].side), hi = fmax(s[a].side, s[b].side);
+            double dx = s[b].cx - s[a].cx, dy = s[b].cy - s[a].cy, d = hypot(dx, dy), side = (lo + hi) / 2;
+            /* the centres a diagonal apart: sqrt 2 sides, more where the dark threshold shrank them */
+            if (hi > 1.6 * lo || d < 1.2 * side || d > 2.8 * side)
+                continue;
+            m = add_mark(small, out, m, (mark_candidate){(s[a].cx + s[b].cx) / 2, (s[a].cy + s[b].cy) / 2, side, dx / d, dy / d, 0});
+        }
+    return m;
+}
+
 /* The candidate marks of a photo: two solid squares found apart and paired, or found as one shape that
  * fills about two thirds of its hull (two squares meeting at a corner fill 2 of its 3 square units),
  * stretched along their diagonal. Both darkness tests of cv_find_dark_shapes are tried. */
@@ -152,17 +157,16 @@ static int collect_marks(const c1_pix *small, mark_candidate *out)
         int n = cv_find_dark_shapes(small, mode, shapes, MAX_SHAPES), n_squares = 0;
         for (int i = 0; i < n; i++) {
             const cv_shape *s = &shapes[i];
-            if (s->solidity >= 0.88 && s->corners == 4 && n_squares < MAX_SQUARES)
+            /* a square a few pixels wide, blurred, shows a corner too many and stretched by the tilt */
+            if (s->solidity >= 0.86 && s->corners >= 4 && s->corners <= 5 && s->elongation <= 4 && n_squares < MAX_SQUARES)
                 squares[n_squares++] = (square){s->cx, s->cy, sqrt(s->area)};
             else if (s->solidity >= 0.5 && s->solidity < 0.88 && s->elongation >= 3 && s->elongation <= 25)
-                m = add_mark(out, m, (mark_candidate){s->cx, s->cy, sqrt(s->area / 2), s->axis[0], s->axis[1], 0});
+                m = add_mark(small, out, m, (mark_candidate){s->cx, s->cy, sqrt(s->area / 2), s->axis[0], s->axis[1], 0});
         }
-        m = pair_squares(squares, n_squares, out, m);
+        m = pair_squares(small, squares, n_squares, out, m);
     }
     free(shapes);
     free(squares);
-    for (int i = 0; i < m; i++)
-        out[i].score = mark_score(small, &out[i]);
     qsort(out, (size_t)m, sizeof *out, by_score);
     while (m > 0 && out[m - 1].score < MIN_MARK_SCORE)
         m--;
@@ -344,10 +348,6 @@ c1_error register_page(const c1_engine *e, c1_result *r)
     int n = small && cand ? collect_marks(small, cand) : 0;
     int n_sets = n >= 4 ? pick_marks(cand, n, f, (double)small->w * small->h, sets) : 0;
     pix_destroy(&small);
-    if (getenv("C1_DEBUG")) {
-        for (int i = 0; i < n; i++) fprintf(stderr, "cand %.0f %.0f side %.1f dir %.2f %.2f score %.2f\n", cand[i].cx, cand[i].cy, cand[i].side, cand[i].dx, cand[i].dy, cand[i].score);
-        for (int s = 0; s < n_sets; s++) fprintf(stderr, "set %.2f: %.0f,%.0f %.0f,%.0f %.0f,%.0f %.0f,%.0f\n", sets[s].rank, sets[s].m[0]->cx, sets[s].m[0]->cy, sets[s].m[1]->cx, sets[s].m[1]->cy, sets[s].m[2]->cx, sets[s].m[2]->cy, sets[s].m[3]->cx, sets[s].m[3]->cy);
-    }
     for (int s = 0; s < n_sets; s++)
         fit_candidates(f, gray, scale, &sets[s], r);
     free(cand);

@@ -103,6 +103,8 @@ static cJSON *field_json(const c1_result *r, int i)
         cJSON_AddItemToObject(o, "cells", cells_json(f));
     if (f->tally && f->tally->valid)
         cJSON_AddItemToObject(o, "tally", tally_json(f->tally));
+    else if (f->tally && f->tally->empty)
+        cJSON_AddItemToObject(o, "tally", cJSON_CreateObject()), cJSON_AddBoolToObject(cJSON_GetObjectItem(o, "tally"), "empty", 1);
     cJSON *boxes = cJSON_AddArrayToObject(o, "boxes");
     for (int d = 0; d < C1_DIGITS; d++)
         cJSON_AddItemToArray(boxes, corners_json(f->photo[d]));
@@ -121,6 +123,8 @@ static void add_registration(cJSON *root, const c1_result *r)
         cJSON_AddNumberToObject(page, "blur_mm", centi(r->blur_mm));
     if (r->tag_id >= 0)
         cJSON_AddNumberToObject(page, "marker", r->tag_id);
+    if (r->tag_id >= 0 && r->marker_cells > 0)
+        cJSON_AddNumberToObject(page, "marker_cells", centi(r->marker_cells));
     else
         cJSON_AddNumberToObject(page, "layout_match", centi(r->layout_match));
     if (r->title_text[0])

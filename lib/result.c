@@ -64,7 +64,7 @@ c1_result *result_create(const c1_gate *gate)
     if (!r)
         return NULL;
     r->gate = gate;
-    r->tag_id = -1;
+    r->tag_id = -1, r->marker_cells = -1;
     for (int s = 0; s < STAGE_COUNT; s++)
         r->stage_ms[s] = -1;
     return r;

@@ -39,6 +39,7 @@ typedef struct {
 /* A tally grid's count, by two methods, with the cells where they have doubts. */
 typedef struct {
     int valid, value;
+    int empty;                     /* no mark at all in the grid: no evidence, no objection */
     double confidence;
     int by_strokes, by_groups;
     int cells[C1_MAX_TALLY_CELLS], n_cells;
@@ -93,11 +94,13 @@ struct c1_result {
     int n_candidates;
     int tag_id;                    /* the page marker read, or -1 */
     double tag_margin;             /* the decoder's margin on it */
+    double marker_cells;           /* where the decoder read none: its cells' match with the page's, or -1 */
     double layout_match;           /* where no marker was read: the print's match with its page */
     double corners[8];             /* page corners in photo pixels */
     double h_page_to_photo[9];     /* page mm -> photo px */
     double px_per_mm;              /* the photo's resolution on the page */
     double blur_mm;                /* estimated blur (Gaussian sigma) on the page */
+    double print_black;            /* the print's black on the page, 0..255 below the paper (ink scale) */
     char title_text[128];
     double stage_ms[STAGE_COUNT];
     c1_pix *page;                  /* rectified, grey, C1_PAGE_PX_PER_MM */

@@ -43,6 +43,10 @@
 #define END_TO_END_SHARE 1.7     /* an upright path this much longer than the grid's typical stroke is two, end to end */
 #define TALL_SHARE 1.45          /* a mark this many cells tall is groups of two rows touching */
 #define THICK_SHARE 1.4          /* a mark this much inkier per traced length than the grid's typical one is doubtful */
+#define BLACK_PRINT 160          /* the blank page darker than this: print no stroke is read on */
+#define GREY_PRINT 235           /* lighter than BLACK_PRINT, darker than this: the grid's grey lines */
+#define ACROSS_GREY 40           /* a stroke over a grey line is this much darker than the line shows */
+#define PRINT_REACH_PX 2         /* registration's error, in page pixels */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
 
@@ -83,6 +87,19 @@ static int ridges(const c1_pix *flat, int x, int y)
     return bits;
 }
 
+/* What the blank page prints at pixel (x, y) of the area, within `reach` px: its darkest grey. */
+static int print_near(const c1_pix *blank, int x, int y, int reach)
+{
+    int darkest = 255;
+    for (int dy = -reach; dy <= reach; dy++)
+        for (int dx = -reach; dx <= reach; dx++) {
+            int bx = x + dx, by = y + dy;
+            if (bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < darkest)
+                darkest = pix_row(blank, by)[bx];
+        }
+    return darkest;
+}
+
 static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
 {
     const double k = C1_PAGE_PX_PER_MM;
@@ -92,14 +109,20 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     c1_rect printed_at = {g.x - shift[0], g.y - shift[1], g.w, g.h};
     c1_pix *blank = pix_crop_mm(f->blank, printed_at, 0);
     c1_pix *flat = crop ? cv_flatten(crop, (int)(FLATTEN_MM * k)) : NULL;
-    int ok = flat && blank;
+    uint8_t *print = NULL;
+    int ok = flat && blank && (print = malloc((size_t)flat->w * flat->h)) != NULL;
     int level = 0;
+    for (int y = 0; ok && y < flat->h; y++)
+        for (int x = 0; x < flat->w; x++)
+            print[y * flat->w + x] = (uint8_t)print_near(blank, x, y, PRINT_REACH_PX);
     if (ok) {
-        /* Faint ballpoint under blur is grey, not black: put the bar halfway to the darkest ink. */
-        int hist[256] = {0}, n = flat->w * flat->h, acc = 0, dark = 0;
+        /* Faint ballpoint under blur is grey, not black: put the bar halfway to the darkest ink, the
+         * print (the table's black lines) left out. */
+        int hist[256] = {0}, n = 0, acc = 0, dark = 0;
         for (int y = 0; y < flat->h; y++)
             for (int x = 0; x < flat->w; x++)
-                hist[pix_row(flat, y)[x]]++;
+                if (print[y * flat->w + x] >= GREY_PRINT)
+                    hist[pix_row(flat, y)[x]]++, n++;
         for (int v = 0; v < 256 && acc < n / 200; v++)
             acc += hist[v], dark = v;
         level = (255 + dark) / 2;
@@ -111,16 +134,16 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     }
     for (int y = 0; ok && y < a->h; y++)
         for (int x = 0; x < a->w; x++) {
-            /* Printed lines and text near the grid are not marks: skip what the blank page has. */
-            int printed = 0;
-            for (int dy = -2; dy <= 2 && !printed; dy++)
-                for (int dx = -2; dx <= 2 && !printed; dx++) {
-                    int bx = x + dx, by = y + dy;
-                    printed = bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < 160;
-                }
-            if (!printed && pix_row(flat, y)[x] < level)
-                a->ink[y * a->w + x] = INK | ridges(flat, x, y);
+            /* Printed lines and text near the grid are not marks: where the blank prints black, nothing
+             * is read; where it prints the grid's light grey, only ink clearly darker than that grey
+             * (a stroke drawn across a cell line) is. */
+            int p = print[y * a->w + x], v = pix_row(flat, y)[x];
+            double shows = 255 - (255 - p) * r->print_black / 255.0;
+            if (p < BLACK_PRINT || v >= level || (p < GREY_PRINT && v > shows - ACROSS_GREY))
+                continue;
+            a->ink[y * a->w + x] = INK | ridges(flat, x, y);
         }
+    free(print);
     pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat);
     return ok;
 }
@@ -801,6 +824,9 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
     double shift[2] = {fr->tally_mm[0] - fd->tally.x, fr->tally_mm[1] - fd->tally.y};
     if (cut_area(r, f, fr->tally_mm, shift, &a))
         tally_count(&a, fd, fr->tally_mm, t);
+    /* An empty grid says nothing: faint strokes lost on a soft photo leave it as empty as no votes do. */
+    if (t->valid && t->value == 0 && t->by_strokes == 0 && t->by_groups == 0 && t->n_doubtful == 0)
+        t->valid = 0, t->empty = 1;
     /* Blurred this much, strokes 2.5 mm apart melt into each other and the ink between them can
      * pass for a crossing stroke: a count may be right, never sure (measured: docs/design.md "Tally counter"). */
     if (r->blur_mm > MAX_SURE_BLUR_MM)

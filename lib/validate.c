@@ -355,7 +355,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (segment_weight(r, i) > 0.5 && f->segments.value >= 0 && f->segments.value != f->ocr.value &&
         !segments_torn_over(f))
         field_add_reason(f, "readers_disagree");
-    if (f->tally) {
+    if (f->tally && !f->tally->empty) {
         /* A tally whose two methods agree is evidence even with a cell in doubt or on a blurred page
          * (lib/tally.c caps its confidence at 0.9 then): it agreeing with the digits is two readings
          * of different ink landing on one value. Measured on eval and validation: no such tally

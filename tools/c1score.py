@@ -82,7 +82,7 @@ class Tally:
             ("auto_accept_coverage", pct("accepted", "fields")),
             ("coverage_of_clean_fields", pct("accepted_clean", "clean_fields")),
             ("ocr_exact", pct("ocr_ok", "fields")),
-            ("segments_exact", pct("seg_ok", "fields")),
+            ("segments_exact", pct("seg_ok", "seg_fields")),
             ("combined_exact", pct("value_ok", "fields")),
             ("readers_agree", pct("agree", "fields")),
             ("wrong_when_readers_agree", f"{c['agree_wrong']} of {c['agree']}"),
@@ -151,6 +151,8 @@ def score_photo(label, result, groups, problems, name, by_field=None):
                 keys.append("review_ok")
         else:
             keys += ["clean_fields", "accepted_clean" if accepted else None]
+        if r.get("segments"):
+            keys.append("seg_fields")
         for reader, short in (("ocr", "ocr"), ("segments", "seg")):
             rd = r.get(reader) or {}
             if rd.get("value") == truth:
