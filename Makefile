@@ -36,6 +36,7 @@ DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv 
 # What `make fuzz` and `make valgrind` add.
 FUZZ_PACKAGES := clang libclang-rt-14-dev
 VALGRIND_PACKAGES := valgrind
+BENCH_PACKAGES := libjpeg62-turbo-dev bc
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define C1_VERSION_MAJOR //p' include/c1.h)
 VERSION := $(VERSION_MAJOR).$(shell sed -n 's/^\#define C1_VERSION_MINOR //p' include/c1.h).$(shell sed -n 's/^\#define C1_VERSION_PATCH //p' include/c1.h)
@@ -65,7 +66,7 @@ CLI_SRC := cli/c1scan.c cli/known.c
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/cellprep
 
 .PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
-        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes model score fixtures form clean
+        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes model score fixtures form clean bench
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -128,7 +129,7 @@ install:
 	ln -sf libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/$(SONAME)
 	ln -sf libc1.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libc1.so
 	install -m 755 $(INSTALL_BUILD)/c1scan $(DESTDIR)$(PREFIX)/bin/
-	cd forms && find . -name '*.form' -o -name '*.png' -o -name forms.txt | while read f; do \
+	cd forms && find . -name '*.form' -o -name '*.rules' -o -name '*.png' -o -name forms.txt | while read f; do \
 	  install -D -m 644 "$$f" "$(DESTDIR)$(PREFIX)/share/libc1/forms/$$f"; done
 	install -m 644 models/*.json models/*.onnx $(DESTDIR)$(PREFIX)/share/libc1/models/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@LIBS@|$(LDLIBS)|' libc1.pc.in \
@@ -235,10 +236,33 @@ score: $(BUILD)/c1scan
 # $(call generate,DIR,C1GEN ARGS): generated photos, made once and kept in .cache/.
 generate = @test -f $(1)/.complete || { $(PYTHON) tools/c1gen.py $(2) --out $(1) --jobs 2 2>/dev/null && touch $(1)/.complete; }
 
-# $(call read_and_score,PHOTOS,RESULTS,C1SCAN ARGS,C1SCORE ARGS): read a labelled set afresh and score it.
+# make bench: the time of a read against the floor, decoding the photo once (libjpeg-turbo, grey), on
+# the eval photos with one thread; then c1scan's throughput with 1 .. all cores on BENCH_JOBS_PHOTOS
+# of them. Figures for the README's table; nothing here passes or fails.
+BENCH_JOBS_PHOTOS ?= 60
+$(BUILD)/c1bench: tools/bench.c $(BUILD)/libc1.a include/c1.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a -ljpeg $(LDLIBS)
+
+bench: deps data
+	$(call apt,$(BENCH_PACKAGES))
+	@$(MAKE) --no-print-directory all $(BUILD)/c1bench
+	$(call generate,$(EVAL_DIR),--range $(EVAL_SEEDS))
+	$(BUILD)/c1bench $(EVAL_DIR)
+	@rm -rf $(BUILD)/bench-photos && mkdir -p $(BUILD)/bench-photos && \
+	  ls $(EVAL_DIR)/*.jpg | head -n $(BENCH_JOBS_PHOTOS) | xargs -I{} ln -s $(CURDIR)/{} $(BUILD)/bench-photos/; \
+	  one=""; for n in $$(seq 1 $$(nproc)); do \
+	    t0=$$(date +%s.%N); $(BUILD)/c1scan --quiet --force --jobs $$n --out $(BUILD)/bench-out $(BUILD)/bench-photos 2>/dev/null; \
+	    t1=$$(date +%s.%N); rate=$$(echo "$(BENCH_JOBS_PHOTOS) / ($$t1 - $$t0)" | bc -l); one=$${one:-$$rate}; \
+	    printf "jobs %d: %.2f photos/s, speed-up %.2f (%.0f %% of linear)\n" $$n $$rate $$(echo "$$rate / $$one" | bc -l) \
+	      $$(echo "100 * $$rate / $$one / $$n" | bc -l); \
+	  done
+
+# $(call read_and_score,PHOTOS,RESULTS,C1SCAN ARGS,C1SCORE ARGS): read a labelled set afresh, each
+# station's three pages together (the labels say which), and score it.
 define read_and_score
 rm -rf $(2)
-$(BUILD)/c1scan --quiet --jobs 2 $(3) --out $(2) $(1)
+$(PYTHON) tools/c1stations.py --stations $(1) > $(2).stations.csv
+$(BUILD)/c1scan --quiet --jobs 2 --stations $(2).stations.csv $(3) --out $(2) $(1)
 $(PYTHON) tools/c1score.py $(4) $(1) $(2)
 endef
 

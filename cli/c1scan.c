@@ -1,13 +1,20 @@
-/* c1scan: reads folders of C1 photos with libc1 and writes one JSON result per photo.
+/* c1scan: reads folders of C1 photos with libc1 and writes one JSON result per photo, and one per
+ * polling station.
  *
  *   c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--cells DIR] [--csv FILE] [--known FILE]
- *          [--shard I/N] [--force] [--quiet] PATH...
+ *          [--stations FILE] [--shard I/N] [--force] [--quiet] PATH...
  *
  * PATH is a photo or a folder (searched recursively for .jpg .jpeg .png .tif .tiff). The result for
- * photos/a/b.jpg given as `photos` is DIR/a/b.json. A photo whose JSON already exists is skipped
- * unless --force, so an interrupted batch resumes where it stopped; --shard I/N takes every N-th
- * photo from the I-th (0-based), so N machines can share one batch. Without --out, JSON goes to
- * standard output, one object a line. --review DIR writes, for every field in review, a PNG crop of
+ * photos/a/b.jpg given as `photos` is DIR/a/b.json. The photos of one folder are one polling station
+ * (two to MAX_STATION_PHOTOS; a folder with more holds many stations' photos, and one photo alone is
+ * read alone), or
+ * --stations FILE says which, as CSV lines "photo,station" (photo named as for --known; one not listed
+ * goes by its folder). A station's pages are read together, the rules across them checked
+ * (c1_station_check), and DIR/a/STATION.station.json written beside its pages. A photo or station
+ * whose JSON already exists is skipped unless --force, so an interrupted batch resumes where it
+ * stopped; --shard I/N takes every N-th station (or lone photo) from the I-th (0-based), never
+ * splitting a station, so N machines can share one batch. Without --out, JSON goes to standard
+ * output, one object a line. --review DIR writes, for every field in review, a PNG crop of
  * its boxes and tally grid (DIR/a/b/FIELD.png) and DIR/a/b/review.txt with the readings and reasons.
  * --known FILE gives values known from outside the photos, as CSV lines "photo,field,value" (photo as
  * named for the output: a/b for photos/a/b.jpg; a first line "photo,field,value" is a header): a
@@ -39,16 +46,32 @@ typedef struct {
 } photo_list;
 
 typedef struct {
-    const char *out_dir, *debug_dir, *review_dir, *cells_dir, *csv_path, *known_path;
+    const char *out_dir, *debug_dir, *review_dir, *cells_dir, *csv_path, *known_path, *stations_path;
     int jobs, force, quiet, shard, shards;
 } options;
+
+#define MAX_STATION_PHOTOS 6   /* a station's three pages, each photographed at most twice */
+
+/* What one worker reads at once: a station's photos, or one photo alone (station NULL). */
+typedef struct {
+    char *station;          /* its id */
+    char *out_rel;          /* its JSON, relative to --out, without ".station.json" */
+    size_t *photos, n;      /* indices into the photo list */
+} unit;
+
+typedef struct {
+    unit *items;
+    size_t n;
+} unit_list;
 
 typedef struct {
     const options *opt;
     const c1_engine *engine;
     photo_list *photos;
+    unit_list *units;
+    size_t next_unit;
     const known_table *known;
-    size_t next, done, skipped, read, rejected, accepted_fields, review_fields, write_errors;
+    size_t n_photos, done, skipped, read, rejected, accepted_fields, review_fields, write_errors;
     FILE *csv;
     pthread_mutex_t lock;
 } batch;
@@ -286,16 +309,25 @@ static int write_outputs(batch *b, const photo *p, const c1_result *r)
     return ok;
 }
 
-static int already_done(const options *o, const photo *p)
+static int file_done(const char *dir, const char *rel, const char *ext)
 {
-    if (!o->out_dir || o->force)
-        return 0;
     char *path;
-    if (asprintf(&path, "%s/%s.json", o->out_dir, p->rel) < 0)
+    if (asprintf(&path, "%s/%s%s", dir, rel, ext) < 0)
         return 0;
     struct stat st;
     int done = stat(path, &st) == 0 && st.st_size > 0;
     free(path);
+    return done;
+}
+
+/* A unit is done when every photo's JSON is there, and its station's. */
+static int already_done(const options *o, const photo_list *l, const unit *u)
+{
+    if (!o->out_dir || o->force)
+        return 0;
+    int done = !u->station || file_done(o->out_dir, u->out_rel, ".station.json");
+    for (size_t k = 0; done && k < u->n; k++)
+        done = file_done(o->out_dir, l->items[u->photos[k]].rel, ".json");
     return done;
 }
 
@@ -317,10 +349,10 @@ static void account(batch *b, const photo *p, const c1_result *r, int wrote)
         csv_rows(b->csv, p, r);
     if (!b->opt->quiet) {
         if (c1_result_status(r) == C1_PHOTO_READ)
-            fprintf(stderr, "[%zu/%zu] %s: read, %d accepted, %d review\n", b->done, b->photos->n, p->path,
+            fprintf(stderr, "[%zu/%zu] %s: read, %d accepted, %d review\n", b->done, b->n_photos, p->path,
                     accepted, n - accepted);
         else
-            fprintf(stderr, "[%zu/%zu] %s: rejected, %s: %s\n", b->done, b->photos->n, p->path,
+            fprintf(stderr, "[%zu/%zu] %s: rejected, %s: %s\n", b->done, b->n_photos, p->path,
                     c1_error_name(c1_result_error(r)), c1_result_message(r));
     }
     pthread_mutex_unlock(&b->lock);
@@ -357,53 +389,100 @@ static int load_known(const char *path, known_table *t)
     return ok;
 }
 
+static c1_result *read_photo(batch *b, const photo *p)
+{
+    c1_result *r = NULL;
+    int n_known;
+    c1_known_value *known = known_for(b->known, p->rel, &n_known);
+    c1_error err = c1_read_file_known(b->engine, p->path, known, n_known, &r);
+    free(known);
+    if (!r) {
+        fprintf(stderr, "c1scan: %s reading %s\n",
+                err == C1_ERR_INVALID_ARGUMENT ? "a known value names no field of the form" : "out of memory", p->path);
+        pthread_mutex_lock(&b->lock);
+        b->done++, b->write_errors++;
+        pthread_mutex_unlock(&b->lock);
+    }
+    return r;
+}
+
+/* The station's verdicts, after which its pages' results are final. */
+static int check_station(batch *b, const unit *u, c1_result **results)
+{
+    c1_station *s = NULL;
+    if (c1_station_create(b->engine, u->station, &s) != C1_OK)
+        return 0;
+    for (size_t k = 0; k < u->n; k++)
+        if (results[k])
+            c1_station_add(s, results[k], b->photos->items[u->photos[k]].path);
+    c1_station_check(s);
+    char *json = c1_station_to_json(s);
+    int ok = json != NULL;
+    if (json && b->opt->out_dir) {
+        char *path = output_path(b->opt->out_dir, u->out_rel, ".station.json");
+        ok = path && write_text(path, json);
+        if (!ok)
+            fprintf(stderr, "c1scan: cannot write the station %s\n", u->station);
+        free(path);
+    } else if (json) {
+        pthread_mutex_lock(&b->lock);
+        for (char *c = json; *c; c++)
+            if (*c == '\n' || *c == '\t')
+                *c = ' ';
+        puts(json);
+        pthread_mutex_unlock(&b->lock);
+    }
+    c1_string_free(json);
+    c1_station_free(s);
+    return ok;
+}
+
+static void read_unit(batch *b, const unit *u)
+{
+    c1_result *results[MAX_STATION_PHOTOS] = {0};
+    for (size_t k = 0; k < u->n; k++)
+        results[k] = read_photo(b, &b->photos->items[u->photos[k]]);
+    int station_ok = !u->station || check_station(b, u, results);
+    for (size_t k = 0; k < u->n; k++) {
+        if (!results[k])
+            continue;
+        const photo *p = &b->photos->items[u->photos[k]];
+        account(b, p, results[k], write_outputs(b, p, results[k]) && station_ok);
+        c1_result_free(results[k]);
+    }
+}
+
 static void *worker(void *arg)
 {
     batch *b = arg;
     for (;;) {
         pthread_mutex_lock(&b->lock);
-        size_t i = b->next++;
+        size_t i = b->next_unit++;
         pthread_mutex_unlock(&b->lock);
-        if (i >= b->photos->n)
+        if (i >= b->units->n)
             return NULL;
-        const photo *p = &b->photos->items[i];
-        if (already_done(b->opt, p)) {
+        const unit *u = &b->units->items[i];
+        if (already_done(b->opt, b->photos, u)) {
             pthread_mutex_lock(&b->lock);
-            b->done++, b->skipped++;
+            b->done += u->n, b->skipped += u->n;
             pthread_mutex_unlock(&b->lock);
             continue;
         }
-        c1_result *r = NULL;
-        int n_known;
-        c1_known_value *known = known_for(b->known, p->rel, &n_known);
-        c1_error err = c1_read_file_known(b->engine, p->path, known, n_known, &r);
-        free(known);
-        if (!r) {
-            fprintf(stderr, "c1scan: %s reading %s\n",
-                    err == C1_ERR_INVALID_ARGUMENT ? "a known value names no field of the form" : "out of memory",
-                    p->path);
-            pthread_mutex_lock(&b->lock);
-            b->done++, b->write_errors++;
-            pthread_mutex_unlock(&b->lock);
-            continue;
-        }
-        int wrote = write_outputs(b, p, r);
-        account(b, p, r, wrote);
-        c1_result_free(r);
+        read_unit(b, u);
     }
 }
 
 static void usage(void)
 {
     fprintf(stderr, "usage: c1scan [--out DIR] [--jobs N] [--debug DIR] [--review DIR] [--cells DIR] [--csv FILE] "
-                    "[--known FILE] [--shard I/N] [--force] [--quiet] PATH...\n");
+                    "[--known FILE] [--stations FILE] [--shard I/N] [--force] [--quiet] PATH...\n");
     exit(1);
 }
 
 static int parse_args(int argc, char **argv, options *o, photo_list *photos)
 {
     visited_dirs seen = {0};
-    *o = (options){NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, 0, 1};
+    *o = (options){NULL, NULL, NULL, NULL, NULL, NULL, NULL, 1, 0, 0, 0, 1};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         int more = i + 1 < argc;
@@ -417,6 +496,8 @@ static int parse_args(int argc, char **argv, options *o, photo_list *photos)
             o->cells_dir = argv[++i];
         else if (!strcmp(a, "--known") && more)
             o->known_path = argv[++i];
+        else if (!strcmp(a, "--stations") && more)
+            o->stations_path = argv[++i];
         else if (!strcmp(a, "--csv") && more)
             o->csv_path = argv[++i];
         else if (!strcmp(a, "--jobs") && more)
@@ -447,16 +528,124 @@ static int parse_args(int argc, char **argv, options *o, photo_list *photos)
     return 0;
 }
 
-static void take_shard(photo_list *l, int shard, int shards)
+/* ---- stations: which photos are read together */
+
+typedef struct {
+    char *key;       /* "F:folder" or "S:station" */
+    size_t photo;
+} keyed_photo;
+
+static int cmp_keyed(const void *a, const void *b)
+{
+    const keyed_photo *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->photo > y->photo) - (x->photo < y->photo);
+}
+
+static char *folder_of(const char *path)
+{
+    char *d = strdup(path), *slash = d ? strrchr(d, '/') : NULL;
+    if (slash)
+        *slash = '\0';
+    else if (d)
+        strcpy(d, ".");
+    return d;
+}
+
+/* Where a station's JSON goes: beside its first photo's, named after the station. */
+static char *station_out_rel(const photo *first, const char *station)
+{
+    const char *slash = strrchr(first->rel, '/');
+    char *rel;
+    if (asprintf(&rel, "%.*s%s%s", slash ? (int)(slash - first->rel) : 0, first->rel, slash ? "/" : "", station) < 0)
+        return NULL;
+    return rel;
+}
+
+static void add_unit(unit_list *u, const photo_list *l, const keyed_photo *k, size_t n, int station)
+{
+    u->items = realloc(u->items, (u->n + 1) * sizeof *u->items);
+    if (!u->items) {
+        perror("c1scan");
+        exit(1);
+    }
+    unit *x = &u->items[u->n++];
+    memset(x, 0, sizeof *x);
+    x->photos = malloc(n * sizeof *x->photos);
+    for (size_t i = 0; x->photos && i < n; i++)
+        x->photos[x->n++] = k[i].photo;
+    if (station) {
+        const char *name = k[0].key + 2, *base = k[0].key[0] == 'F' ? strrchr(name, '/') : NULL;
+        x->station = strdup(base ? base + 1 : name);
+        x->out_rel = station_out_rel(&l->items[k[0].photo], x->station);
+    }
+}
+
+/* Photos grouped into stations by --stations or by folder; a group too large to be one station is
+ * read photo by photo. Units keep the photos' order. */
+static void group_units(const photo_list *l, const station_table *st, unit_list *u)
+{
+    keyed_photo *k = malloc((l->n ? l->n : 1) * sizeof *k);
+    if (!k) {
+        perror("c1scan");
+        exit(1);
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        const char *station = station_of(st, l->items[i].rel);
+        char *folder = station ? NULL : folder_of(l->items[i].path);
+        if (asprintf(&k[i].key, "%s:%s", station ? "S" : "F", station ? station : folder) < 0)
+            exit(1);
+        k[i].photo = i;
+        free(folder);
+    }
+    qsort(k, l->n, sizeof *k, cmp_keyed);
+    for (size_t i = 0, j; i < l->n; i = j) {
+        for (j = i + 1; j < l->n && !strcmp(k[j].key, k[i].key); j++)
+            ;
+        /* a lone photo in its folder is read alone; a listed station is one however few its photos */
+        if (j - i <= MAX_STATION_PHOTOS && (j - i > 1 || k[i].key[0] == 'S'))
+            add_unit(u, l, k + i, j - i, 1);
+        else
+            for (size_t m = i; m < j; m++)
+                add_unit(u, l, k + m, 1, 0);
+    }
+    for (size_t i = 0; i < l->n; i++)
+        free(k[i].key);
+    free(k);
+}
+
+/* Every N-th unit from the I-th: a station's pages stay on one machine. */
+static void take_shard(unit_list *u, int shard, int shards)
 {
     size_t k = 0;
-    for (size_t i = 0; i < l->n; i++) {
+    for (size_t i = 0; i < u->n; i++) {
         if ((int)(i % (size_t)shards) == shard)
-            l->items[k++] = l->items[i];
+            u->items[k++] = u->items[i];
         else
-            free(l->items[i].path), free(l->items[i].rel);
+            free(u->items[i].photos), free(u->items[i].station), free(u->items[i].out_rel);
     }
-    l->n = k;
+    u->n = k;
+}
+
+static int load_stations(const char *path, station_table *t)
+{
+    FILE *fh = fopen(path, "rb");
+    char err[160];
+    if (!fh) {
+        fprintf(stderr, "c1scan: cannot read %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    size_t size = 0, cap = 1 << 16, got;
+    char *text = malloc(cap);
+    while (text && (got = fread(text + size, 1, cap - size, fh)) > 0)
+        if ((size += got) == cap)
+            text = cap < (64u << 20) ? realloc(text, cap *= 2) : (free(text), NULL);
+    fclose(fh);
+    int ok = text && stations_parse(text, size, t, err, sizeof err);
+    if (!ok)
+        fprintf(stderr, "c1scan: %s:%s\n", path, text ? err : " too large");
+    free(text);
+    return ok;
 }
 
 int main(int argc, char **argv)
@@ -464,10 +653,16 @@ int main(int argc, char **argv)
     options o;
     photo_list photos = {0};
     parse_args(argc, argv, &o, &photos);
-    take_shard(&photos, o.shard, o.shards);
     known_table known = {0};
-    if (o.known_path && !load_known(o.known_path, &known))
+    station_table stations = {0};
+    if ((o.known_path && !load_known(o.known_path, &known)) || (o.stations_path && !load_stations(o.stations_path, &stations)))
         return 1;
+    unit_list units = {0};
+    group_units(&photos, &stations, &units);
+    take_shard(&units, o.shard, o.shards);
+    size_t n_photos = 0;
+    for (size_t i = 0; i < units.n; i++)
+        n_photos += units.items[i].n;
     c1_engine *engine;
     char msg[512];
     c1_engine_options eo;
@@ -477,7 +672,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "c1scan: %s\n", msg);
         return 1;
     }
-    batch b = {.opt = &o, .engine = engine, .photos = &photos, .known = &known};
+    batch b = {.opt = &o, .engine = engine, .photos = &photos, .units = &units, .known = &known, .n_photos = n_photos};
     pthread_mutex_init(&b.lock, NULL);
     if (o.csv_path) {
         b.csv = fopen(o.csv_path, "w");
@@ -495,11 +690,15 @@ int main(int argc, char **argv)
     if (b.csv)
         fclose(b.csv);
     fprintf(stderr, "c1scan: %zu photos: %zu read, %zu rejected, %zu skipped (done before); fields: %zu accepted, "
-                    "%zu review\n", photos.n, b.read, b.rejected, b.skipped, b.accepted_fields, b.review_fields);
+                    "%zu review\n", n_photos, b.read, b.rejected, b.skipped, b.accepted_fields, b.review_fields);
     for (size_t i = 0; i < photos.n; i++)
         free(photos.items[i].path), free(photos.items[i].rel);
     free(photos.items);
+    for (size_t i = 0; i < units.n; i++)
+        free(units.items[i].photos), free(units.items[i].station), free(units.items[i].out_rel);
+    free(units.items);
     known_free(&known);
+    stations_free(&stations);
     c1_engine_free(engine);
     return b.write_errors ? 2 : 0;
 }

@@ -1,5 +1,6 @@
-/* c1scan's --known reader: CSV lines "photo,field,value" into a table sorted by photo. A parser of
- * outside bytes (a fuzz target runs it): every line is bounded, every number checked. */
+/* c1scan's --known and --stations readers: CSV lines "photo,field,value" and "photo,station" into
+ * tables sorted by photo. Parsers of outside bytes (a fuzz target runs them): every line is bounded,
+ * every number checked. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -123,4 +124,85 @@ c1_known_value *known_for(const known_table *t, const char *photo_name, int *n)
         v[k] = (c1_known_value){hit[k].field, hit[k].value};
     *n = v ? (int)(end - hit) : 0;
     return v;
+}
+
+/* ---- --stations */
+
+static int cmp_station(const void *a, const void *b)
+{
+    return strcmp(((const station_row *)a)->photo, ((const station_row *)b)->photo);
+}
+
+/* One line "photo,station": 1 parsed, 0 blank, -1 malformed. */
+static int parse_station_line(const char *line, size_t n, station_row *row)
+{
+    while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+        n--;
+    if (n == 0)
+        return 0;
+    const char *comma = memchr(line, ',', n);
+    if (!comma || comma == line || comma == line + n - 1 || memchr(line, '\0', n) ||
+        memchr(comma + 1, ',', n - (size_t)(comma + 1 - line)) || memchr(comma + 1, '/', n - (size_t)(comma + 1 - line)))
+        return -1;
+    row->photo = dup_range(line, (size_t)(comma - line));
+    row->station = dup_range(comma + 1, n - (size_t)(comma + 1 - line));
+    if (!row->photo || !row->station) {
+        free(row->photo), free(row->station);
+        return -1;
+    }
+    return 1;
+}
+
+int stations_parse(const char *text, size_t size, station_table *t, char *err, size_t err_size)
+{
+    memset(t, 0, sizeof *t);
+    size_t cap = 0, pos = 0;
+    for (int line_no = 1; pos < size; line_no++) {
+        const char *nl = memchr(text + pos, '\n', size - pos);
+        size_t n = nl ? (size_t)(nl - (text + pos)) : size - pos;
+        const char *line = text + pos;
+        pos += n + (nl != NULL);
+        if (line_no == 1 && n >= 13 && !strncmp(line, "photo,station", 13))
+            continue;
+        station_row row;
+        int got = n >= MAX_LINE ? -1 : parse_station_line(line, n, &row);
+        if (got == 0)
+            continue;
+        station_row *grown = got > 0 && t->n == cap ? realloc(t->rows, (cap = cap ? 2 * cap : 256) * sizeof *grown) : t->rows;
+        if (got < 0 || !grown) {
+            if (got > 0)
+                free(row.photo), free(row.station);
+            snprintf(err, err_size, "%d: expected photo,station (a station name without ',' or '/')", line_no);
+            stations_free(t);
+            return 0;
+        }
+        t->rows = grown;
+        t->rows[t->n++] = row;
+    }
+    if (t->n)
+        qsort(t->rows, t->n, sizeof *t->rows, cmp_station);
+    for (size_t i = 1; i < t->n; i++)
+        if (!strcmp(t->rows[i].photo, t->rows[i - 1].photo)) {
+            snprintf(err, err_size, "photo '%.100s' is named twice", t->rows[i].photo);
+            stations_free(t);
+            return 0;
+        }
+    return 1;
+}
+
+void stations_free(station_table *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->rows[i].photo), free(t->rows[i].station);
+    free(t->rows);
+    t->rows = NULL, t->n = 0;
+}
+
+const char *station_of(const station_table *t, const char *photo_name)
+{
+    if (!t || !t->n)
+        return NULL;
+    station_row key = {(char *)photo_name, NULL};
+    const station_row *hit = bsearch(&key, t->rows, t->n, sizeof *t->rows, cmp_station);
+    return hit ? hit->station : NULL;
 }

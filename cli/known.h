@@ -1,4 +1,5 @@
-/* c1scan --known: values known from outside the photos, as CSV lines "photo,field,value". */
+/* c1scan's tables from outside the photos: --known, values as CSV lines "photo,field,value"; and
+ * --stations, which photos belong to one polling station, as CSV lines "photo,station". */
 #ifndef C1SCAN_KNOWN_H
 #define C1SCAN_KNOWN_H
 
@@ -23,5 +24,22 @@ int known_parse(const char *text, size_t size, known_table *t, char *err, size_t
 void known_free(known_table *t);
 /* The known values of one photo (pointing into the table), *n of them; free() the array. */
 c1_known_value *known_for(const known_table *t, const char *photo_name, int *n);
+
+/* Photos and their station, sorted by photo. */
+typedef struct {
+    char *photo, *station;
+} station_row;
+
+typedef struct {
+    station_row *rows;
+    size_t n;
+} station_table;
+
+/* Parses a whole CSV text (a first line "photo,station" is a header; blank lines are skipped). Returns
+ * 1, or 0 with "N: why" in err. A photo named twice is an error. */
+int stations_parse(const char *text, size_t size, station_table *t, char *err, size_t err_size);
+void stations_free(station_table *t);
+/* The station of a photo (as named for the output), or NULL. */
+const char *station_of(const station_table *t, const char *photo_name);
 
 #endif

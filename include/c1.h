@@ -140,8 +140,8 @@ C1_API int c1_result_page_corners(const c1_result *result, double xy[8]);
  * for fields on their digits alone (C1_GATE_SHARP_PAGE_MM); -1 when it was not measured (no page). */
 C1_API double c1_result_blur_mm(const c1_result *result);
 
-/* Milliseconds spent in a stage: "load", "register", "quality", "identify", "locate", "digits", "tally",
- * "validate"; -1 if the stage did not run (or the name is unknown). */
+/* Milliseconds spent in a stage: "load", "register", "identify", "quality", "locate", "digits", "tally",
+ * "bubbles", "rows", "validate"; -1 if the stage did not run (or the name is unknown). */
 C1_API double c1_result_stage_ms(const c1_result *result, const char *stage);
 
 /* Fields in the order of the form's layout. Index from 0 to c1_result_field_count() - 1. */
@@ -155,8 +155,9 @@ C1_API double c1_field_confidence(const c1_result *result, int index);
 /* Why a field is in review: "low_confidence", "not_read", ... Index from 0 to count - 1. */
 C1_API int c1_field_reason_count(const c1_result *result, int index);
 C1_API const char *c1_field_reason(const c1_result *result, int index, int reason);
-/* What agrees with the value besides its own digits: "tally", "rule:<id>" (a sum that holds with it),
- * "hint:<id>" (a relation from the election law that the numbers keep to). A field accepted with
+/* What agrees with the value besides its own digits: "tally", "bubbles", "row_counts", "rule:<id>" (a
+ * sum that holds with it), "hint:<id>" (a relation from the election law that the numbers keep to),
+ * "known", "station_rule:<id>" (after c1_station_check). A field accepted with
  * none of these cleared the stricter digits-only threshold. Index from 0 to count - 1. */
 C1_API int c1_field_evidence_count(const c1_result *result, int index);
 C1_API const char *c1_field_evidence(const c1_result *result, int index, int evidence);
@@ -181,6 +182,38 @@ C1_API c1_error c1_result_write_debug_png(const c1_result *result, const char *p
  * count, its tally grid, cut from the rectified page with the located boxes drawn (green accepted,
  * red review). */
 C1_API c1_error c1_result_write_field_png(const c1_result *result, int index, const char *path);
+
+/* ---- a polling station: its pages read together ---- */
+
+/* The pages of one station are photographed one a photo; read apart, each keeps its own rules. A
+ * station takes them together and checks the rules across them (page 3's valid votes are page 2's
+ * totals added; its votes cast are page 1's voters and ballots used). */
+typedef struct c1_station c1_station;
+typedef enum { C1_RULE_HOLDS = 0, C1_RULE_BROKEN = 1, C1_RULE_UNKNOWN = 2 } c1_rule_verdict;
+
+/* `id` names the station in its JSON. */
+C1_API c1_error c1_station_create(const c1_engine *engine, const char *id, c1_station **station);
+C1_API void c1_station_free(c1_station *station);
+/* Adds one photo's result, in any order. The station borrows it (it must outlive the station) and
+ * c1_station_check updates it. A rejected photo, or one of another form than the first page added, is
+ * listed as unread; a second photo of a page already added is counted, not used. `file` is copied and
+ * may be NULL. */
+C1_API c1_error c1_station_add(c1_station *station, c1_result *page, const char *file);
+/* Checks every rule across the pages. A rule that breaks puts each field it names in review with the
+ * reason "station_rule_violated:<id>"; one that holds is added to their evidence as
+ * "station_rule:<id>", and accepts a field whose only doubt was that nothing but its digits spoke for
+ * it when the rule's other fields are accepted. A rule with a page missing or a value unread is
+ * C1_RULE_UNKNOWN and changes nothing; so is one that holds only because every value in it is 0.
+ * Calling it again does nothing. */
+C1_API c1_error c1_station_check(c1_station *station);
+C1_API int c1_station_page_count(const c1_station *station);       /* its form's pages; 0 if no page was read */
+C1_API int c1_station_has_page(const c1_station *station, int page); /* 1: a photo of that page was read */
+C1_API int c1_station_rule_count(const c1_station *station);
+C1_API const char *c1_station_rule_id(const c1_station *station, int rule);
+C1_API c1_rule_verdict c1_station_rule_verdict(const c1_station *station, int rule);
+/* The station as JSON: its pages and their files, missing pages, unread photos, each rule's verdict.
+ * Free with c1_string_free. */
+C1_API char *c1_station_to_json(const c1_station *station);
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,8 @@ static const struct {
     [STAGE_LOCATE] = {"locate", locate_boxes},
     [STAGE_DIGITS] = {"digits", read_digits},
     [STAGE_TALLY] = {"tally", read_tallies},
+    [STAGE_BUBBLES] = {"bubbles", read_bubbles},
+    [STAGE_ROWS] = {"rows", read_row_counts},
     [STAGE_VALIDATE] = {"validate", validate_fields},
 };
 
@@ -95,8 +97,30 @@ static c1_error override_gate(c1_gate *gate, const double *wanted, char *msg, si
     return C1_OK;
 }
 
+/* A form's rules across its pages: forms/NAME, named in forms.txt as "station NAME". */
+static c1_error load_station_rules(c1_engine *e, const char *forms, const char *name, char *msg, size_t msg_size)
+{
+    char path[1024];
+    size_t size;
+    snprintf(path, sizeof path, "%s/%s", forms, name);
+    if (e->n_station_rules == C1_MAX_STATION_SETS) {
+        snprintf(msg, msg_size, "%s: more than %d forms with station rules", path, C1_MAX_STATION_SETS);
+        return C1_ERR_FORM_TEMPLATE;
+    }
+    char *text = (char *)model_read_file(path, 1 << 20, &size);
+    if (!text) {
+        snprintf(msg, msg_size, "%s: cannot read", path);
+        return C1_ERR_FORM_TEMPLATE;
+    }
+    c1_error err = station_rules_parse(e, text, size, name, &e->station_rules[e->n_station_rules], msg, msg_size);
+    e->n_station_rules += !err;
+    free(text);
+    return err;
+}
+
 /* Every page forms/forms.txt names (one NAME a line, NAME.form under forms/), each with its page
- * marker learned off its blank and its blank at low resolution; all pages share their marks. */
+ * marker learned off its blank and its blank at low resolution; all pages share their marks. A line
+ * "station NAME" names a form's rules across its pages, after the pages it names. */
 static c1_error load_forms(c1_engine *e, char *msg, size_t msg_size)
 {
     char forms[600], list[700], name[256];
@@ -113,6 +137,10 @@ static c1_error load_forms(c1_engine *e, char *msg, size_t msg_size)
         name[strcspn(name, "#\r\n")] = '\0';
         if (!name[0])
             continue;
+        if (!strncmp(name, "station ", 8)) {
+            err = load_station_rules(e, forms, name + 8, msg, msg_size);
+            continue;
+        }
         if (e->n_forms == C1_MAX_PAGES) {
             snprintf(msg, msg_size, "%s: more than %d pages", list, C1_MAX_PAGES);
             err = C1_ERR_FORM_TEMPLATE;

@@ -8,6 +8,29 @@
 #include "pool.h"
 
 #define C1_MAX_PAGES 8
+#define C1_MAX_STATION_RULES 8
+#define C1_MAX_STATION_SETS 4
+#define C1_MAX_STATION_PHOTOS 16
+
+/* A rule across the pages of one station (forms/SET/station.rules): page and field of each term. */
+typedef struct {
+    int page, field;
+} station_term;
+
+typedef struct {
+    char id[C1_ID_LEN];
+    station_term terms[C1_MAX_FIELDS];
+    int n_terms;
+    station_term target;        /* the terms add up to it */
+    char reason[C1_ID_LEN + 32]; /* "station_rule_violated:<id>" */
+    char evidence[C1_ID_LEN + 16]; /* "station_rule:<id>" */
+} station_rule;
+
+typedef struct {
+    char form[C1_ID_LEN];
+    station_rule rules[C1_MAX_STATION_RULES];
+    int n_rules;
+} station_rules;
 
 struct c1_engine {
     char data_dir[512];
@@ -15,6 +38,8 @@ struct c1_engine {
     c1_form forms[C1_MAX_PAGES];  /* every page of every form the engine reads (forms/forms.txt) */
     int n_forms;
     c1_pix *blanks_small[C1_MAX_PAGES]; /* each page's blank at 1 px/mm, to tell pages by their print */
+    station_rules station_rules[C1_MAX_STATION_SETS]; /* each form's rules across its pages */
+    int n_station_rules;
     c1_gate gate;
     c1_pool tesseract;        /* title readers: most photos never need one */
     c1_pool tag_readers;      /* page-marker decoders */

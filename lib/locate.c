@@ -1,6 +1,7 @@
 /* Locate: corrects the marker homography locally, because a folded or curved page is not one
- * plane. Each digit-box group and printed label is matched against the blank page nearby; tally
- * grids, which have no printed lines, take the shift of the anchors around them. Reads the
+ * plane. Each digit-box group, bubble column and printed label is matched against the blank page
+ * nearby; tally grids and row-count cells, printed in light grey, take the shift of the anchors
+ * around them. Reads the
  * rectified page and the form; writes each field's box corners (page mm and photo pixels). */
 #include <math.h>
 
@@ -84,6 +85,33 @@ static void resolve_known(c1_result *r)
     }
 }
 
+/* A bubble column, rings and printed digits: its own anchor. */
+static c1_rect bubble_column(const c1_bubbles *b, int k)
+{
+    const double m = b->radius + 1.5;
+    return (c1_rect){b->x[k] - m, b->y0 - m, 2 * m, 9 * b->pitch + 2 * m};
+}
+
+/* The bubble columns by their print, else by the anchors around them; the row-count cells, printed in
+ * light grey, by the anchors like a tally grid. */
+static void locate_witnesses(const c1_form_field *fd, const c1_pix *page, const c1_form *f, const anchor_fit *fits,
+                             int n, c1_field_result *out)
+{
+    for (int k = 0; fd->has_bubbles && k < C1_DIGITS; k++) {
+        c1_rect col = bubble_column(&fd->bubbles, k);
+        anchor_fit a = fit_anchor(f, page, col);
+        if (a.score < MIN_MATCH)
+            interpolate_shift(fits, n, col.x + col.w / 2, col.y + col.h / 2, &a.dx, &a.dy);
+        out->bubbles_mm[k][0] = fd->bubbles.x[k] + a.dx, out->bubbles_mm[k][1] = fd->bubbles.y0 + a.dy;
+    }
+    if (fd->has_row_counts) {
+        const c1_row_counts *rc = &fd->row_counts;
+        double dx, dy;
+        interpolate_shift(fits, n, rc->x + rc->digits * rc->cell_w / 2, rc->y + rc->rows * rc->cell_h / 2, &dx, &dy);
+        out->rows_mm[0] = rc->x + dx, out->rows_mm[1] = rc->y + dy;
+    }
+}
+
 c1_error locate_boxes(const c1_engine *e, c1_result *r)
 {
     (void)e;
@@ -117,6 +145,7 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
             rect_corners(fd->tally, tx, ty, out->tally_mm);
             to_photo(r->h_page_to_photo, out->tally_mm, out->tally_photo);
         }
+        locate_witnesses(fd, r->page, f, fits, n, out);
     }
     return C1_OK;
 }

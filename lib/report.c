@@ -79,6 +79,61 @@ static cJSON *tally_json(const c1_tally *t)
     return o;
 }
 
+static cJSON *bubbles_json(const c1_bubble_reading *b)
+{
+    static const char *verdicts[] = {"none", "several", "unclear"};
+    cJSON *o = cJSON_CreateObject();
+    if (b->value >= 0)
+        cJSON_AddNumberToObject(o, "value", b->value);
+    else
+        cJSON_AddNullToObject(o, "value");
+    cJSON_AddNumberToObject(o, "confidence", milli(b->confidence));
+    if (b->empty)
+        cJSON_AddBoolToObject(o, "empty", 1);
+    cJSON *cols = cJSON_AddArrayToObject(o, "columns");
+    for (int d = 0; d < C1_DIGITS; d++) {
+        cJSON *c = cJSON_CreateObject();
+        if (b->column[d] >= 0)
+            cJSON_AddNumberToObject(c, "digit", b->column[d]);
+        else
+            cJSON_AddStringToObject(c, "digit", verdicts[-1 - b->column[d]]);
+        cJSON_AddNumberToObject(c, "p", milli(b->column_p[d]));
+        double fill[10];
+        for (int j = 0; j < 10; j++)
+            fill[j] = centi(b->mark[d][j]);
+        cJSON_AddItemToObject(c, "fill", cJSON_CreateDoubleArray(fill, 10));
+        cJSON_AddItemToArray(cols, c);
+    }
+    return o;
+}
+
+static cJSON *rows_json(const c1_row_reading *rw, const c1_tally *t, int cols)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (rw->sum >= 0)
+        cJSON_AddNumberToObject(o, "sum", rw->sum);
+    else
+        cJSON_AddNullToObject(o, "sum");
+    cJSON_AddNumberToObject(o, "confidence", milli(rw->sum_p));
+    cJSON *rows = cJSON_AddArrayToObject(o, "rows");
+    for (int k = 0; k < rw->n_rows; k++) {
+        cJSON *row = cJSON_CreateObject();
+        if (rw->value[k] >= 0)
+            cJSON_AddNumberToObject(row, "value", rw->value[k]);
+        else
+            cJSON_AddNullToObject(row, "value");
+        cJSON_AddNumberToObject(row, "p", milli(rw->p[k]));
+        if (t && t->valid) {   /* the tally's own count of the row, to set beside it */
+            int n = 0;
+            for (int c = 0; c < cols && k * cols + c < t->n_cells; c++)
+                n += t->cells[k * cols + c];
+            cJSON_AddNumberToObject(row, "tally", n);
+        }
+        cJSON_AddItemToArray(rows, row);
+    }
+    return o;
+}
+
 static cJSON *field_json(const c1_result *r, int i)
 {
     const c1_field_result *f = &r->fields[i];
@@ -105,6 +160,10 @@ static cJSON *field_json(const c1_result *r, int i)
         cJSON_AddItemToObject(o, "tally", tally_json(f->tally));
     else if (f->tally && f->tally->empty)
         cJSON_AddItemToObject(o, "tally", cJSON_CreateObject()), cJSON_AddBoolToObject(cJSON_GetObjectItem(o, "tally"), "empty", 1);
+    if (f->bubbles.read)
+        cJSON_AddItemToObject(o, "bubbles", bubbles_json(&f->bubbles));
+    if (f->rows.read)
+        cJSON_AddItemToObject(o, "row_counts", rows_json(&f->rows, f->tally, r->form->fields[i].tally_cols));
     cJSON *boxes = cJSON_AddArrayToObject(o, "boxes");
     for (int d = 0; d < C1_DIGITS; d++)
         cJSON_AddItemToArray(boxes, corners_json(f->photo[d]));

@@ -48,10 +48,38 @@ typedef struct {
     int n_strokes;
 } c1_tally;
 
+/* A bubble column's verdict: the digit blackened, or one of these. */
+enum { BUBBLE_NONE = -1, BUBBLE_SEVERAL = -2, BUBBLE_UNCLEAR = -3 };
+
+/* The bubbles under a field's boxes: how marked each is, each column's verdict, the number they spell. */
+typedef struct {
+    int read;                      /* the field has bubbles and they were measured */
+    double mark[C1_DIGITS][10];    /* 0 untouched .. 1 blackened */
+    int column[C1_DIGITS];         /* 0-9 or BUBBLE_* */
+    double column_p[C1_DIGITS];    /* probability of the column's verdict */
+    int value;                     /* -1: the columns spell no number (none marked, several, unclear) */
+    double confidence;
+    int empty;                     /* no bubble marked at all: no evidence, no objection */
+} c1_bubble_reading;
+
+/* The small counts written beside a tally grid, one a row, and what they add up to. */
+typedef struct {
+    int read;
+    int n_rows;
+    int value[C1_MAX_ROWS];        /* each row's most probable count, -1 unreadable */
+    double p[C1_MAX_ROWS];
+    int sum;                       /* the rows' most probable total, -1 unreadable */
+    double sum_p;
+} c1_row_reading;
+
 typedef struct {
     double mm[C1_DIGITS][8];       /* located box corners on the page, mm */
     double photo[C1_DIGITS][8];    /* the same in photo pixels */
     double tally_mm[8], tally_photo[8];
+    double bubbles_mm[C1_DIGITS][2]; /* each bubble column's 0 bubble centre, located, page mm */
+    double rows_mm[2];             /* the row-count cells' first corner, located, page mm */
+    c1_bubble_reading bubbles;
+    c1_row_reading rows;
     double match;                  /* how well the printed boxes matched, 0..1 */
     c1_reading ocr;                /* the handwriting model */
     c1_reading segments;           /* ink along the seven segments between the guide dots */
@@ -71,7 +99,7 @@ typedef struct {
 /* The pipeline's stages, in the order they run (lib/engine.c runs them from its table). */
 typedef enum {
     STAGE_LOAD, STAGE_REGISTER, STAGE_IDENTIFY, STAGE_QUALITY, STAGE_LOCATE, STAGE_DIGITS, STAGE_TALLY,
-    STAGE_VALIDATE, STAGE_COUNT
+    STAGE_BUBBLES, STAGE_ROWS, STAGE_VALIDATE, STAGE_COUNT
 } c1_stage;
 const char *stage_name(c1_stage s);
 

@@ -62,6 +62,19 @@ void segments_read(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
         /* A segment is on when most of its middle is inked: a flag on a 1 or a serif on a 7 covers
          * part of a neighbouring segment, not most of it (centre 0.78 chosen on the validation set). */
         on[s] = coverage_on(c, c->dot_xy[g->segments[s][0]], c->dot_xy[g->segments[s][1]], reach);
+    /* Likelihood of every pattern the guide allows (a 1 may be drawn down either side or the middle). */
+    double like[C1_N_CLASSES] = {0}, sum = 0, best = 0;
+    const char *best_segments = NULL;
+    for (int k = 0; k < g->n_patterns; k++) {
+        double l = 1;
+        for (int s = 0; s < g->n_segments; s++)
+            l *= strchr(g->patterns[k].segments, 'a' + s) ? on[s] : 1 - on[s];
+        like[g->patterns[k].digit] = fmax(like[g->patterns[k].digit], l);
+        if (l > best)
+            best = l, best_segments = g->patterns[k].segments;
+    }
+    /* Ink off the best pattern's own segments: a freehand 3 covers the right side as a 1 does, and its
+     * other strokes lie beside the dots, not along them. */
     int inked = 0, off = 0;
     for (int y = 0; y < c->h; y++)
         for (int x = 0; x < c->w; x++) {
@@ -70,20 +83,13 @@ void segments_read(const cell *c, const c1_form *f, double p[C1_N_CLASSES])
             inked++;
             double near = 1e9;
             for (int s = 0; s < g->n_segments; s++) {
+                if (best_segments && !strchr(best_segments, 'a' + s))
+                    continue;
                 const double *a = c->dot_xy[g->segments[s][0]], *b = c->dot_xy[g->segments[s][1]];
                 near = fmin(near, segment_distance(x, y, a[0], a[1], b[0], b[1]));
             }
             off += near > reach + 0.5 * C1_PAGE_PX_PER_MM;
         }
-    /* Likelihood of every pattern the guide allows (a 1 may be drawn down either side or the middle). */
-    double like[C1_N_CLASSES] = {0}, sum = 0, best = 0;
-    for (int k = 0; k < g->n_patterns; k++) {
-        double l = 1;
-        for (int s = 0; s < g->n_segments; s++)
-            l *= strchr(g->patterns[k].segments, 'a' + s) ? on[s] : 1 - on[s];
-        like[g->patterns[k].digit] = fmax(like[g->patterns[k].digit], l);
-        best = fmax(best, l);
-    }
     /* A leading box filled in: a lone middle bar (a dash), or an x with no bar above or below it. Both
      * fit their pattern as well as a digit fits its own. */
     double l_dash = 1, l_cross = (1 - on[0]) * (1 - on[3]) * cross_likelihood(c, g, reach);

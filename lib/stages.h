@@ -29,6 +29,13 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r);
 c1_error read_digits(const c1_engine *e, c1_result *r);
 /* tally.c: the tally grids' counts. */
 c1_error read_tallies(const c1_engine *e, c1_result *r);
+/* bubbles.c: the bubble columns under the totals. */
+c1_error read_bubbles(const c1_engine *e, c1_result *r);
+/* rows.c: the tally rows' written counts, with the handwriting model. */
+c1_error read_row_counts(const c1_engine *e, c1_result *r);
+/* station.c: a form's rules across the pages of a station, from its station.rules text. */
+c1_error station_rules_parse(const c1_engine *e, const char *text, size_t size, const char *name, station_rules *s,
+                             char *msg, size_t msg_size);
 /* validate.c: the publish gate. */
 c1_error validate_fields(const c1_engine *e, c1_result *r);
 

@@ -26,6 +26,9 @@
 #define TALLY_SURE 0.99       /* a tally below this confidence is in doubt */
 #define TALLY_AGREES 0.9      /* both tally methods agree (a cell may be doubtful, the page blurred) */
 #define SEGMENTS_TORN 0.5     /* a segment reading this near its best is not a disagreement */
+#define WITNESS_SURE 0.99     /* bubbles or row counts this sure of the value are evidence ... */
+#define WITNESS_OBJECTS 0.9   /* ... and this sure of another value, an objection */
+#define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
 
 typedef struct {
     int values[MAX_CANDIDATES];
@@ -103,11 +106,43 @@ static double segment_weight(const c1_result *r, int i)
     return 1 - other_share(r, i, i);
 }
 
+/* A tally whose two methods disagree was right on about a third of the eval's grids, and wrong by
+ * far as often as by a stroke: no likelihood can be given it, and it weighs in nothing (it still keeps
+ * the field in review unless the row counts speak for it: judge_field). */
 static double tally_p(const c1_tally *t, int v)
 {
-    if (!t || !t->valid)
+    if (!t || !t->valid || t->confidence < TALLY_AGREES)
         return 1;
     return v == t->value ? t->confidence : (1 - t->confidence) / 300;
+}
+
+/* The bubbles' number; none when they spell none (left empty, several in a column, unclear). */
+static double bubbles_p(const c1_bubble_reading *b, int v)
+{
+    if (!b->read || b->value < 0)
+        return 1;
+    return v == b->value ? b->confidence : (1 - b->confidence) / WITNESS_LANDS;
+}
+
+/* The row counts' total; rows all blank say nothing (faint strokes lost leave them as blank as no
+ * votes do). */
+static int rows_speak(const c1_row_reading *rw) { return rw->read && rw->sum > 0; }
+
+static double rows_p(const c1_row_reading *rw, int v)
+{
+    if (!rows_speak(rw))
+        return 1;
+    return v == rw->sum ? rw->sum_p : (1 - rw->sum_p) / WITNESS_LANDS;
+}
+
+static int bubbles_agree(const c1_field_result *f, int v)
+{
+    return f->bubbles.read && f->bubbles.value == v && f->bubbles.confidence >= WITNESS_SURE;
+}
+
+static int rows_agree(const c1_field_result *f, int v)
+{
+    return rows_speak(&f->rows) && f->rows.sum == v && f->rows.sum_p >= WITNESS_SURE;
 }
 
 /* Evidence for value v of a field, leaving the rules aside (log). */
@@ -118,7 +153,8 @@ static double field_log_score(const c1_result *r, int i, int v)
         return log(FLOOR) * 3;
     double ws = segment_weight(r, i);
     double seg = ws * reading_p(&f->segments, v) + (1 - ws) * 1e-3;
-    return log(reading_p(&f->ocr, v)) + 0.5 * log(seg) + log(tally_p(f->tally, v));
+    return log(reading_p(&f->ocr, v)) + 0.5 * log(seg) + log(tally_p(f->tally, v)) + log(bubbles_p(&f->bubbles, v)) +
+           log(rows_p(&f->rows, v));
 }
 
 static void add_candidate(candidates *c, int v)
@@ -140,11 +176,18 @@ static void gather_candidates(const c1_result *r, int i, int written, candidates
     c->n = 0;
     for (int k = 0; k < f->ocr.n_alts && k < 4; k++)
         add_candidate(c, f->ocr.alts[k].value);
-    if (f->tally && f->tally->valid)
+    if (f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES)
         add_candidate(c, f->tally->value);
     for (int k = 0; k < f->segments.n_alts && k < 2; k++)
         add_candidate(c, f->segments.alts[k].value);
-    double ocr_left = 1, seg_left = 1, tally_left = f->tally && f->tally->valid ? 1 - f->tally->confidence : 1;
+    if (f->bubbles.read && f->bubbles.value >= 0)
+        add_candidate(c, f->bubbles.value);
+    if (rows_speak(&f->rows))
+        add_candidate(c, f->rows.sum);
+    double ocr_left = 1, seg_left = 1;
+    double tally_left = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES ? 1 - f->tally->confidence : 1;
+    double bubbles_left = f->bubbles.read && f->bubbles.value >= 0 ? 1 - f->bubbles.confidence : 1;
+    double rows_left = rows_speak(&f->rows) ? 1 - f->rows.sum_p : 1;
     for (int k = 0; k < c->n; k++) {
         c->weight[k] = field_log_score(r, i, c->values[k]);
         ocr_left -= reading_p(&f->ocr, c->values[k]);
@@ -157,7 +200,7 @@ static void gather_candidates(const c1_result *r, int i, int written, candidates
     double ws = segment_weight(r, i);
     c->values[c->n] = UNLISTED;
     c->weight[c->n++] = log(fmax(ocr_left, 1e-9)) + 0.5 * log(ws * fmax(seg_left, 1e-9) + (1 - ws) * 1e-3) +
-                        log(fmax(tally_left, 1e-9));
+                        log(fmax(tally_left, 1e-9)) + log(fmax(bubbles_left, 1e-9)) + log(fmax(rows_left, 1e-9));
     if (r->is_known[i] && r->known[i] == written)
         for (int k = 0; k < c->n; k++)
             c->weight[k] += log(c->values[k] == written ? 1 - KNOWN_MISSED : KNOWN_MISSED);
@@ -355,7 +398,21 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (segment_weight(r, i) > 0.5 && f->segments.value >= 0 && f->segments.value != f->ocr.value &&
         !segments_torn_over(f))
         field_add_reason(f, "readers_disagree");
-    if (f->tally && !f->tally->empty) {
+    /* The bubbles and the row counts are the officer's own second and third writing of the number:
+     * agreeing, each is evidence; sure of another number, each sends the field to a person. The row
+     * counts are the officer's count of the tally rows, so where they agree a tally the counter is
+     * unsure of is no objection. */
+    const int rows_back = rows_agree(f, v);
+    if (bubbles_agree(f, v))
+        field_add_evidence(f, "bubbles");
+    else if (f->bubbles.read && f->bubbles.value >= 0 && f->bubbles.confidence >= WITNESS_OBJECTS)
+        field_add_reason(f, "bubbles_disagree");
+    if (rows_back)
+        field_add_evidence(f, "row_counts");
+    else if (rows_speak(&f->rows) && f->rows.sum != v && f->rows.sum_p >= WITNESS_OBJECTS)
+        field_add_reason(f, "row_counts_disagree");
+    const int tally_sure = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES;
+    if (f->tally && !f->tally->empty && (tally_sure || !rows_back)) {
         /* A tally whose two methods agree is evidence even with a cell in doubt or on a blurred page
          * (lib/tally.c caps its confidence at 0.9 then): it agreeing with the digits is two readings
          * of different ink landing on one value. Measured on eval and validation: no such tally
@@ -405,7 +462,8 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ambiguous_alignment");
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
-    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen) || backed_by_hint || known_agrees;
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen) || backed_by_hint || known_agrees ||
+                   bubbles_agree(f, v) || rows_back;
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
     if (posterior < (evidence ? r->gate->value[C1_GATE_ACCEPT_WITH_EVIDENCE] : digits_only_threshold(r, familiar_hand))) {

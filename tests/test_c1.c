@@ -744,6 +744,176 @@ static void test_blur_estimate(const c1_engine *e)
     CHECK(c1_result_blur_mm(NULL) == -1, "a NULL result has a blur estimate");
 }
 
+/* ---- the witnesses besides the digits: bubbles, row counts, a station's pages together */
+
+static const cJSON *field_of(const cJSON *json, const char *id)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), id);
+}
+
+/* Each bubble column the reader is sure of is what was blackened (a digit, or none under an X, a dash
+ * or a blank box), and most columns are read right. */
+static void test_bubbles(const c1_engine *e)
+{
+    const char *names[] = {"p2_dots_upright", "p2_free_x", "p2_bubbles_half", "p2_fluid", "p2_bubble_wrong"};
+    const char *fields[] = {"paslon1", "paslon2", "paslon3"};
+    int columns = 0, right = 0;
+    for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
+        cJSON *label = fixture_label(names[n]), *json = read_as_json(e, names[n]);
+        for (int i = 0; json && i < 3; i++) {
+            const cJSON *b = cJSON_GetObjectItem(field_of(json, fields[i]), "bubbles");
+            const cJSON *marked = cJSON_GetObjectItem(cJSON_GetObjectItem(label, "bubbles"), fields[i]);
+            CHECK(b != NULL, "%s: %s has no bubbles", names[n], fields[i]);
+            for (int k = 0; b && k < 3; k++) {
+                const cJSON *col = cJSON_GetArrayItem(cJSON_GetObjectItem(b, "columns"), k);
+                const cJSON *digit = cJSON_GetObjectItem(col, "digit"), *truth = cJSON_GetArrayItem(marked, k);
+                int want = truth && cJSON_IsNumber(truth) ? truth->valueint : -1;
+                int ok = want >= 0 ? cJSON_IsNumber(digit) && digit->valueint == want
+                                   : cJSON_IsString(digit) && !strcmp(digit->valuestring, "none");
+                columns++, right += ok;
+                CHECK(ok || cJSON_GetObjectItem(col, "p")->valuedouble < 0.99, "%s: %s column %d sure and wrong",
+                      names[n], fields[i], k);
+            }
+        }
+        cJSON_Delete(label), cJSON_Delete(json);
+    }
+    CHECK(right >= columns * 9 / 10, "bubble columns: %d of %d read right", right, columns);
+    /* An officer blackened the wrong bubble: the field goes to a person. */
+    cJSON *label = fixture_label("p2_bubble_wrong"), *json = read_as_json(e, "p2_bubble_wrong");
+    const cJSON *must;
+    int n_must = 0;
+    cJSON_ArrayForEach(must, cJSON_GetObjectItem(label, "must_review")) {
+        n_must++;
+        CHECK(!strcmp(field_status(json, must->valuestring), "review"), "p2_bubble_wrong: %s accepted", must->valuestring);
+    }
+    CHECK(n_must >= 1, "p2_bubble_wrong: no field must be reviewed");
+    cJSON_Delete(label), cJSON_Delete(json);
+}
+
+/* The counts written beside the tally rows: each one read surely is what was written, and so is a
+ * sum given as sure; on a sharp page most rows are read. */
+static void test_row_counts(const c1_engine *e)
+{
+    const char *names[] = {"p2_dots_upright", "p2_free_x", "p3_upright"};
+    int rows = 0, right = 0;
+    for (size_t n = 0; n < sizeof names / sizeof *names; n++) {
+        cJSON *label = fixture_label(names[n]), *json = read_as_json(e, names[n]);
+        const cJSON *truth;
+        cJSON_ArrayForEach(truth, cJSON_GetObjectItem(label, "row_counts")) {
+            const cJSON *rc = cJSON_GetObjectItem(field_of(json, truth->string), "row_counts");
+            CHECK(rc != NULL, "%s: %s has no row counts", names[n], truth->string);
+            int sum = 0;
+            for (int k = 0; rc && k < cJSON_GetArraySize(truth); k++) {
+                const cJSON *row = cJSON_GetArrayItem(cJSON_GetObjectItem(rc, "rows"), k);
+                const cJSON *v = cJSON_GetObjectItem(row, "value");
+                int want = cJSON_GetArrayItem(truth, k)->valueint, ok = cJSON_IsNumber(v) && v->valueint == want;
+                sum += want, rows++, right += ok;
+                CHECK(ok || cJSON_GetObjectItem(row, "p")->valuedouble < 0.99, "%s: %s row %d sure and wrong", names[n],
+                      truth->string, k);
+            }
+            const cJSON *got = rc ? cJSON_GetObjectItem(rc, "sum") : NULL;
+            CHECK(!rc || cJSON_GetObjectItem(rc, "confidence")->valuedouble < 0.99 || (cJSON_IsNumber(got) && got->valueint == sum),
+                  "%s: %s rows' sum sure and wrong", names[n], truth->string);
+        }
+        cJSON_Delete(label), cJSON_Delete(json);
+    }
+    CHECK(right >= rows * 9 / 10, "row counts: %d of %d read right", right, rows);
+}
+
+static c1_result *read_fixture(const c1_engine *e, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "fixtures/%s.jpg", name);
+    c1_result *r = NULL;
+    c1_read_file(e, path, &r);
+    return r;
+}
+
+static cJSON *station_json(const c1_station *s)
+{
+    char *text = c1_station_to_json(s);
+    cJSON *j = text ? cJSON_Parse(text) : NULL;
+    c1_string_free(text);
+    return j;
+}
+
+static int count_verdicts(const c1_station *s, c1_rule_verdict v)
+{
+    int n = 0;
+    for (int q = 0; q < c1_station_rule_count(s); q++)
+        n += c1_station_rule_verdict(s, q) == v;
+    return n;
+}
+
+/* A station's three pages: honestly filled, no rule across them breaks; with page 3 off by a few
+ * votes, a rule breaks and every field the generator says must then be seen is in review. A missing
+ * page leaves its rules unknown; two photos of one page check nothing; a rejected photo is listed. */
+static void test_station(const c1_engine *e)
+{
+    const char *honest[] = {"st_p3", "st_p1", "st_p2"}, *wrong[] = {"sterr_p1", "sterr_p2", "sterr_p3"};
+    c1_result *r[3], *w[3];
+    c1_station *s = NULL;
+    CHECK(c1_station_create(e, "s130", &s) == C1_OK && s, "station created");
+    for (int k = 0; k < 3; k++)
+        r[k] = read_fixture(e, honest[k]), c1_station_add(s, r[k], honest[k]);
+    CHECK(c1_station_check(s) == C1_OK && c1_station_rule_count(s) == 3, "three rules across the pages");
+    CHECK(count_verdicts(s, C1_RULE_BROKEN) == 0, "an honest station breaks %d rules", count_verdicts(s, C1_RULE_BROKEN));
+    CHECK(c1_station_page_count(s) == 3 && c1_station_has_page(s, 1) && c1_station_has_page(s, 3), "pages");
+    cJSON *j = station_json(s);
+    CHECK(j && cJSON_GetArraySize(cJSON_GetObjectItem(j, "pages")) == 3 &&
+              cJSON_GetArraySize(cJSON_GetObjectItem(j, "missing_pages")) == 0,
+          "station JSON: pages");
+    cJSON_Delete(j);
+    c1_station_free(s);
+
+    c1_station_create(e, "s131", &s);
+    for (int k = 0; k < 3; k++)
+        w[k] = read_fixture(e, wrong[k]), c1_station_add(s, w[k], wrong[k]);
+    c1_station_check(s);
+    int must_total = 0;
+    for (int k = 0; k < 3; k++) {
+        cJSON *label = fixture_label(wrong[k]);
+        const cJSON *must;
+        must_total += cJSON_GetArraySize(cJSON_GetObjectItem(label, "station_must_review"));
+        cJSON_ArrayForEach(must, cJSON_GetObjectItem(label, "station_must_review")) {
+            int i = c1_result_field_index(w[k], must->valuestring);
+            CHECK(i >= 0 && c1_field_status_of(w[k], i) == C1_FIELD_REVIEW, "%s: %s accepted against the station's rules",
+                  wrong[k], must->valuestring);
+        }
+        cJSON_Delete(label);
+    }
+    CHECK(must_total > 0 && count_verdicts(s, C1_RULE_BROKEN) >= 1, "page 3 off by a few: no rule across pages broke");
+    c1_station_free(s);
+
+    c1_result *bad = read_fixture(e, "bad_no_form");
+    c1_station_create(e, "partial", &s);
+    c1_station_add(s, r[1], "p1"), c1_station_add(s, r[2], "p2"), c1_station_add(s, bad, "bad_no_form");
+    c1_station_check(s);
+    CHECK(count_verdicts(s, C1_RULE_UNKNOWN) == 3 && !c1_station_has_page(s, 3), "page 3 missing: every rule unknown");
+    j = station_json(s);
+    const cJSON *missing = cJSON_GetObjectItem(j, "missing_pages"), *unread = cJSON_GetObjectItem(j, "unread_photos");
+    CHECK(cJSON_GetArraySize(missing) == 1 && cJSON_GetArrayItem(missing, 0)->valueint == 3, "missing page 3 listed");
+    CHECK(cJSON_GetArraySize(unread) == 1 && !strcmp(cJSON_GetArrayItem(unread, 0)->valuestring, "bad_no_form"),
+          "the rejected photo listed");
+    cJSON_Delete(j);
+    c1_station_free(s);
+
+    c1_station_create(e, "twice", &s);
+    for (int k = 0; k < 3; k++)
+        c1_station_add(s, r[k], honest[k]);
+    c1_station_add(s, w[2], wrong[2]);   /* another station's page 3 */
+    c1_station_check(s);
+    CHECK(count_verdicts(s, C1_RULE_UNKNOWN) == 3, "a page photographed twice: nothing checked");
+    c1_station_free(s);
+
+    CHECK(c1_station_create(NULL, "x", &s) == C1_ERR_INVALID_ARGUMENT && s == NULL, "NULL engine");
+    CHECK(c1_station_add(NULL, r[0], NULL) == C1_ERR_INVALID_ARGUMENT && c1_station_check(NULL) == C1_ERR_INVALID_ARGUMENT,
+          "NULL station");
+    for (int k = 0; k < 3; k++)
+        c1_result_free(r[k]), c1_result_free(w[k]);
+    c1_result_free(bad);
+}
+
 int main(void)
 {
     test_templates();
@@ -765,6 +935,9 @@ int main(void)
     test_correction_read(e);
     test_real_photos(e);
     test_blur_estimate(e);
+    test_bubbles(e);
+    test_row_counts(e);
+    test_station(e);
     c1_engine_free(e);
     return CHECK_SUMMARY();
 }

@@ -99,7 +99,11 @@ class GeneratorLabels(unittest.TestCase):
         for name, lab in page_labels().items():
             for fid, marked in lab["bubbles"].items():
                 as_written = lab["boxes_as_written"][fid]
-                self.assertEqual(marked, [int(c) if c.isdigit() else None for c in as_written], name)
+                want = [int(c) if c.isdigit() else None for c in as_written]
+                if fid in lab["must_review"] and "bubble_wrong" in lab["conditions"]:   # one blackened wrong
+                    self.assertEqual(sum(a != b for a, b in zip(marked, want)), 1, name)
+                else:
+                    self.assertEqual(marked, want, name)
             for fid, rows in lab["row_counts"].items():
                 self.assertEqual(sum(rows), lab["tally"][fid], name)
                 self.assertEqual(sum(lab["tally_cells"][fid]), lab["tally"][fid], name)
@@ -340,8 +344,52 @@ class Scan(unittest.TestCase):
         for i in range(2):
             out = os.path.join(self.tmp, f"s{i}")
             self.scan("--quiet", "--shard", f"{i}/2", "--out", out, self.photos)
-            seen += [os.path.relpath(p, out) for p in glob.glob(os.path.join(out, "**", "*.json"), recursive=True)]
+            seen += [os.path.relpath(p, out) for p in glob.glob(os.path.join(out, "**", "*.json"), recursive=True)
+                     if not p.endswith(".station.json")]
         self.assertEqual(sorted(seen), ["a/b/one.json", "a/three.json", "two.json"])
+
+    def test_stations_by_folder_and_by_list(self):
+        """The photos of a folder are one station: its JSON lies beside its pages, lists them and the
+        missing page, and says which rules across pages hold. A lone photo is read alone. --stations
+        groups photos across folders instead; a station's pages are never split between shards."""
+        src = os.path.join(self.tmp, "st")
+        os.makedirs(os.path.join(src, "s130"))
+        for n in (1, 2):
+            shutil.copy(os.path.join(FIXTURES, f"st_p{n}.jpg"), os.path.join(src, "s130", f"page{n}.jpg"))
+        shutil.copy(os.path.join(FIXTURES, "st_p3.jpg"), os.path.join(src, "late.jpg"))
+        out = os.path.join(self.tmp, "out")
+        p = self.scan("--quiet", "--jobs", "2", "--out", out, src)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        st = json.load(open(os.path.join(out, "s130", "s130.station.json")))
+        self.assertEqual((st["station"], [pg["page"] for pg in st["pages"]], st["missing_pages"]), ("s130", [1, 2], [3]))
+        self.assertTrue(all(r["verdict"] == "unknown" for r in st["rules"]), st["rules"])
+        self.assertFalse(glob.glob(os.path.join(out, "*.station.json")))   # late.jpg alone in its folder
+        listed = os.path.join(self.tmp, "stations.csv")
+        with open(listed, "w") as fh:
+            fh.write("photo,station\ns130/page1,s130\ns130/page2,s130\nlate,s130\n")
+        out2 = os.path.join(self.tmp, "out2")
+        p = self.scan("--quiet", "--jobs", "2", "--out", out2, "--stations", listed, src)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        st = json.load(open(os.path.join(out2, "s130.station.json")))   # beside its first photo, late.jpg
+        self.assertEqual(([pg["page"] for pg in st["pages"]], st["missing_pages"]), ([1, 2, 3], []))
+        self.assertNotIn("broken", [r["verdict"] for r in st["rules"]], st["rules"])
+        # shards: the station stays whole on one of them, and no photo is read twice
+        seen = []
+        for i in range(2):
+            o = os.path.join(self.tmp, f"shard{i}")
+            self.scan("--quiet", "--shard", f"{i}/2", "--stations", listed, "--out", o, src, self.photos)
+            got = [os.path.relpath(f, o) for f in glob.glob(os.path.join(o, "**", "*.json"), recursive=True)]
+            if "s130.station.json" in got:
+                self.assertTrue({"s130/page1.json", "s130/page2.json", "late.json"} <= set(got), got)
+            seen += [g for g in got if not g.endswith(".station.json")]
+        self.assertEqual(len(seen), len(set(seen)))
+        self.assertEqual(sorted(seen), ["a/b/one.json", "a/three.json", "late.json", "s130/page1.json",
+                                        "s130/page2.json", "two.json"])
+        with open(listed, "a") as fh:
+            fh.write("late,s8\n")
+        p = self.scan("--quiet", "--out", out2, "--stations", listed, src)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("named twice", p.stderr)
 
     def test_csv_and_stdout(self):
         csv = os.path.join(self.tmp, "r.csv")
@@ -587,8 +635,12 @@ class ReadingConventions(unittest.TestCase):
                 t = r["fields"][fid]["tally"]
                 counted += 1
                 exact += t["value"] == n
-                if t["value"] != n:
-                    self.assertEqual(r["fields"][fid]["status"], "review", fid)
+                f = r["fields"][fid]
+                if t["value"] != n and f["status"] == "accepted":
+                    # a miscount the counter was unsure of, outweighed by the officer's own row counts
+                    self.assertEqual(f["value"], lab["fields"][fid], fid)
+                    self.assertLess(t["confidence"], 0.9, fid)
+                    self.assertIn("row_counts", f["evidence"], fid)
                 if t["by_strokes"] != t["by_groups"]:
                     self.assertLess(t["confidence"], 0.5)
                 self.assertEqual(len(t["cells"]), 60)
@@ -677,6 +729,8 @@ class FormTemplate(unittest.TestCase):
                                  open(os.path.join(os.path.dirname(self.LAYOUT), f"page{n}.form")).read(), n)
             self.assertEqual(open(os.path.join(tmp, "forms", "forms.txt")).read(),
                              open(os.path.join(ROOT, "forms", "forms.txt")).read())
+            self.assertEqual(open(os.path.join(folder, "station.rules")).read(),
+                             open(os.path.join(os.path.dirname(self.LAYOUT), "station.rules")).read())
 
     def test_layout_is_the_commissions(self):
         pdf = os.path.join(ROOT, "forms", "c-hasil-ppwp-2024", "C.HASIL-PPWP.pdf")

@@ -26,7 +26,7 @@ import hand  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FORM_DIR = os.path.join(ROOT, "forms", "c-hasil-ppwp-2024")
-GENERATOR_VERSION = 8
+GENERATOR_VERSION = 9
 # The t10k digits the fixtures and the eval set may use; 5000-9999 stay unseen for independent checks.
 MNIST_FIXTURE_RANGE = (0, 5000)
 
@@ -240,6 +240,27 @@ def plan_conventions(rng, page, values, opts):
     return plan
 
 
+def station_mistake(seed, values, opts):
+    """An officer's mistake across pages, decided once for the station (every page's generator makes
+    the same decision): page 3 counts the valid or the invalid votes off by a few, and adds its own
+    sum right, so that only the rules across pages break. Returns page 3's values and the fields of
+    every page in a broken cross-page rule."""
+    rng = np.random.default_rng([seed, 0])
+    if rng.random() >= float(opts.get("p_station_error", 0.05)):
+        return values, []
+    off = dict(values)
+    field = "suara_sah" if rng.random() < 0.5 else "suara_tidak_sah"
+    delta = int(rng.choice([-3, -2, -1, 1, 2, 3]))
+    if not (0 <= off[field] + delta and off["total_suara"] + delta <= FIELDS[3]["total_suara"]["max"]):
+        return values, []
+    off[field] += delta
+    off["total_suara"] += delta
+    broken = [r for r in LAYOUT["cross_page_rules"]
+              if sum(off[f] if p == 3 else values[f] for p, f in r["sum"]) !=
+              (off if r["equals"][0] == 3 else values)[r["equals"][1]]]
+    return off, sorted({tuple(t) for r in broken for t in list(r["sum"]) + [r["equals"]]})
+
+
 def make_mistakes(rng, page, values, opts):
     """Officers' real mistakes on this page: a sum off by a few, or a tally that disagrees."""
     written = dict(values)
@@ -284,6 +305,8 @@ def generate(seed, opts, mnist):
     rng = np.random.default_rng(seed)
     writer = hand.Writer(rng, opts.get("style"), opts)   # one officer fills all three pages
     values = sample_station(rng)
+    page3_values, station_must = station_mistake(seed, values, opts)
+    values = page3_values if page == 3 else values
     rng = np.random.default_rng([seed, page])             # then each page its own stream
     written, tally, conditions = make_mistakes(rng, page, values, opts)
     plan = plan_conventions(rng, page, written, opts)
@@ -296,6 +319,7 @@ def generate(seed, opts, mnist):
         if how.get("spilled"):
             conditions.append("spill")
     conditions += ["style_" + writer.style, "lead_" + writer.leading, "pen_" + writer.pen]
+    conditions += ["mistake_station"] if station_must else []
     conditions += ["bubbles_" + writer.bubble_style] if page == 2 else []
     conditions += ["euro"] if writer.euro and writer.style != "dots" else []
     conditions += ["running_row"] if writer.running_row and page in (2, 3) else []
@@ -325,6 +349,8 @@ def generate(seed, opts, mnist):
         "tally_cells": filled["tally_cells"],
         "row_counts": filled["row_counts"],
         "must_review": sorted(must_review),
+        # the fields of this page that a station's check must send to review (a mistake across pages)
+        "station_must_review": sorted(f for p, f in station_must if p == page),
         "expect_reject_ok": not inside or geom["blur_mm"] > 1.3,
         "page_corners": corners,
         "style": writer.style,

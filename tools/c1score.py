@@ -93,6 +93,14 @@ class Tally:
             ("tally_cells_exact", pct("tally_cells_ok", "tally_cells")),
             ("tally_methods_agree", pct("tally_agree", "tally_fields")),
             ("tally_sure_wrong", f"{c['tally_sure_wrong']} of {c['tally_sure']} with confidence >= 0.99"),
+            ("bubble_columns_exact", pct("bubble_col_ok", "bubble_cols")),
+            ("bubble_marked_columns_exact", pct("bubble_marked_ok", "bubble_marked")),
+            ("bubble_columns_sure_wrong", f"{c['bubble_col_sure_wrong']} of {c['bubble_col_sure']} with p >= 0.99"),
+            ("bubble_values_exact", pct("bubble_value_ok", "bubble_values")),
+            ("row_counts_exact", pct("row_ok", "rows")),
+            ("row_sums_exact", pct("row_sum_ok", "row_sums")),
+            ("row_sums_sure_wrong", f"{c['row_sum_sure_wrong']} of {c['row_sum_sure']} with p >= 0.99"),
+            ("tally_rows_exact", pct("tally_row_ok", "tally_rows")),
             ("must_review_in_review", pct("review_ok", "must_review")),
             ("page_corner_err_mm_median", f"{sorted(self.corner_err)[len(self.corner_err) // 2]:.3f}"
              if self.corner_err else "-"),
@@ -101,7 +109,7 @@ class Tally:
         ]
 
 
-def score_photo(label, result, groups, problems, name, by_field=None):
+def score_photo(label, result, groups, problems, name, by_field=None, stations_checked=False):
     for g in groups:
         g.add("photos")
     rejected = result.get("status") != "read"
@@ -118,6 +126,8 @@ def score_photo(label, result, groups, problems, name, by_field=None):
         return
     fields = result.get("fields", {})
     must = set(label.get("must_review", []))
+    if stations_checked:   # the station's check ran: a mistake across its pages must be in review too
+        must |= set(label.get("station_must_review", []))
     score_registration(label, result, groups)
     if label.get("page"):
         for g in groups:
@@ -169,6 +179,7 @@ def score_photo(label, result, groups, problems, name, by_field=None):
             keys.append("value_ok")
         if fid in label.get("tally", {}):
             keys += tally_keys(label, fid, r.get("tally") or {})
+        keys += bubble_keys(label, fid, r.get("bubbles")) + row_keys(label, fid, r)
         targets = groups + ([by_field[fid]] if by_field is not None else [])
         for g in targets:
             for k in keys:
@@ -180,6 +191,46 @@ def score_photo(label, result, groups, problems, name, by_field=None):
             for g in targets:
                 g.add("tally_cells", len(truth_cells))
                 g.add("tally_cells_ok", ok)
+
+
+def bubble_keys(label, fid, b):
+    """Each bubble column against what was blackened (a digit, or none where the box holds an X, a dash
+    or a blank; a field whose bubbles were left empty is none in every column)."""
+    if not b or "bubbles" not in label or fid not in label.get("box_labels", {}):
+        return []
+    marked = label["bubbles"].get(fid, [None] * len(b["columns"]))
+    keys = []
+    for truth, col in zip(marked, b["columns"]):
+        got = col.get("digit")
+        right = got == truth if truth is not None else got == "none"
+        keys += ["bubble_cols", "bubble_col_ok" if right else None]
+        if truth is not None:
+            keys += ["bubble_marked", "bubble_marked_ok" if right else None]
+        if col.get("p", 0) >= 0.99 and got not in ("several", "unclear"):
+            keys += ["bubble_col_sure", None if right else "bubble_col_sure_wrong"]
+    digits = [d for d in marked if d is not None]
+    if digits:
+        value = int("".join(map(str, digits)))
+        keys += ["bubble_values", "bubble_value_ok" if b.get("value") == value else None]
+    return keys
+
+
+def row_keys(label, fid, r):
+    """Each row's written count, their sum, and the tally's own count of each row."""
+    truth = (label.get("row_counts") or {}).get(fid)
+    if not truth:
+        return []
+    keys = []
+    rc = r.get("row_counts")
+    if rc:
+        for want, row in zip(truth, rc["rows"]):
+            keys += ["rows", "row_ok" if row.get("value") == want else None]
+            if row.get("tally") is not None:
+                keys += ["tally_rows", "tally_row_ok" if row["tally"] == want else None]
+        keys += ["row_sums", "row_sum_ok" if rc.get("sum") == sum(truth) else None]
+        if rc.get("confidence", 0) >= 0.99:
+            keys += ["row_sum_sure", None if rc.get("sum") == sum(truth) else "row_sum_sure_wrong"]
+    return keys
 
 
 def tally_keys(label, fid, t):
@@ -229,6 +280,7 @@ def main(argv=None):
     if not labels:
         print(f"c1score: no labelled photos in {a.fixtures}", file=sys.stderr)
         return 2
+    stations_checked = any(name.endswith(".station.json") for _, _, names in os.walk(a.results) for name in names)
     for rel, label_path in labels:
         with open(label_path) as fh:
             label = json.load(fh)
@@ -243,7 +295,7 @@ def main(argv=None):
             groups.append(by_cond[f"page{label['page']}"])
         if not set(label.get("conditions", [])) & NOT_INTACT:
             groups.append(by_cond["intact"])
-        score_photo(label, result, groups, problems, rel, by_field)
+        score_photo(label, result, groups, problems, rel, by_field, stations_checked)
     print_report(overall, by_cond, by_field)
     for p in problems + missing:
         print(p)

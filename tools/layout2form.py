@@ -7,7 +7,7 @@ A template is a line-per-fact text file so that the C loader can name the line o
 folds): chosen on a grid over the page where the print has structure and no twin within the locate
 stage's search, away from everything that is written by hand.
 
-    layout2form.py forms/c-hasil-ppwp-2024/layout.json     # writes pageN.form beside it and forms/forms.txt
+    layout2form.py forms/c-hasil-ppwp-2024/layout.json     # writes pageN.form and station.rules beside it, and forms/forms.txt
 """
 import json
 import os
@@ -148,8 +148,22 @@ def main(path):
         with open(os.path.join(folder, name), "w") as fh:
             fh.write(page_template(layout, page, blank))
         listed.append(f"{layout['form']}/page{page['page']}")
+    with open(os.path.join(folder, "station.rules"), "w") as fh:
+        fh.write(station_rules(layout))
+    listed.append(f"station {layout['form']}/station.rules")
     with open(os.path.join(os.path.dirname(folder), "forms.txt"), "w") as fh:
-        fh.write("# The page templates the engine loads, one a line (forms/NAME.form).\n" + "\n".join(listed) + "\n")
+        fh.write("# The page templates the engine loads, one a line (forms/NAME.form), and after a form's pages, its\n"
+                 "# rules across the pages of one polling station (\"station forms/NAME\").\n" + "\n".join(listed) + "\n")
+
+
+def station_rules(layout):
+    """The rules across a station's pages, as the engine reads them (lib/station.c): PAGE:FIELD terms."""
+    lines = ["# Rules across the pages of one polling station: PAGE:FIELD. Written by tools/layout2form.py from",
+             "# layout.json's cross_page_rules.", f"form {layout['form']}"]
+    for r in layout["cross_page_rules"]:
+        terms = " ".join(f"{p}:{f}" for p, f in r["sum"])
+        lines.append(f"rule {r['id']} sum {terms} = {r['equals'][0]}:{r['equals'][1]}")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,230 @@
+/* Bubbles: how marked each bubble under a total's boxes is (blackened, half-filled, ticked, crossed or
+ * circled), each column's verdict (one digit, none, several, unclear) and the number the columns spell,
+ * a witness written apart from the digits. Reads the rectified page, the blank and the located
+ * columns; writes each field's `bubbles`. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cv.h"
+#include "stages.h"
+
+#define FLATTEN_MM 12.0     /* wider than a blackened bubble: the paper level is taken around it, not in it */
+#define MARGIN_MM 6.0       /* page read round a column for that level */
+#define DISC_SHARE 0.72     /* of the radius: inside the printed ring, the bubble's own area */
+#define RING_IN 1.12        /* of the radius: a circle drawn round a bubble runs between these */
+#define RING_OUT 1.5
+#define RING_BINS 24
+#define RING_COUNTS 0.5     /* a ring this much drawn round is a circled bubble ... */
+#define RING_WEIGHT 0.5     /* ... worth this share of its ring as a mark */
+#define PEN_SHARE 0.45      /* a pixel this dark, of the column's darkest ink, is marked */
+#define MIN_PEN 25.0        /* ink (0..255 below the paper) fainter than this is no pen: no bubble marked */
+#define MIN_INK 15.0
+#define PRINT_EXPLAINS 1.2  /* print taken out with a margin for the blur's estimate and registration */
+#define PRINT_SLACK 12.0
+#define FAINT 0.025         /* a bubble marked less than this is untouched */
+#define MARKED 0.05         /* at least this: meant */
+#define CLEAR_LEAD 3.0      /* the marked bubble this many times the next: the column's one digit */
+#define SEVERAL_SHARE 0.5   /* a second bubble this near the first: both meant */
+#define SHARP_MM 0.5        /* blurred more (page blur, Gaussian sigma): a tick or a thin circle melts into
+                               the print, and a verdict is never sure */
+#define BLURRED_P 0.8       /* ... its probability then: neither evidence nor objection */
+
+/* The column's ink with the print taken out: 0..255 below the paper, one byte a page pixel. */
+typedef struct {
+    uint8_t *ink;
+    int w, h, x0, y0;       /* page pixel of ink[0] */
+} column_ink;
+
+static int percentile_of(const uint8_t *v, int n, double share)
+{
+    int hist[256] = {0}, acc = 0;
+    for (int i = 0; i < n; i++)
+        hist[v[i]]++;
+    for (int k = 255; k >= 0; k--)
+        if ((acc += hist[k]) >= n * (1 - share))
+            return k;
+    return 0;
+}
+
+static int cut_column(const c1_result *r, const c1_form_field *fd, int k, const double at[2], column_ink *c)
+{
+    const double px = C1_PAGE_PX_PER_MM, R = fd->bubbles.radius;
+    const c1_rect col = {at[0] - R - 2, at[1] - R - 2, 2 * R + 4, 9 * fd->bubbles.pitch + 2 * R + 4};
+    const c1_rect printed = {col.x - (at[0] - fd->bubbles.x[k]), col.y - (at[1] - fd->bubbles.y0), col.w, col.h};
+    const int w = (int)ceil((col.w + 2 * MARGIN_MM) * px), h = (int)ceil((col.h + 2 * MARGIN_MM) * px);
+    const int x0 = (int)floor((col.x - MARGIN_MM) * px), y0 = (int)floor((col.y - MARGIN_MM) * px);
+    const int bx0 = (int)floor((printed.x - MARGIN_MM) * px), by0 = (int)floor((printed.y - MARGIN_MM) * px);
+    c1_pix *crop = pix_crop(r->page, x0, y0, x0 + w, y0 + h), *blank = pix_crop(r->form->blank, bx0, by0, bx0 + w, by0 + h);
+    c1_pix *flat = crop ? cv_flatten(crop, (int)(FLATTEN_MM * px)) : NULL;
+    c1_pix *soft = blank ? cv_gaussian(blank, fmax(r->blur_mm, 0.2) * px) : NULL;
+    int ok = flat && soft && flat->w == w && flat->h == h && soft->w == w && soft->h == h &&
+             (c->ink = malloc((size_t)w * h));
+    if (ok) {
+        c->w = w, c->h = h, c->x0 = x0, c->y0 = y0;
+        for (int y = 0; y < c->h; y++)
+            for (int x = 0; x < c->w; x++) {
+                double print = (255 - pix_row(soft, y)[x]) * r->print_black / 255.0;
+                double v = 255 - pix_row(flat, y)[x] - PRINT_EXPLAINS * print - (print > 4 ? PRINT_SLACK : 0);
+                c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+    }
+    pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat), pix_destroy(&soft);
+    return ok;
+}
+
+static int in_ring(double ox, double oy, double R, double pitch_px)
+{
+    double d = hypot(ox, oy);
+    return d >= RING_IN * R && d <= RING_OUT * R && hypot(ox, fabs(oy) - pitch_px) >= RING_IN * R;
+}
+
+/* The ink just round a bubble, its median: what a shadow's edge or a blur leaves there leaves it in
+ * the bubble too. */
+static int ring_median(const column_ink *c, double cx, double cy, double R, double pitch_px)
+{
+    int hist[256] = {0}, n = 0, acc = 0;
+    const int reach = (int)ceil(RING_OUT * R);
+    for (int dy = -reach; dy <= reach; dy++)
+        for (int dx = -reach; dx <= reach; dx++) {
+            int x = (int)floor(cx) + dx - c->x0, y = (int)floor(cy) + dy - c->y0;
+            if (x >= 0 && y >= 0 && x < c->w && y < c->h &&
+                in_ring(x + c->x0 + 0.5 - cx, y + c->y0 + 0.5 - cy, R, pitch_px))
+                hist[c->ink[y * c->w + x]]++, n++;
+        }
+    for (int v = 0; v < 256; v++)
+        if ((acc += hist[v]) * 2 >= n)
+            return v;
+    return 0;
+}
+
+/* How marked bubble (cx, cy) is, page px: the share of its inside inked, or half the share of a ring
+ * drawn round it, whichever is more. Ink nearer a neighbour bubble than RING_IN is the neighbour's. */
+static double bubble_mark(const column_ink *c, double cx, double cy, double R, double pitch_px, int threshold)
+{
+    int inside = 0, inked = 0, bins_seen[RING_BINS] = {0}, bins_inked[RING_BINS] = {0};
+    const int reach = (int)ceil(RING_OUT * R);
+    const int background = ring_median(c, cx, cy, R, pitch_px);
+    for (int dy = -reach; dy <= reach; dy++)
+        for (int dx = -reach; dx <= reach; dx++) {
+            int x = (int)floor(cx) + dx - c->x0, y = (int)floor(cy) + dy - c->y0;
+            if (x < 0 || y < 0 || x >= c->w || y >= c->h)
+                continue;
+            double ox = x + c->x0 + 0.5 - cx, oy = y + c->y0 + 0.5 - cy, d = hypot(ox, oy);
+            int on = c->ink[y * c->w + x] > threshold;
+            if (d <= DISC_SHARE * R) {
+                on = c->ink[y * c->w + x] - background > threshold;
+                inside++, inked += on;
+            } else if (in_ring(ox, oy, R, pitch_px)) {
+                int bin = (int)((atan2(oy, ox) + M_PI) / (2 * M_PI) * RING_BINS) % RING_BINS;
+                bins_seen[bin] = 1, bins_inked[bin] |= on;
+            }
+        }
+    int seen = 0, drawn = 0;
+    for (int b = 0; b < RING_BINS; b++)
+        seen += bins_seen[b], drawn += bins_inked[b];
+    double fill = inside ? (double)inked / inside : 0, ring = seen ? (double)drawn / seen : 0;
+    return fmax(fill, ring >= RING_COUNTS ? RING_WEIGHT * ring : 0);
+}
+
+/* One column's verdict from its ten marks. The probabilities are tiers, each measured on the
+ * validation set (docs/design.md "Bubbles"). */
+static void judge_column(const double mark[10], int marks_show, int *verdict, double *p)
+{
+    int first = 0;
+    for (int j = 1; j < 10; j++)
+        if (mark[j] > mark[first])
+            first = j;
+    double m1 = mark[first], m2 = 0;
+    for (int j = 0; j < 10; j++)
+        if (j != first)
+            m2 = fmax(m2, mark[j]);
+    if (m1 < FAINT) {
+        /* untouched, if marks show on this page at all: else a faint pen may have marked it unseen */
+        *verdict = BUBBLE_NONE, *p = !marks_show ? 0.5 : m1 < FAINT / 2 ? 0.999 : 0.99;
+    } else if (m2 >= MARKED && m2 >= SEVERAL_SHARE * m1) {
+        *verdict = BUBBLE_SEVERAL, *p = 0.9;
+    } else if (m1 >= MARKED && m1 >= CLEAR_LEAD * m2 && m2 < FAINT) {
+        *verdict = first, *p = m1 >= 2 * MARKED && m2 < FAINT / 2 ? 0.999 : 0.99;
+    } else {
+        *verdict = BUBBLE_UNCLEAR, *p = 0.5;
+    }
+}
+
+/* The number the columns spell: columns left of the first marked one unmarked (an X, a dash or a blank
+ * box above them), every one from it on a single digit. */
+static void spell(c1_bubble_reading *b)
+{
+    int first = 0;
+    double p = 1;
+    while (first < C1_DIGITS && b->column[first] == BUBBLE_NONE)
+        p *= b->column_p[first++];
+    b->empty = first == C1_DIGITS;
+    b->value = b->empty ? -1 : 0;
+    for (int d = first; d < C1_DIGITS && b->value >= 0; d++) {
+        if (b->column[d] < 0)
+            b->value = -1;
+        else
+            b->value = 10 * b->value + b->column[d], p *= b->column_p[d];
+    }
+    b->confidence = b->value >= 0 ? p : 0;
+}
+
+/* Every column of the page cut, and the pen's darkness: the darkest ink in any of them (one officer
+ * marks the whole page, and an untouched column has no ink of its own to measure). */
+static int cut_page(const c1_result *r, column_ink *cols, int *pen)
+{
+    int n = 0;
+    *pen = 0;
+    for (int i = 0; i < r->n_fields; i++)
+        for (int k = 0; r->form->fields[i].has_bubbles && k < C1_DIGITS; k++, n++) {
+            if (!cut_column(r, &r->form->fields[i], k, r->fields[i].bubbles_mm[k], &cols[n]))
+                continue;
+            *pen = (int)fmax(*pen, percentile_of(cols[n].ink, cols[n].w * cols[n].h, 0.999));
+        }
+    return n;
+}
+
+static void measure_field(const c1_form_field *fd, const c1_field_result *fr, const column_ink *cols, int pen,
+                          c1_bubble_reading *b)
+{
+    const double px = C1_PAGE_PX_PER_MM, R = fd->bubbles.radius * px, pitch = fd->bubbles.pitch * px;
+    const int threshold = (int)fmax(MIN_INK, PEN_SHARE * pen);
+    b->read = 1;
+    for (int k = 0; k < C1_DIGITS; k++)
+        for (int j = 0; j < 10; j++)
+            b->mark[k][j] = cols[k].ink && pen >= MIN_PEN
+                                ? bubble_mark(&cols[k], fr->bubbles_mm[k][0] * px, fr->bubbles_mm[k][1] * px + j * pitch, R,
+                                              pitch, threshold)
+                                : 0;
+}
+
+c1_error read_bubbles(const c1_engine *e, c1_result *r)
+{
+    (void)e;
+    column_ink cols[C1_MAX_FIELDS * C1_DIGITS] = {{0}};
+    int pen, n = cut_page(r, cols, &pen), marks_show = 0;
+    for (int i = 0, at = 0; i < r->n_fields; i++)
+        if (r->form->fields[i].has_bubbles) {
+            measure_field(&r->form->fields[i], &r->fields[i], cols + at, pen, &r->fields[i].bubbles);
+            at += C1_DIGITS;
+            for (int k = 0; k < C1_DIGITS; k++)
+                for (int j = 0; j < 10; j++)
+                    marks_show |= r->fields[i].bubbles.mark[k][j] >= 2 * MARKED;
+        }
+    for (int i = 0, at = 0; i < r->n_fields; i++)
+        if (r->form->fields[i].has_bubbles) {
+            c1_bubble_reading *b = &r->fields[i].bubbles;
+            for (int k = 0; k < C1_DIGITS; k++, at++)
+                if (cols[at].ink) {
+                    judge_column(b->mark[k], marks_show, &b->column[k], &b->column_p[k]);
+                    if (r->blur_mm > SHARP_MM)
+                        b->column_p[k] = fmin(b->column_p[k], BLURRED_P);
+                } else
+                    b->column[k] = BUBBLE_UNCLEAR, b->column_p[k] = 0;   /* off the page */
+            spell(b);
+        }
+    for (int k = 0; k < n; k++)
+        free(cols[k].ink);
+    return C1_OK;
+}
