@@ -197,7 +197,7 @@ test-install: all
 # ---- fuzzing: libFuzzer targets (Debian's clang) for every parser of outside bytes
 FUZZ_SECONDS ?= 15
 FUZZ_BUILD   := build/fuzz
-FUZZ_TARGETS := read form known card
+FUZZ_TARGETS := read form known card station
 FUZZ_FLAGS   := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OBJ     := $(patsubst lib/%.c,$(FUZZ_BUILD)/obj/%.o,$(wildcard lib/*.c)) $(FUZZ_BUILD)/obj/cv.o
 $(FUZZ_BUILD)/obj/%.o: lib/%.c $(LIB_H) | $(FUZZ_BUILD)/obj

@@ -112,6 +112,17 @@ extern "C" int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_s
     }
 }
 
+extern "C" c1_pix *cv_min_filter(const c1_pix *src, int reach)
+{
+    try {
+        cv::Mat out;
+        cv::erode(as_mat(src), out, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(2 * reach + 1, 2 * reach + 1)));
+        return from_mat(out);
+    } catch (...) {
+        return nullptr;
+    }
+}
+
 extern "C" c1_pix *cv_gaussian(const c1_pix *src, double sigma)
 {
     try {
@@ -164,6 +175,23 @@ extern "C" c1_pix *cv_warp(const c1_pix *src, const double dst_to_src[9], int w,
         return from_mat(out);
     } catch (...) {
         return nullptr;
+    }
+}
+
+extern "C" int cv_warp_into(const c1_pix *src, const double dst_to_src[9], c1_pix *dst, int x0, int y0, int w, int h)
+{
+    try {
+        /* the region's pixel (u, v) is dst's (u + x0, v + y0) */
+        double m[9];
+        for (int i = 0; i < 3; i++)
+            m[3 * i] = dst_to_src[3 * i], m[3 * i + 1] = dst_to_src[3 * i + 1],
+            m[3 * i + 2] = dst_to_src[3 * i] * x0 + dst_to_src[3 * i + 1] * y0 + dst_to_src[3 * i + 2];
+        cv::Mat H(3, 3, CV_64F, m), roi = as_mat(dst)(cv::Rect(x0, y0, w, h));
+        cv::warpPerspective(as_mat(src), roi, H, roi.size(), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                            cv::Scalar::all(255));
+        return roi.data == pix_row(dst, y0) + x0;   /* written in place, not reallocated */
+    } catch (...) {
+        return 0;
     }
 }
 

@@ -19,6 +19,8 @@ typedef struct {
 int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_shape *out, int max_shapes);
 /* Normalised correlation of two images of one size (-1..1). */
 double cv_correlate(const c1_pix *a, const c1_pix *b);
+/* The darkest pixel within `reach` px (a square), for every pixel: outside the image counts as white. */
+c1_pix *cv_min_filter(const c1_pix *src, int reach);
 /* A Gaussian blur of sigma px. */
 c1_pix *cv_gaussian(const c1_pix *src, double sigma);
 /* Divides by the local paper level (a max filter of `window` px): shadows gone, ink kept. */
@@ -26,6 +28,8 @@ c1_pix *cv_flatten(const c1_pix *gray, int window);
 int cv_find_homography(const double *src_xy, const double *dst_xy, int n, double h[9]);
 /* Warps src into a w x h image by the homography that maps destination to source pixels. */
 c1_pix *cv_warp(const c1_pix *src, const double dst_to_src[9], int w, int h);
+/* The same into the region (x0, y0, w, h) of dst, whose other pixels it leaves as they are; 0 on failure. */
+int cv_warp_into(const c1_pix *src, const double dst_to_src[9], c1_pix *dst, int x0, int y0, int w, int h);
 /* Best placement of templ inside image (normalised correlation): top-left and its score. */
 int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, double *score);
 /* Writes text on an RGB image, baseline-left at (x, y); nothing if it cannot. */

@@ -235,19 +235,27 @@ static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_a
 {
     const double span_w = f->marks[1].x - f->marks[0].x, span_h = f->marks[3].y - f->marks[0].y;
     const double expect = f->marks[0].square / sqrt(span_w * span_h);
+    /* Two of a page's marks lie a page's width or height apart, and a tilt foreshortens that by less
+     * than half: candidates closer than that (a line of text, a row of boxes) are never both marks,
+     * which leaves few sets of four to try. */
+    const double apart = 0.25 * fmin(span_w, span_h) / f->marks[0].square;
+    unsigned char ok[MAX_PICKED][MAX_PICKED];
+    for (int a = 0; a < n; a++)
+        for (int b = 0; b < n; b++)
+            ok[a][b] = hypot(c[a].cx - c[b].cx, c[a].cy - c[b].cy) >= apart * fmin(c[a].side, c[b].side) &&
+                       alike_diagonals(&c[a], &c[b]);
     int n_sets = 0;
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
-            for (int d = b + 1; d < n; d++)
-                for (int e = d + 1; e < n; e++) {
+            for (int d = b + 1; d < n && ok[a][b]; d++)
+                for (int e = d + 1; e < n && ok[a][d] && ok[b][d]; e++) {
+                    if (!ok[a][e] || !ok[b][e] || !ok[d][e])
+                        continue;
                     mark_candidate *m[4] = {&c[a], &c[b], &c[d], &c[e]};
                     double lo = 1e9, hi = 0;
-                    int alike = 1;
-                    for (int i = 0; i < 4; i++) {
+                    for (int i = 0; i < 4; i++)
                         lo = fmin(lo, m[i]->side), hi = fmax(hi, m[i]->side);
-                        alike &= alike_diagonals(m[0], m[i]);
-                    }
-                    if (hi > 4.0 * lo || !alike)    /* a steep tilt shows the far marks small */
+                    if (hi > 4.0 * lo)    /* a steep tilt shows the far marks small */
                         continue;
                     order_clockwise(m);
                     double p[8];
@@ -358,6 +366,79 @@ c1_error register_page(const c1_engine *e, c1_result *r)
 }
 
 /* Sets the page's homography to one candidate: its corners and the rectified page. */
+/* ---- the rectified page, where it is read */
+
+#define TILE_MM 15.0          /* the page is rectified in tiles of this size ... */
+#define READ_MARGIN_MM 12.0   /* ... wherever a stage may look: every printed thing it reads, this much
+                                 wider (locate's search, a digit spilling out of its box, a fold's shift) */
+#define MAX_TILES 4096
+
+static void want_region(unsigned char *tiles, int tw, int th, c1_rect r, double margin)
+{
+    int x0 = (int)floor((r.x - margin) / TILE_MM), x1 = (int)floor((r.x + r.w + margin) / TILE_MM);
+    int y0 = (int)floor((r.y - margin) / TILE_MM), y1 = (int)floor((r.y + r.h + margin) / TILE_MM);
+    for (int y = y0 < 0 ? 0 : y0; y <= y1 && y < th; y++)
+        for (int x = x0 < 0 ? 0 : x0; x <= x1 && x < tw; x++)
+            tiles[y * tw + x] = 1;
+}
+
+/* The tiles some stage reads: each field's boxes (with the row above, where a correction is written),
+ * tally grid, row counts and bubbles; the anchors locate matches; the corner marks quality measures;
+ * the title identify may read. The rest of the page (headers, names, signatures) is never looked at. */
+static void wanted_tiles(const c1_form *f, unsigned char *tiles, int tw, int th)
+{
+    memset(tiles, 0, (size_t)tw * th);
+    for (int i = 0; i < f->n_fields; i++) {
+        const c1_form_field *fd = &f->fields[i];
+        for (int d = 0; d < C1_DIGITS; d++)
+            want_region(tiles, tw, th, fd->digits[d], fmax(READ_MARGIN_MM, fd->digits[d].h));
+        if (fd->has_tally)
+            want_region(tiles, tw, th, fd->tally, READ_MARGIN_MM);
+        if (fd->has_row_counts) {
+            const c1_row_counts *rc = &fd->row_counts;
+            want_region(tiles, tw, th, (c1_rect){rc->x, rc->y, rc->digits * rc->cell_w, rc->rows * rc->cell_h}, READ_MARGIN_MM);
+        }
+        for (int k = 0; fd->has_bubbles && k < C1_DIGITS; k++)
+            want_region(tiles, tw, th, (c1_rect){fd->bubbles.x[k], fd->bubbles.y0, 0, 9 * fd->bubbles.pitch},
+                        fd->bubbles.radius + READ_MARGIN_MM);
+    }
+    for (int i = 0; i < f->n_anchors; i++)
+        want_region(tiles, tw, th, f->anchors[i], READ_MARGIN_MM);
+    for (int k = 0; k < 4; k++)
+        want_region(tiles, tw, th, (c1_rect){f->marks[k].x, f->marks[k].y, 0, 0}, 3 * f->marks[k].square);
+    want_region(tiles, tw, th, f->title_box, READ_MARGIN_MM);
+}
+
+/* The page at C1_PAGE_PX_PER_MM, page pixel -> photo pixel by m, rectified tile row by tile row where
+ * read and white elsewhere: a 600 x 900 mm page is 13.5 million pixels, most of them never looked at. */
+static c1_pix *rectify(const c1_form *f, const c1_pix *gray, const double m[9])
+{
+    const int w = (int)(f->page_w * C1_PAGE_PX_PER_MM + 0.5), h = (int)(f->page_h * C1_PAGE_PX_PER_MM + 0.5);
+    const int tw = (int)ceil(f->page_w / TILE_MM), th = (int)ceil(f->page_h / TILE_MM), tile = (int)(TILE_MM * C1_PAGE_PX_PER_MM);
+    unsigned char tiles[MAX_TILES];
+    if (tw * th > MAX_TILES)
+        return cv_warp(gray, m, w, h);
+    wanted_tiles(f, tiles, tw, th);
+    c1_pix *page = pix_create(w, h, 1);
+    int ok = page != NULL;
+    if (ok)
+        memset(page->data, 255, (size_t)page->stride * h);
+    for (int ty = 0; ok && ty < th; ty++)
+        for (int tx = 0; ok && tx < tw; tx++) {
+            if (!tiles[ty * tw + tx])
+                continue;
+            int run = tx;   /* a row's run of wanted tiles, warped at once */
+            while (run + 1 < tw && tiles[ty * tw + run + 1])
+                run++;
+            int x0 = tx * tile, y0 = ty * tile, x1 = (run + 1) * tile, y1 = (ty + 1) * tile;
+            ok = cv_warp_into(gray, m, page, x0, y0, (x1 < w ? x1 : w) - x0, (y1 < h ? y1 : h) - y0);
+            tx = run;
+        }
+    if (!ok)
+        pix_destroy(&page);
+    return page;
+}
+
 c1_error register_settle(const c1_form *f, const double h[9], const c1_pix *gray, c1_result *r)
 {
     memcpy(r->h_page_to_photo, h, sizeof r->h_page_to_photo);
@@ -369,7 +450,7 @@ c1_error register_settle(const c1_form *f, const double h[9], const c1_pix *gray
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++)
             m[3 * i + j] = h[3 * i] * scale_m[j] + h[3 * i + 1] * scale_m[3 + j] + h[3 * i + 2] * scale_m[6 + j];
-    r->page = cv_warp(gray, m, (int)(f->page_w * C1_PAGE_PX_PER_MM + 0.5), (int)(f->page_h * C1_PAGE_PX_PER_MM + 0.5));
+    r->page = rectify(f, gray, m);
     if (!r->page) {
         result_fail(r, C1_ERR_NO_MEMORY, "no memory for the rectified page");
         return r->error;

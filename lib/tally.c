@@ -87,19 +87,6 @@ static int ridges(const c1_pix *flat, int x, int y)
     return bits;
 }
 
-/* What the blank page prints at pixel (x, y) of the area, within `reach` px: its darkest grey. */
-static int print_near(const c1_pix *blank, int x, int y, int reach)
-{
-    int darkest = 255;
-    for (int dy = -reach; dy <= reach; dy++)
-        for (int dx = -reach; dx <= reach; dx++) {
-            int bx = x + dx, by = y + dy;
-            if (bx >= 0 && by >= 0 && bx < blank->w && by < blank->h && pix_row(blank, by)[bx] < darkest)
-                darkest = pix_row(blank, by)[bx];
-        }
-    return darkest;
-}
-
 static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
 {
     const double k = C1_PAGE_PX_PER_MM;
@@ -109,12 +96,19 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     c1_rect printed_at = {g.x - shift[0], g.y - shift[1], g.w, g.h};
     c1_pix *blank = pix_crop_mm(f->blank, printed_at, 0);
     c1_pix *flat = crop ? cv_flatten(crop, (int)(FLATTEN_MM * k)) : NULL;
+    /* What the blank prints near each pixel (registration's error): its darkest grey. */
+    c1_pix *padded = flat && blank ? pix_create(flat->w, flat->h, 1) : NULL;   /* the blank, as large as the area */
+    for (int y = 0; padded && y < padded->h; y++)
+        for (int x = 0; x < padded->w; x++)
+            pix_row(padded, y)[x] = x < blank->w && y < blank->h ? pix_row(blank, y)[x] : 255;
+    c1_pix *near = padded ? cv_min_filter(padded, PRINT_REACH_PX) : NULL;
+    pix_destroy(&padded);
     uint8_t *print = NULL;
-    int ok = flat && blank && (print = malloc((size_t)flat->w * flat->h)) != NULL;
+    int ok = flat && near && (print = malloc((size_t)flat->w * flat->h)) != NULL;
     int level = 0;
     for (int y = 0; ok && y < flat->h; y++)
         for (int x = 0; x < flat->w; x++)
-            print[y * flat->w + x] = (uint8_t)print_near(blank, x, y, PRINT_REACH_PX);
+            print[y * flat->w + x] = pix_row(near, y)[x];
     if (ok) {
         /* Faint ballpoint under blur is grey, not black: put the bar halfway to the darkest ink, the
          * print (the table's black lines) left out. */
@@ -144,7 +138,7 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
             a->ink[y * a->w + x] = INK | ridges(flat, x, y);
         }
     free(print);
-    pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat);
+    pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat), pix_destroy(&near);
     return ok;
 }
 

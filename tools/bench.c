@@ -8,9 +8,9 @@
  * and the peak memory of one read (a child process reads the largest photo; its maximum resident set
  * less that of a child that only loads the engine). Figures only: nothing here passes or fails. */
 #include <dirent.h>
-#include <jpeglib.h>
 #include <setjmp.h>
-#include <stdio.h>
+#include <stdio.h>   /* before jpeglib.h, which needs FILE */
+#include <jpeglib.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""c1summary: a person's view of c1scan's results: one block per photo, one line per field.
+"""c1summary: a person's view of c1scan's results: one block per photo, one line per field, and each
+station's rules across its pages.
 
     c1summary.py PHOTOS RESULTS
 """
@@ -31,6 +32,14 @@ def main(photos, results):
         for fid, f in r["fields"].items():
             value = "-" if f["value"] is None else f["value"]
             print(f"    {fid:20s} {str(value):>5s}  {f['status']:8s} {f['confidence']:.3f}  {' '.join(f['reasons'])}")
+    for name in sorted(f for f in os.listdir(results) if f.endswith(".station.json")):
+        st = json.load(open(os.path.join(results, name)))
+        pages = ", ".join(str(p["page"]) for p in st["pages"])
+        missing = f"; missing {', '.join(map(str, st['missing_pages']))}" if st["missing_pages"] else ""
+        print(f"\nstation {st['station']}: pages {pages}{missing}")
+        for rule in st["rules"]:
+            why = f"  ({rule['why']})" if rule.get("why") else ""
+            print(f"    {rule['rule']:24s} {rule['verdict']:8s} {rule['reads']}{why}")
     print(f"\nJSON results and debug drawings (rectified page with the located boxes) are in {results}/")
 
 
