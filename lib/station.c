@@ -11,6 +11,7 @@
 #include "stages.h"
 
 #define MAX_LINE 512
+#define MISREAD_P 0.001     /* a reading's alternative this likely is a value the field may hold */
 
 struct c1_station {
     const c1_engine *engine;
@@ -190,6 +191,40 @@ static int only_wanted_evidence(const c1_field_result *f)
     return 1;
 }
 
+static int reading_allows(const c1_reading *rd, int v)
+{
+    for (int k = 0; k < rd->n_alts; k++)
+        if (rd->alts[k].value == v && rd->alts[k].p >= MISREAD_P)
+            return 1;
+    return 0;
+}
+
+/* A rule that fails where exactly one of its fields is in doubt, and that field's own reading allows
+ * the value that would make it hold: the failure is that field's misreading as likely as the officer's
+ * sum, and the field is with a person already. The others, each accepted on evidence of its own, are
+ * not put in doubt by a number nobody has read surely; the rule is unknown. */
+static int misread_explains(c1_station *s, const station_rule *rule, c1_field_result **f, int n, int sum, int q)
+{
+    int doubtful = -1;
+    for (int k = 0; k < n; k++)
+        if (f[k]->status == C1_FIELD_REVIEW) {
+            if (doubtful >= 0)
+                return 0;
+            doubtful = k;
+        }
+    if (doubtful < 0)
+        return 0;
+    int needed = doubtful == n - 1 ? sum : f[n - 1]->value - (sum - f[doubtful]->value);
+    if (needed < 0 || !reading_allows(&f[doubtful]->ocr, needed))
+        return 0;
+    const station_term *t = doubtful < rule->n_terms ? &rule->terms[doubtful] : &rule->target;
+    s->verdict[q] = C1_RULE_UNKNOWN;
+    snprintf(s->why[q], sizeof s->why[q], "fails as read; page %d's %s, in review, may read %d, which keeps it", t->page,
+             s->pages[t->page]->form->fields[t->field].id, needed);
+    field_add_reason(f[doubtful], rule->reason);
+    return 1;
+}
+
 static void judge_rule(c1_station *s, int q)
 {
     const station_rule *rule = &s->rules->rules[q];
@@ -208,6 +243,8 @@ static void judge_rule(c1_station *s, int q)
         if (k < rule->n_terms)
             sum += f[k]->value;
     }
+    if (sum != f[n - 1]->value && misread_explains(s, rule, f, n, sum, q))
+        return;
     if (sum != f[n - 1]->value) {
         s->verdict[q] = C1_RULE_BROKEN;
         snprintf(s->why[q], sizeof s->why[q], "the terms add up to %d, the total reads %d", sum, f[n - 1]->value);
