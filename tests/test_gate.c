@@ -566,6 +566,107 @@ static void test_correction_goes_to_review_and_checks_its_rules(void)
     }
 }
 
+/* ---- the real form's other witnesses, set by hand: bubbles and row counts */
+
+static void set_bubbles(c1_field_result *f, int value, double p)
+{
+    memset(&f->bubbles, 0, sizeof f->bubbles);
+    f->bubbles.read = 1;
+    f->bubbles.value = value;
+    f->bubbles.confidence = p;
+}
+
+static void set_rows(c1_field_result *f, int sum, double p)
+{
+    memset(&f->rows, 0, sizeof f->rows);
+    f->rows.read = 1;
+    f->rows.n_rows = 1;
+    f->rows.sum = f->rows.value[0] = sum;
+    f->rows.sum_p = f->rows.p[0] = p;
+}
+
+/* Bubbles read surely as another number: the field goes to a person, however well the rest agrees. */
+static void test_bubbles_disagree(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1");   /* written 41 */
+    set_bubbles(f, 44, 0.999);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "bubbles_disagree"), "bubbles saying 44 under a 41 not objected");
+    free_result(r);
+    r = agreeing_form();   /* unsure of another number: no objection, no evidence */
+    f = field(r, "paslon1");
+    set_bubbles(f, 44, 0.8);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_ACCEPTED && !has_reason(f, "bubbles_disagree"), "unsure bubbles objected");
+    free_result(r);
+}
+
+/* A tally the counter cannot read (its methods disagree, its value off): with the bubbles and the row
+ * counts agreeing with the digits, the officer's own count of the strokes speaks for them and the
+ * field is published; with no row counts, the doubtful tally keeps it for a person. */
+static void test_row_counts_vouch_for_a_doubtful_tally(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1");
+    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    set_bubbles(f, 41, 0.999);
+    set_rows(f, 41, 0.995);
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_ACCEPTED, "bubbles and row counts agreeing, a doubtful tally still objects: %s", why);
+    int bubbles = 0, rows = 0;
+    for (int k = 0; k < f->n_evidence; k++)
+        bubbles |= !strcmp(f->evidence[k], "bubbles"), rows |= !strcmp(f->evidence[k], "row_counts");
+    CHECK(bubbles && rows, "evidence does not name the bubbles and the row counts");
+    free_result(r);
+    r = agreeing_form();
+    f = field(r, "paslon1");
+    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    set_bubbles(f, 41, 0.999);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "a doubtful tally with no row counts was published");
+    free_result(r);
+    /* rows read as another number: an objection */
+    r = agreeing_form();
+    f = field(r, "paslon1");
+    set_rows(f, 43, 0.95);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "row_counts_disagree"), "row counts adding to 43 under a 41 not objected");
+    free_result(r);
+}
+
+/* A sum that holds only because its terms read 0 is no evidence: faint strokes lost on a soft photo
+ * read as 0 in every box, and 0 + 0 + 0 = 0. Nor is a row count that is all blank. */
+static void test_all_zero_sum_is_no_evidence(void)
+{
+    c1_result *r = agreeing_form();
+    const char *ids[] = {"paslon1", "paslon2", "paslon3", "suara_sah"};
+    for (int k = 0; k < 4; k++) {
+        c1_field_result *f = field(r, ids[k]);
+        set_reading(&f->ocr, 0, 0.998, -1, 0);
+        memset(&f->segments, 0, sizeof f->segments);   /* faint dot-joined strokes: no segment pattern */
+        f->segments.valid = 1, f->segments.value = -1;
+        for (int d = 0; d < C1_DIGITS; d++)
+            f->segments.cells[d][CLASS_OTHER] = 1;
+        if (f->tally)
+            f->tally->valid = 0, f->tally->empty = 1;
+        set_rows(f, 0, 0.999);
+    }
+    validate_fields(NULL, r);
+    for (int k = 0; k < 4; k++) {
+        c1_field_result *f = field(r, ids[k]);
+        char why[256];
+        reasons(f, why, sizeof why);
+        CHECK(f->status == C1_FIELD_REVIEW, "%s: 0 accepted on a sum of zeros (p %.5f, evidence %d: %s)", ids[k], f->confidence, f->n_evidence, f->n_evidence ? f->evidence[0] : "");
+        for (int e = 0; e < f->n_evidence; e++)
+            CHECK(strcmp(f->evidence[e], "rule:suara_sah_sum") && strcmp(f->evidence[e], "row_counts"),
+                  "%s: %s taken as evidence for 0", ids[k], f->evidence[e]);
+    }
+    free_result(r);
+}
+
 int main(void)
 {
     char msg[256];
@@ -603,6 +704,9 @@ int main(void)
     test_impossible_reading_breaks_no_rule();
     test_known_value_is_evidence_not_a_value();
     test_correction_goes_to_review_and_checks_its_rules();
+    test_bubbles_disagree();
+    test_row_counts_vouch_for_a_doubtful_tally();
+    test_all_zero_sum_is_no_evidence();
     form_release(&form);
     return CHECK_SUMMARY();
 }

@@ -281,6 +281,12 @@ def main(argv=None):
         print(f"c1score: no labelled photos in {a.fixtures}", file=sys.stderr)
         return 2
     stations_checked = any(name.endswith(".station.json") for _, _, names in os.walk(a.results) for name in names)
+    # a station's mistake across pages can be caught only where all its pages are in the set
+    pages_of = collections.defaultdict(set)
+    for _, label_path in labels:
+        with open(label_path) as fh:
+            lab = json.load(fh)
+        pages_of[lab.get("station")].add(lab.get("page"))
     for rel, label_path in labels:
         with open(label_path) as fh:
             label = json.load(fh)
@@ -295,7 +301,8 @@ def main(argv=None):
             groups.append(by_cond[f"page{label['page']}"])
         if not set(label.get("conditions", [])) & NOT_INTACT:
             groups.append(by_cond["intact"])
-        score_photo(label, result, groups, problems, rel, by_field, stations_checked)
+        whole = pages_of[label.get("station")] >= {1, 2, 3}
+        score_photo(label, result, groups, problems, rel, by_field, stations_checked and whole)
     print_report(overall, by_cond, by_field)
     for p in problems + missing:
         print(p)
