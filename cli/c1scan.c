@@ -274,16 +274,13 @@ static int write_cells(const char *dir, const photo *p, const c1_result *r)
     return ok;
 }
 
-static int write_outputs(batch *b, const photo *p, const c1_result *r)
+/* A JSON text to DIR/REL EXT under --out, else to standard output on one line; freed. */
+static int emit_json(batch *b, char *json, const char *rel, const char *ext, const char *what)
 {
-    const options *o = b->opt;
-    int ok = 1;
-    char *json = c1_result_to_json(r, p->path);
-    if (o->out_dir) {
-        char *path = output_path(o->out_dir, p->rel, ".json");
-        ok = path && json && write_text(path, json);
-        if (!ok)
-            fprintf(stderr, "c1scan: cannot write the result for %s\n", p->path);
+    int ok = json != NULL;
+    if (json && b->opt->out_dir) {
+        char *path = output_path(b->opt->out_dir, rel, ext);
+        ok = path && write_text(path, json);
         free(path);
     } else if (json) {
         pthread_mutex_lock(&b->lock);
@@ -293,7 +290,18 @@ static int write_outputs(batch *b, const photo *p, const c1_result *r)
         puts(json);
         pthread_mutex_unlock(&b->lock);
     }
+    if (!ok)
+        fprintf(stderr, "c1scan: cannot write %s\n", what);
     c1_string_free(json);
+    return ok;
+}
+
+static int write_outputs(batch *b, const photo *p, const c1_result *r)
+{
+    const options *o = b->opt;
+    char what[4200];
+    snprintf(what, sizeof what, "the result for %s", p->path);
+    int ok = emit_json(b, c1_result_to_json(r, p->path), p->rel, ".json", what);
     if (o->review_dir && c1_result_status(r) == C1_PHOTO_READ)
         write_review(o->review_dir, p, r);
     if (o->cells_dir && c1_result_status(r) == C1_PHOTO_READ && !write_cells(o->cells_dir, p, r)) {
@@ -358,32 +366,33 @@ static void account(batch *b, const photo *p, const c1_result *r, int wrote)
     pthread_mutex_unlock(&b->lock);
 }
 
-/* The whole --known file, parsed. */
-static int load_known(const char *path, known_table *t)
+/* A whole table file (--known, --stations) as text, at most 64 MB; NULL and a message when it cannot be. */
+static char *read_table(const char *path, size_t *size)
 {
     FILE *fh = fopen(path, "rb");
-    char *text = NULL, err[160];
-    size_t size = 0, cap = 0, got;
     if (!fh) {
         fprintf(stderr, "c1scan: cannot read %s: %s\n", path, strerror(errno));
-        return 0;
+        return NULL;
     }
-    do {
-        if (size == cap) {
-            char *grown = cap < (64u << 20) ? realloc(text, (cap = cap ? 2 * cap : 65536)) : NULL;
-            if (!grown) {
-                fprintf(stderr, "c1scan: %s is too large\n", path);
-                free(text), fclose(fh);
-                return 0;
-            }
-            text = grown;
-        }
-        got = fread(text + size, 1, cap - size, fh);
-        size += got;
-    } while (got > 0);
+    size_t cap = 1 << 16, got;
+    char *text = malloc(cap);
+    *size = 0;
+    while (text && (got = fread(text + *size, 1, cap - *size, fh)) > 0)
+        if ((*size += got) == cap)
+            text = cap < (64u << 20) ? realloc(text, cap *= 2) : (free(text), NULL);
     fclose(fh);
-    int ok = known_parse(text, size, t, err, sizeof err);
-    if (!ok)
+    if (!text)
+        fprintf(stderr, "c1scan: %s is too large\n", path);
+    return text;
+}
+
+/* The --known file (into `known`) or the --stations file (into `stations`), parsed. */
+static int load_table(const char *path, known_table *known, station_table *stations)
+{
+    size_t size;
+    char *text = read_table(path, &size), err[160];
+    int ok = text && (known ? known_parse(text, size, known, err, sizeof err) : stations_parse(text, size, stations, err, sizeof err));
+    if (text && !ok)
         fprintf(stderr, "c1scan: %s:%s\n", path, err);
     free(text);
     return ok;
@@ -416,23 +425,9 @@ static int check_station(batch *b, const unit *u, c1_result **results)
         if (results[k])
             c1_station_add(s, results[k], b->photos->items[u->photos[k]].path);
     c1_station_check(s);
-    char *json = c1_station_to_json(s);
-    int ok = json != NULL;
-    if (json && b->opt->out_dir) {
-        char *path = output_path(b->opt->out_dir, u->out_rel, ".station.json");
-        ok = path && write_text(path, json);
-        if (!ok)
-            fprintf(stderr, "c1scan: cannot write the station %s\n", u->station);
-        free(path);
-    } else if (json) {
-        pthread_mutex_lock(&b->lock);
-        for (char *c = json; *c; c++)
-            if (*c == '\n' || *c == '\t')
-                *c = ' ';
-        puts(json);
-        pthread_mutex_unlock(&b->lock);
-    }
-    c1_string_free(json);
+    char what[300];
+    snprintf(what, sizeof what, "the station %s", u->station);
+    int ok = emit_json(b, c1_station_to_json(s), u->out_rel, ".station.json", what);
     c1_station_free(s);
     return ok;
 }
@@ -627,27 +622,6 @@ static void take_shard(unit_list *u, int shard, int shards)
     u->n = k;
 }
 
-static int load_stations(const char *path, station_table *t)
-{
-    FILE *fh = fopen(path, "rb");
-    char err[160];
-    if (!fh) {
-        fprintf(stderr, "c1scan: cannot read %s: %s\n", path, strerror(errno));
-        return 0;
-    }
-    size_t size = 0, cap = 1 << 16, got;
-    char *text = malloc(cap);
-    while (text && (got = fread(text + size, 1, cap - size, fh)) > 0)
-        if ((size += got) == cap)
-            text = cap < (64u << 20) ? realloc(text, cap *= 2) : (free(text), NULL);
-    fclose(fh);
-    int ok = text && stations_parse(text, size, t, err, sizeof err);
-    if (!ok)
-        fprintf(stderr, "c1scan: %s:%s\n", path, text ? err : " too large");
-    free(text);
-    return ok;
-}
-
 int main(int argc, char **argv)
 {
     options o;
@@ -655,7 +629,7 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &o, &photos);
     known_table known = {0};
     station_table stations = {0};
-    if ((o.known_path && !load_known(o.known_path, &known)) || (o.stations_path && !load_stations(o.stations_path, &stations)))
+    if ((o.known_path && !load_table(o.known_path, &known, NULL)) || (o.stations_path && !load_table(o.stations_path, NULL, &stations)))
         return 1;
     unit_list units = {0};
     group_units(&photos, &stations, &units);

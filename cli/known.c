@@ -28,8 +28,9 @@ static char *dup_range(const char *s, size_t n)
 }
 
 /* One line "photo,field,value" without its newline: 1 parsed, 0 blank, -1 malformed. */
-static int parse_line(const char *line, size_t n, known_row *row)
+static int parse_line(const char *line, size_t n, void *out)
 {
+    known_row *row = out;
     while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
         n--;
     if (n == 0)
@@ -59,41 +60,73 @@ static int parse_line(const char *line, size_t n, known_row *row)
     return 1;
 }
 
-int known_parse(const char *text, size_t size, known_table *t, char *err, size_t err_size)
+/* What a table's lines are: the header to skip, the size of a row, how a line becomes one (1 parsed,
+ * 0 blank, -1 malformed) and how a row's strings are freed. */
+typedef struct {
+    const char *header, *expect;
+    size_t row_size;
+    int (*parse)(const char *line, size_t n, void *row);
+    void (*free_row)(void *row);
+    int (*cmp)(const void *a, const void *b);   /* the rows' order, by photo */
+} table_kind;
+
+/* Every line of `text` parsed into an array of rows, sorted; NULL rows and 0 with "N: why" in err when
+ * a line is malformed or memory runs out (the rows read so far freed). */
+static int parse_rows(const char *text, size_t size, const table_kind *k, void **rows, size_t *n, char *err,
+                      size_t err_size)
 {
-    memset(t, 0, sizeof *t);
-    size_t cap = 0, pos = 0;
+    size_t cap = 0, pos = 0, header = strlen(k->header);
+    _Alignas(16) char row[64];   /* one parsed row, before it is appended */
+    if (k->row_size > sizeof row)
+        return 0;
+    *rows = NULL, *n = 0;
     for (int line_no = 1; pos < size; line_no++) {
         const char *nl = memchr(text + pos, '\n', size - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) : size - pos;
+        size_t len = nl ? (size_t)(nl - (text + pos)) : size - pos;
         const char *line = text + pos;
-        pos += n + (nl != NULL);
-        if (line_no == 1 && n >= 17 && !strncmp(line, "photo,field,value", 17))
+        pos += len + (nl != NULL);
+        if (line_no == 1 && len >= header && !strncmp(line, k->header, header))
             continue;
-        known_row row;
-        int got = n >= MAX_LINE ? -1 : parse_line(line, n, &row);
+        int got = len >= MAX_LINE ? -1 : k->parse(line, len, row);
         if (got == 0)
             continue;
-        if (got < 0) {
-            snprintf(err, err_size, "%d: expected photo,field,value (a value from 0 to %d)", line_no, MAX_VALUE);
-            known_free(t);
+        char *grown = got > 0 && *n == cap ? realloc(*rows, (cap = cap ? 2 * cap : 256) * k->row_size) : *rows;
+        if (got < 0 || !grown) {
+            if (got > 0)
+                k->free_row(row);
+            if (got > 0)
+                snprintf(err, err_size, "%d: out of memory", line_no);
+            else
+                snprintf(err, err_size, "%d: expected %s", line_no, k->expect);
+            for (size_t i = 0; i < *n; i++)
+                k->free_row((char *)*rows + i * k->row_size);
+            free(*rows);
+            *rows = NULL, *n = 0;
             return 0;
         }
-        if (t->n == cap) {
-            cap = cap ? 2 * cap : 256;
-            known_row *grown = realloc(t->rows, cap * sizeof *grown);
-            if (!grown) {
-                free(row.photo), free(row.field);
-                snprintf(err, err_size, "%d: out of memory", line_no);
-                known_free(t);
-                return 0;
-            }
-            t->rows = grown;
-        }
-        t->rows[t->n++] = row;
+        *rows = grown;
+        memcpy((char *)*rows + (*n)++ * k->row_size, row, k->row_size);
     }
-    if (t->n)
-        qsort(t->rows, t->n, sizeof *t->rows, cmp_known);
+    if (*n)
+        qsort(*rows, *n, k->row_size, k->cmp);
+    return 1;
+}
+
+static void free_known_row(void *row)
+{
+    known_row *r = row;
+    free(r->photo), free(r->field);
+}
+
+int known_parse(const char *text, size_t size, known_table *t, char *err, size_t err_size)
+{
+    static const table_kind kind = {"photo,field,value", "photo,field,value (a value from 0 to 100000)", sizeof(known_row),
+                                    parse_line, free_known_row, cmp_known};
+    void *rows;
+    memset(t, 0, sizeof *t);
+    if (!parse_rows(text, size, &kind, &rows, &t->n, err, err_size))
+        return 0;
+    t->rows = rows;
     return 1;
 }
 
@@ -134,8 +167,9 @@ static int cmp_station(const void *a, const void *b)
 }
 
 /* One line "photo,station": 1 parsed, 0 blank, -1 malformed. */
-static int parse_station_line(const char *line, size_t n, station_row *row)
+static int parse_station_line(const char *line, size_t n, void *out)
 {
+    station_row *row = out;
     while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
         n--;
     if (n == 0)
@@ -153,34 +187,21 @@ static int parse_station_line(const char *line, size_t n, station_row *row)
     return 1;
 }
 
+static void free_station_row(void *row)
+{
+    station_row *r = row;
+    free(r->photo), free(r->station);
+}
+
 int stations_parse(const char *text, size_t size, station_table *t, char *err, size_t err_size)
 {
+    static const table_kind kind = {"photo,station", "photo,station (a station name without ',' or '/')",
+                                    sizeof(station_row), parse_station_line, free_station_row, cmp_station};
+    void *rows;
     memset(t, 0, sizeof *t);
-    size_t cap = 0, pos = 0;
-    for (int line_no = 1; pos < size; line_no++) {
-        const char *nl = memchr(text + pos, '\n', size - pos);
-        size_t n = nl ? (size_t)(nl - (text + pos)) : size - pos;
-        const char *line = text + pos;
-        pos += n + (nl != NULL);
-        if (line_no == 1 && n >= 13 && !strncmp(line, "photo,station", 13))
-            continue;
-        station_row row;
-        int got = n >= MAX_LINE ? -1 : parse_station_line(line, n, &row);
-        if (got == 0)
-            continue;
-        station_row *grown = got > 0 && t->n == cap ? realloc(t->rows, (cap = cap ? 2 * cap : 256) * sizeof *grown) : t->rows;
-        if (got < 0 || !grown) {
-            if (got > 0)
-                free(row.photo), free(row.station);
-            snprintf(err, err_size, "%d: expected photo,station (a station name without ',' or '/')", line_no);
-            stations_free(t);
-            return 0;
-        }
-        t->rows = grown;
-        t->rows[t->n++] = row;
-    }
-    if (t->n)
-        qsort(t->rows, t->n, sizeof *t->rows, cmp_station);
+    if (!parse_rows(text, size, &kind, &rows, &t->n, err, err_size))
+        return 0;
+    t->rows = rows;
     for (size_t i = 1; i < t->n; i++)
         if (!strcmp(t->rows[i].photo, t->rows[i - 1].photo)) {
             snprintf(err, err_size, "photo '%.100s' is named twice", t->rows[i].photo);
