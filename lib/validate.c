@@ -234,12 +234,6 @@ static int rule_last_field(const c1_form_rule *rule)
     return last;
 }
 
-static int cmp_score(const void *a, const void *b)
-{
-    double x = ((const assignment *)a)->score, y = ((const assignment *)b)->score;
-    return x < y ? 1 : x > y ? -1 : 0;
-}
-
 /* A sum all of whose fields are 0 holds for any page whose boxes all read 0 or empty: faint strokes
  * lost on a soft photo read that way, so it is no evidence. */
 static int all_zero(const c1_form_rule *rule, const int *value)
@@ -250,36 +244,62 @@ static int all_zero(const c1_form_rule *rule, const int *value)
     return zero;
 }
 
-/* Fields in layout order; a rule is scored once its last field is assigned. */
+/* One way to extend the beam: which assignment, which candidate, and the score it comes to. */
+typedef struct {
+    double score;
+    int from, candidate;
+} extension;
+
+/* Best first; among equals, the order they were made in, as a stable sort keeps it. */
+static int by_score(const void *a, const void *b)
+{
+    const extension *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
+    return x->from != y->from ? (x->from > y->from) - (x->from < y->from) : (x->candidate > y->candidate) - (x->candidate < y->candidate);
+}
+
+/* Fields in layout order; a rule is scored once its last field is assigned. Each extension is scored
+ * in place on its parent and only the BEAM best are copied out. */
 static int beam_search(const c1_result *r, const candidates *cand, assignment *beam)
 {
     const c1_form *form = r->form;
-    assignment *next = malloc(sizeof(assignment) * BEAM * MAX_CANDIDATES);
-    if (!next)
+    extension *ext = malloc(sizeof(extension) * BEAM * MAX_CANDIDATES);
+    assignment *next = malloc(sizeof(assignment) * BEAM);
+    int ends_at[C1_MAX_RULES];
+    if (!ext || !next) {
+        free(ext), free(next);
         return 0;
+    }
+    for (int q = 0; q < form->n_rules; q++)
+        ends_at[q] = rule_last_field(&form->rules[q]);
     int n = 1;
     memset(&beam[0], 0, sizeof beam[0]);
     for (int i = 0; i < r->n_fields; i++) {
         int m = 0;
         for (int b = 0; b < n; b++)
             for (int k = 0; k < cand[i].n; k++) {
-                assignment a = beam[b];
-                a.value[i] = cand[i].values[k];
-                a.score += cand[i].weight[k];
+                beam[b].value[i] = cand[i].values[k];
+                double score = beam[b].score + cand[i].weight[k];
                 for (int q = 0; q < form->n_rules; q++)
                     /* A rule with an unlisted value in it is as unlikely to hold as a broken one:
                      * "some other value" must not become a way around the form's arithmetic. Nor
                      * does a rule that holds only with every value 0 make 0 likelier. */
-                    if (rule_last_field(&form->rules[q]) == i &&
-                        (rule_holds(&form->rules[q], a.value) != 1 || all_zero(&form->rules[q], a.value)))
-                        a.score += log(form->rules[q].hint ? HINT_MISSED : RULE_BROKEN);
-                next[m++] = a;
+                    if (ends_at[q] == i &&
+                        (rule_holds(&form->rules[q], beam[b].value) != 1 || all_zero(&form->rules[q], beam[b].value)))
+                        score += log(form->rules[q].hint ? HINT_MISSED : RULE_BROKEN);
+                ext[m++] = (extension){score, b, k};
             }
-        qsort(next, (size_t)m, sizeof *next, cmp_score);
+        qsort(ext, (size_t)m, sizeof *ext, by_score);
         n = m < BEAM ? m : BEAM;
+        for (int j = 0; j < n; j++) {
+            next[j] = beam[ext[j].from];
+            next[j].value[i] = cand[i].values[ext[j].candidate];
+            next[j].score = ext[j].score;
+        }
         memcpy(beam, next, sizeof(assignment) * (size_t)n);
     }
-    free(next);
+    free(ext), free(next);
     return n;
 }
 
