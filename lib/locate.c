@@ -4,6 +4,7 @@
  * around them. Reads the
  * rectified page and the form; writes each field's box corners (page mm and photo pixels). */
 #include <math.h>
+#include <stdlib.h>
 
 #include "cv.h"
 #include "stages.h"
@@ -92,22 +93,40 @@ static c1_rect bubble_column(const c1_bubbles *b, int k)
     return (c1_rect){b->x[k] - m, b->y0 - m, 2 * m, 9 * b->pitch + 2 * m};
 }
 
+/* Every field group's fit, and the printed anchors' fitted only once a shift must be interpolated (a
+ * page whose boxes all match and that has no grid needs none of them). */
+typedef struct {
+    const c1_form *form;
+    const c1_pix *page;
+    anchor_fit fits[C1_MAX_FIELDS + C1_MAX_ANCHORS];
+    int n, anchors_fitted;
+} page_fits;
+
+static void shift_at(page_fits *p, double x, double y, double *dx, double *dy)
+{
+    if (!p->anchors_fitted) {
+        for (int i = 0; i < p->form->n_anchors; i++)
+            p->fits[p->n++] = fit_anchor(p->form, p->page, p->form->anchors[i]);
+        p->anchors_fitted = 1;
+    }
+    interpolate_shift(p->fits, p->n, x, y, dx, dy);
+}
+
 /* The bubble columns by their print, else by the anchors around them; the row-count cells, printed in
  * light grey, by the anchors like a tally grid. */
-static void locate_witnesses(const c1_form_field *fd, const c1_pix *page, const c1_form *f, const anchor_fit *fits,
-                             int n, c1_field_result *out)
+static void locate_witnesses(const c1_form_field *fd, page_fits *p, c1_field_result *out)
 {
     for (int k = 0; fd->has_bubbles && k < C1_DIGITS; k++) {
         c1_rect col = bubble_column(&fd->bubbles, k);
-        anchor_fit a = fit_anchor(f, page, col);
+        anchor_fit a = fit_anchor(p->form, p->page, col);
         if (a.score < MIN_MATCH)
-            interpolate_shift(fits, n, col.x + col.w / 2, col.y + col.h / 2, &a.dx, &a.dy);
+            shift_at(p, col.x + col.w / 2, col.y + col.h / 2, &a.dx, &a.dy);
         out->bubbles_mm[k][0] = fd->bubbles.x[k] + a.dx, out->bubbles_mm[k][1] = fd->bubbles.y0 + a.dy;
     }
     if (fd->has_row_counts) {
         const c1_row_counts *rc = &fd->row_counts;
         double dx, dy;
-        interpolate_shift(fits, n, rc->x + rc->digits * rc->cell_w / 2, rc->y + rc->rows * rc->cell_h / 2, &dx, &dy);
+        shift_at(p, rc->x + rc->digits * rc->cell_w / 2, rc->y + rc->rows * rc->cell_h / 2, &dx, &dy);
         out->rows_mm[0] = rc->x + dx, out->rows_mm[1] = rc->y + dy;
     }
 }
@@ -117,12 +136,15 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
     (void)e;
     const c1_form *f = r->form;
     resolve_known(r);
-    anchor_fit fits[C1_MAX_FIELDS + C1_MAX_ANCHORS];
-    int n = 0;
+    page_fits *p = malloc(sizeof *p);
+    if (!p) {
+        result_fail(r, C1_ERR_NO_MEMORY, "no memory to locate the boxes");
+        return r->error;
+    }
+    p->form = f, p->page = r->page, p->n = 0, p->anchors_fitted = 0;
+    const anchor_fit *fits = p->fits;
     for (int i = 0; i < f->n_fields; i++)
-        fits[n++] = fit_anchor(f, r->page, field_group(&f->fields[i]));
-    for (int i = 0; i < f->n_anchors; i++)
-        fits[n++] = fit_anchor(f, r->page, f->anchors[i]);
+        p->fits[p->n++] = fit_anchor(f, r->page, field_group(&f->fields[i]));
     r->n_fields = f->n_fields;
     for (int i = 0; i < f->n_fields; i++) {
         const c1_form_field *fd = &f->fields[i];
@@ -133,7 +155,7 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
             /* The boxes themselves did not match (ink over them, blur, glare): trust the printed
              * labels around them. `box_match` in the JSON says so; the readings carry the doubt. */
             c1_rect g = field_group(fd);
-            interpolate_shift(fits, n, g.x + g.w / 2, g.y + g.h / 2, &dx, &dy);
+            shift_at(p, g.x + g.w / 2, g.y + g.h / 2, &dx, &dy);
         }
         for (int d = 0; d < C1_DIGITS; d++) {
             rect_corners(fd->digits[d], dx, dy, out->mm[d]);
@@ -141,11 +163,12 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r)
         }
         if (fd->has_tally) {
             double tx, ty;
-            interpolate_shift(fits, n, fd->tally.x + fd->tally.w / 2, fd->tally.y + fd->tally.h / 2, &tx, &ty);
+            shift_at(p, fd->tally.x + fd->tally.w / 2, fd->tally.y + fd->tally.h / 2, &tx, &ty);
             rect_corners(fd->tally, tx, ty, out->tally_mm);
             to_photo(r->h_page_to_photo, out->tally_mm, out->tally_photo);
         }
-        locate_witnesses(fd, r->page, f, fits, n, out);
+        locate_witnesses(fd, p, out);
     }
+    free(p);
     return C1_OK;
 }
