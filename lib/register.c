@@ -53,6 +53,20 @@ static int is_convex(const double p[8])
     return 1;
 }
 
+/* A number that grows with the angle of (dx, dy) as atan2's does, from just above -pi to pi, without
+ * its cost: the sets tried are many. */
+static double angle_order(double dx, double dy)
+{
+    double a = fabs(dx) + fabs(dy), p;
+    if (a == 0)
+        return 0;
+    if (dy >= 0)
+        p = dx >= 0 ? dy / a : 1 - dx / a;   /* [0, 2]: 0 to pi */
+    else
+        p = dx < 0 ? 2 - dy / a : 3 + dx / a;   /* (2, 4): pi to 2 pi */
+    return p > 2 ? p - 4 : p;
+}
+
 /* Orders four marks clockwise on screen (y down), starting anywhere. */
 static void order_clockwise(mark_candidate *m[4])
 {
@@ -60,7 +74,7 @@ static void order_clockwise(mark_candidate *m[4])
     for (int i = 0; i < 4; i++)
         cx += m[i]->cx / 4, cy += m[i]->cy / 4;
     for (int i = 0; i < 4; i++)
-        ang[i] = atan2(m[i]->cy - cy, m[i]->cx - cx);
+        ang[i] = angle_order(m[i]->cx - cx, m[i]->cy - cy);
     for (int i = 1; i < 4; i++)
         for (int j = i; j > 0 && ang[j] < ang[j - 1]; j--) {
             double t = ang[j];
@@ -119,12 +133,14 @@ static double mark_score(const c1_pix *small, const mark_candidate *m)
 static int add_mark(const c1_pix *small, mark_candidate *out, int n, mark_candidate m)
 {
     m.score = mark_score(small, &m);
-    for (int i = 0; i < n; i++)
-        if (hypot(out[i].cx - m.cx, out[i].cy - m.cy) < 0.7 * fmax(out[i].side, m.side)) {
+    for (int i = 0; i < n; i++) {
+        double dx = out[i].cx - m.cx, dy = out[i].cy - m.cy, near = 0.7 * fmax(out[i].side, m.side);
+        if (dx * dx + dy * dy < near * near) {
             if (m.score > out[i].score)
                 out[i] = m;
             return n;
         }
+    }
     if (n < MAX_MARKS)
         out[n++] = m;
     return n;
