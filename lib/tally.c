@@ -46,6 +46,14 @@
 #define BLACK_PRINT 160          /* the blank page darker than this: print no stroke is read on */
 #define GREY_PRINT 235           /* lighter than BLACK_PRINT, darker than this: the grid's grey lines */
 #define ACROSS_GREY 40           /* a stroke over a grey line is this much darker than the line shows */
+#define SOFT_PRINT_MM 0.3        /* blurrier than this, the print is compared as the photo blurs it */
+#define FAINT_INK 190            /* a grid whose darkest ink is lighter than this was written faintly */
+#define FAINT_SEEN 28            /* ... yet this far below its paper (an empty grid's noise reaches 16-27) */
+#define FAINT_CLEAR 20           /* ... and its ink bar is this far below its paper */
+#define SHARP_LEVEL 215          /* otherwise the bar is at most this */
+#define FAINT_RIDGE 1            /* ... and this much darker than its column around it: a line across */
+#define FAINT_DIP 12             /* FAINT ink: this far under the paper, not as far as the ink bar */
+#define FIFTH_REACH_MM 2.0       /* a fifth stroke is looked for this far beside its group's uprights */
 #define PRINT_REACH_PX 2         /* registration's error, in page pixels */
 #define MAX_MARKS 2048
 #define MAX_PATHS 24
@@ -87,6 +95,39 @@ static int ridges(const c1_pix *flat, int x, int y)
     return bits;
 }
 
+/* Is the pixel darker by `by` than the mean down its column within RIDGE_MM: the core of a line
+ * across, not the even grey that blur leaves between two uprights? */
+static int darker_than_column(const c1_pix *flat, int x, int y, int by)
+{
+    int reach = (int)lround(RIDGE_MM * C1_PAGE_PX_PER_MM), sum = 0, n = 0;
+    for (int d = -reach; d <= reach; d++)
+        if (y + d >= 0 && y + d < flat->h)
+            sum += pix_row(flat, y + d)[x], n++;
+    return (pix_row(flat, y)[x] + by) * n <= sum;
+}
+
+static int percentile(const int hist[256], int n, int share_of_1000)
+{
+    int acc = 0, v = 0;
+    for (; v < 255; v++)
+        if ((acc += hist[v]) * 1000L > (long)n * share_of_1000)
+            break;
+    return v;
+}
+
+/* The grey below which a grid's pixel is ink: halfway from its paper to its dark ink. A grid whose
+ * darkest ink is itself light (a faint or thin pen, softened by blur) but clearly below its paper
+ * gets a bar just clear of the paper's noise; otherwise the bar stays well below the paper, which
+ * an empty grid's noise (its darkest pixels 16-27 levels below the paper) must not cross. */
+static int ink_level(const int hist[256], int n, int *paper_out)
+{
+    int paper = percentile(hist, n, 500), dark = percentile(hist, n, 5), core = percentile(hist, n, 1);
+    int faint = core >= FAINT_INK && paper - core >= FAINT_SEEN;
+    int top = faint ? paper - FAINT_CLEAR : SHARP_LEVEL, level = (paper + dark) / 2;
+    *paper_out = paper;
+    return level < 140 ? 140 : level > top ? top : level;
+}
+
 static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
 {
     const double k = C1_PAGE_PX_PER_MM;
@@ -102,25 +143,26 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
         for (int x = 0; x < padded->w; x++)
             pix_row(padded, y)[x] = x < blank->w && y < blank->h ? pix_row(blank, y)[x] : 255;
     c1_pix *near = padded ? cv_min_filter(padded, PRINT_REACH_PX) : NULL;
+    /* On a blurred photo the table's black lines spread a grey halo wider than registration's error,
+     * which the counter took for strokes beside the grid's first and last columns: there the print is
+     * also the blank blurred as the photo is, whichever is darker. */
+    c1_pix *soft = near && r->blur_mm > SOFT_PRINT_MM ? cv_gaussian(padded, r->blur_mm * k) : NULL;
     pix_destroy(&padded);
     uint8_t *print = NULL;
     int ok = flat && near && (print = malloc((size_t)flat->w * flat->h)) != NULL;
-    int level = 0;
+    int level = 0, paper = 255;
     for (int y = 0; ok && y < flat->h; y++)
         for (int x = 0; x < flat->w; x++)
-            print[y * flat->w + x] = pix_row(near, y)[x];
+            print[y * flat->w + x] = soft && pix_row(soft, y)[x] < pix_row(near, y)[x] ? pix_row(soft, y)[x] : pix_row(near, y)[x];
     if (ok) {
         /* Faint ballpoint under blur is grey, not black: put the bar halfway to the darkest ink, the
          * print (the table's black lines) left out. */
-        int hist[256] = {0}, n = 0, acc = 0, dark = 0;
+        int hist[256] = {0}, n = 0;
         for (int y = 0; y < flat->h; y++)
             for (int x = 0; x < flat->w; x++)
                 if (print[y * flat->w + x] >= GREY_PRINT)
                     hist[pix_row(flat, y)[x]]++, n++;
-        for (int v = 0; v < 256 && acc < n / 200; v++)
-            acc += hist[v], dark = v;
-        level = (255 + dark) / 2;
-        level = level < 140 ? 140 : level > 215 ? 215 : level;
+        level = ink_level(hist, n, &paper);
         a->w = flat->w, a->h = flat->h;
         a->x_mm = floor(g.x * k) / k, a->y_mm = floor(g.y * k) / k;
         a->ink = calloc((size_t)a->w * a->h, 1);
@@ -133,12 +175,15 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
              * (a stroke drawn across a cell line) is. */
             int p = print[y * a->w + x], v = pix_row(flat, y)[x];
             double shows = 255 - (255 - p) * r->print_black / 255.0;
-            if (p < BLACK_PRINT || v >= level || (p < GREY_PRINT && v > shows - ACROSS_GREY))
+            if (p < BLACK_PRINT || (p < GREY_PRINT && v > shows - ACROSS_GREY))
                 continue;
-            a->ink[y * a->w + x] = INK | ridges(flat, x, y);
+            if (v < level)
+                a->ink[y * a->w + x] = INK | ridges(flat, x, y);
+            else if (v < paper - FAINT_DIP && darker_than_column(flat, x, y, FAINT_RIDGE))
+                a->ink[y * a->w + x] = FAINT;
         }
     free(print);
-    pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat), pix_destroy(&near);
+    pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat), pix_destroy(&near), pix_destroy(&soft);
     return ok;
 }
 
@@ -150,7 +195,7 @@ static uint8_t *bridge_vertically(const ink_area *a)
     uint8_t *out = calloc((size_t)a->w * a->h, 1);
     for (int x = 0; out && x < a->w; x++)
         for (int y = 0; y < a->h; y++)
-            if (a->ink[y * a->w + x])
+            if (a->ink[y * a->w + x] & INK)
                 for (int d = -reach; d <= reach; d++)
                     if (y + d >= 0 && y + d < a->h)
                         out[(y + d) * a->w + x] = 1;
@@ -703,6 +748,68 @@ static void regroup_detached_uprights(const mark_count *mc, int n, c1_tally *t)
     }
 }
 
+/* A cell holding four uprights and no fifth stroke: is a fifth drawn across them, too lightly to be
+ * ink? A thin or faint pen's crossing stroke is the lightest line of a group (it is drawn fast), and
+ * without it the four uprights are four marks. It is looked for in the FAINT ink too, across the four
+ * and through their middle; found, the cell holds a group of five, named doubtful all the same. */
+static int faint_fifth(const ink_area *a, const c1_tally *t, const int *in_cell, int n)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    double lo_x = 1e9, hi_x = -1e9, lo_y = 1e9, hi_y = -1e9, mid_x[4];
+    for (int j = 0; j < n; j++) {
+        const c1_stroke *s = &t->strokes[in_cell[j]];
+        mid_x[j] = ((s->x0 + s->x1) / 2 - a->x_mm) * k;
+        lo_x = fmin(lo_x, mid_x[j]), hi_x = fmax(hi_x, mid_x[j]);
+        lo_y = fmin(lo_y, (fmin(s->y0, s->y1) - a->y_mm) * k), hi_y = fmax(hi_y, (fmax(s->y0, s->y1) - a->y_mm) * k);
+    }
+    int reach = (int)lround(FIFTH_REACH_MM * k);
+    int x0 = (int)fmax(0, lo_x - reach), x1 = (int)fmin(a->w - 1, hi_x + reach);
+    int y0 = (int)fmax(0, lo_y), y1 = (int)fmin(a->h - 1, hi_y);
+    mark_img m = {x1 - x0 + 1, y1 - y0 + 1, NULL};
+    if (m.w < 2 || m.h < 2 || !(m.ink = malloc((size_t)m.w * m.h)))
+        return 0;
+    for (int y = 0; y < m.h; y++)
+        for (int x = 0; x < m.w; x++)
+            m.ink[y * m.w + x] = (a->ink[(y0 + y) * a->w + x0 + x] & (INK | FAINT)) != 0;
+    path_ends found[MAX_PATHS];
+    int n_found = trace_strokes(&m, 0, (int)lround(CROSS_SPAN_SHARE * (hi_x - lo_x)), found), fifth = 0;
+    for (int i = 0; i < n_found && !fifth; i++) {
+        const path_ends *c = &found[i];
+        double from = x0 + fmin(c->ax, c->bx), to = x0 + fmax(c->ax, c->bx), crossed = 0;
+        for (int j = 0; j < n; j++)
+            crossed += mid_x[j] >= from && mid_x[j] <= to;
+        fifth = crossed >= 3 && fabs((c->ay + c->by) / 2.0 - (m.h - 1) / 2.0) <= CROSS_OFF_MIDDLE * m.h;
+    }
+    free(m.ink);
+    return fifth;
+}
+
+static void find_faint_fifths(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
+{
+    int last = t->n_cells - 1;   /* groups are drawn in reading order: only the last may be partial */
+    while (last >= 0 && t->cells[last] == 0)
+        last--;
+    for (int c = 0; c < last; c++) {
+        if (t->cells[c] != 4)
+            continue;
+        int in_cell[4], n = 0, crossing = 0;
+        for (int i = 0; i < t->n_strokes; i++) {
+            const c1_stroke *s = &t->strokes[i];
+            double px = ((s->x0 + s->x1) / 2 - a->x_mm) * C1_PAGE_PX_PER_MM, py = ((s->y0 + s->y1) / 2 - a->y_mm) * C1_PAGE_PX_PER_MM;
+            if (cell_of(fd, a, grid_mm, px, py) != c)
+                continue;
+            if (s->crossing)
+                crossing = 1;
+            else if (n < 4)
+                in_cell[n++] = i;
+        }
+        if (crossing || n != 4 || !faint_fifth(a, t, in_cell, n))
+            continue;
+        t->cells[c] = 5, t->value++, t->by_strokes++, t->by_groups++;
+        name_cell(t, c);
+    }
+}
+
 /* Both counts, mark by mark. A mark where they differ, or that is no shape the convention allows (up
  * to three loose strokes, or whole groups of four plus a crossing one), or holds a fragment, or has
  * more ink than its strokes account for, or is two cells tall, or runs past the area read, names
@@ -791,6 +898,7 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
             name_cell(t, centre_cell);
     }
     regroup_detached_uprights(mc, n_kept, t);
+    find_faint_fifths(a, fd, grid_mm, t);
     for (int c = 0; c < t->n_cells; c++)
         if (t->cells[c] > 5)
             name_cell(t, c);

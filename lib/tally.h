@@ -9,9 +9,10 @@
 typedef struct {
     int w, h;
     double x_mm, y_mm;             /* page position of pixel (0, 0) */
-    uint8_t *ink;                  /* 0 paper, else INK and which stroke's core it may be */
+    uint8_t *ink;                  /* 0 paper, else INK and which stroke's core it may be, or FAINT */
 } ink_area;
-enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4 };
+/* FAINT: lighter than ink, yet clearly under the paper: where a fifth stroke drawn lightly is looked for. */
+enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4, FAINT = 8 };
 
 /* Counts the tally of one grid from its ink, cut from the page with the grid at `grid_mm` (corners,
  * page mm). */

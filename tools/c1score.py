@@ -45,6 +45,9 @@ def find_labels(root):
 
 # "intact": a photo none of these touch. Its row in the condition table carries the issue targets
 # measured on intact photos (tally exact, coverage).
+# Bubbles filled in wholly or in part: "blackened", as the form asks. Circles, crosses and ticks are
+# marks too, read and scored, but not what the form asks for.
+BLACKENED = {"bubbles_full", "bubbles_half"}
 NOT_INTACT = {"blur", "blur_unreadable", "cut_corner", "tally_scribble", "tally_crossed_out", "hostile"}
 
 
@@ -95,6 +98,7 @@ class Tally:
             ("tally_sure_wrong", f"{c['tally_sure_wrong']} of {c['tally_sure']} with confidence >= 0.99"),
             ("bubble_columns_exact", pct("bubble_col_ok", "bubble_cols")),
             ("bubble_marked_columns_exact", pct("bubble_marked_ok", "bubble_marked")),
+            ("bubble_blackened_columns_exact", pct("bubble_blackened_ok", "bubble_blackened")),
             ("bubble_columns_sure_wrong", f"{c['bubble_col_sure_wrong']} of {c['bubble_col_sure']} with p >= 0.99"),
             ("bubble_values_exact", pct("bubble_value_ok", "bubble_values")),
             ("row_counts_exact", pct("row_ok", "rows")),
@@ -206,6 +210,8 @@ def bubble_keys(label, fid, b):
         keys += ["bubble_cols", "bubble_col_ok" if right else None]
         if truth is not None:
             keys += ["bubble_marked", "bubble_marked_ok" if right else None]
+            if BLACKENED & set(label.get("conditions", [])):
+                keys += ["bubble_blackened", "bubble_blackened_ok" if right else None]
         if col.get("p", 0) >= 0.99 and got not in ("several", "unclear"):
             keys += ["bubble_col_sure", None if right else "bubble_col_sure_wrong"]
     digits = [d for d in marked if d is not None]
@@ -301,6 +307,8 @@ def main(argv=None):
             groups.append(by_cond[f"page{label['page']}"])
         if not set(label.get("conditions", [])) & NOT_INTACT:
             groups.append(by_cond["intact"])
+            if label.get("page"):   # the issue's coverage targets are per page, on intact photos
+                groups.append(by_cond[f"intact_page{label['page']}"])
         whole = pages_of[label.get("station")] >= {1, 2, 3}
         score_photo(label, result, groups, problems, rel, by_field, stations_checked and whole)
     print_report(overall, by_cond, by_field)
