@@ -88,10 +88,17 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static double quantile(double *v, int n, double q)
+/* Sorts a copy: the arrays stay in photo order, paired with each other. */
+static double quantile(const double *v, int n, double q)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n ? v[(int)(q * (n - 1) + 0.5)] : 0;
+    double *sorted = n > 0 ? malloc(sizeof *sorted * (size_t)n) : NULL;
+    if (!sorted)
+        return 0;
+    memcpy(sorted, v, sizeof *sorted * (size_t)n);
+    qsort(sorted, (size_t)n, sizeof *sorted, cmp_double);
+    double value = sorted[(int)(q * (n - 1) + 0.5)];
+    free(sorted);
+    return value;
 }
 
 /* Peak resident memory of a child that loads the engine and, when `path`, reads one photo (KiB). */
@@ -121,6 +128,36 @@ static int is_jpeg(const char *name)
     return dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
 }
 
+static double mean(const double *v, int n)
+{
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += v[i];
+    return n ? sum / n : 0;
+}
+
+/* One page's read and stage medians, over the photos read as that page. */
+static void print_page(int pg, const int *page, const double *read, double *const *stage, int n)
+{
+    double *pick = calloc((size_t)n + 1, sizeof *pick);
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (page[i] == pg)
+            pick[m++] = read[i];
+    if (pick && m) {
+        printf("page_%d: %d photos, c1_read median %.1f, stages", pg, m, quantile(pick, m, 0.5));
+        for (size_t s = 0; s < N_STAGES; s++) {
+            m = 0;
+            for (int i = 0; i < n; i++)
+                if (page[i] == pg)
+                    pick[m++] = stage[s][i];
+            printf(" %s %.1f", STAGES[s], quantile(pick, m, 0.5));
+        }
+        printf("\n");
+    }
+    free(pick);
+}
+
 int main(int argc, char **argv)
 {
     int limit = 1 << 30;
@@ -144,6 +181,7 @@ int main(int argc, char **argv)
     }
     double *decode = calloc((size_t)n_names, sizeof *decode), *read = calloc((size_t)n_names, sizeof *read);
     double *stage[N_STAGES];
+    int *page = calloc((size_t)n_names, sizeof *page);
     for (size_t s = 0; s < N_STAGES; s++)
         stage[s] = calloc((size_t)n_names, sizeof(double));
     int n = 0, n_read = 0;
@@ -162,7 +200,7 @@ int main(int argc, char **argv)
             c1_read_memory(e, data, size, &r);
             double t2 = now_ms();
             if (ok) {
-                decode[n] = t1 - t0, read[n] = t2 - t1;
+                decode[n] = t1 - t0, read[n] = t2 - t1, page[n] = c1_result_page(r);
                 for (size_t s = 0; s < N_STAGES; s++)
                     stage[s][n] = c1_result_stage_ms(r, STAGES[s]) > 0 ? c1_result_stage_ms(r, STAGES[s]) : 0;
                 n++;
@@ -191,10 +229,18 @@ int main(int argc, char **argv)
     for (size_t s = 0; s < N_STAGES; s++)
         printf(" %s %.1f", STAGES[s], quantile(stage[s], n, 0.5));
     printf("\n");
+    /* A median hides a stage that only some pages have (the tally grids are on pages 2 and 3): the
+     * means add up to the mean read, and each page's medians say where its time goes. */
+    printf("stage_mean_ms:");
+    for (size_t s = 0; s < N_STAGES; s++)
+        printf(" %s %.1f", STAGES[s], mean(stage[s], n));
+    printf("\n");
+    for (int pg = 1; pg <= 3; pg++)
+        print_page(pg, page, read, stage, n);
     long base = child_peak_kib(NULL), peak = child_peak_kib(largest);
     printf("peak_memory_one_read_mib: %.0f (largest photo, %zu bytes; engine alone %.0f)\n", (peak - base) / 1024.0,
            largest_size, base / 1024.0);
-    free(decode), free(read);
+    free(decode), free(read), free(page);
     for (size_t s = 0; s < N_STAGES; s++)
         free(stage[s]);
     return 0;
