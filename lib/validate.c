@@ -29,6 +29,8 @@
 #define WITNESS_SURE 0.99     /* bubbles or row counts this sure of the value are evidence ... */
 #define WITNESS_OBJECTS 0.9   /* ... and this sure of another value, an objection */
 #define ROWS_VOUCH 0.9        /* row counts this sure of the value vouch for a tally the counter cannot read */
+#define ROWS_WITH_BUBBLES 0.2 /* ... or this sure, with the bubbles ... */
+#define BUBBLES_WITH_ROWS 0.5 /* ... this sure of the same value */
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
 
 typedef struct {
@@ -437,8 +439,18 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     /* Row sums read at 0.9-0.99 were wrong 1 time in 84 (eval and validation); one read wrong that
      * lands on the digits' own value is rarer still. */
     const int rows_vouch = rows_speak(&f->rows) && f->rows.sum == v && f->rows.sum_p >= ROWS_VOUCH;
+    /* On a blurred page each row count and bubble column is held at 0.8 (neither evidence nor
+     * objection on its own), so five rows sum at 0.33 and three columns at 0.51. Both landing on the
+     * digits' value is two more writings of the number by other ink read by other means: measured on
+     * eval and validation, where the row counts and the bubbles met on one value it was never a wrong
+     * one. Together they vouch as sure row counts do. */
+    const int rows_and_bubbles_vouch = !rows_vouch && rows_speak(&f->rows) && f->rows.sum == v &&
+                                       f->rows.sum_p >= ROWS_WITH_BUBBLES && f->bubbles.read && f->bubbles.value == v &&
+                                       f->bubbles.confidence >= BUBBLES_WITH_ROWS;
     const int tally_sure = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES;
-    if (f->tally && !f->tally->empty && (tally_sure || !rows_vouch)) {
+    if (rows_and_bubbles_vouch && f->tally && !f->tally->empty && !tally_sure)
+        field_add_evidence(f, "row_counts_and_bubbles");
+    if (f->tally && !f->tally->empty && (tally_sure || !(rows_vouch || rows_and_bubbles_vouch))) {
         /* A tally whose two methods agree is evidence even with a cell in doubt or on a blurred page
          * (lib/tally.c caps its confidence at 0.9 then): it agreeing with the digits is two readings
          * of different ink landing on one value. Measured on eval and validation: no such tally

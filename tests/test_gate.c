@@ -628,6 +628,29 @@ static void test_row_counts_vouch_for_a_doubtful_tally(void)
     validate_fields(NULL, r);
     CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "a doubtful tally with no row counts was published");
     free_result(r);
+    /* on a blurred page: row counts and bubbles each held at 0.8 a row or column, together on the value */
+    r = agreeing_form();
+    f = field(r, "paslon1");
+    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    set_bubbles(f, 41, 0.512);
+    set_rows(f, 41, 0.328);
+    validate_fields(NULL, r);
+    reasons(f, why, sizeof why);
+    int joint = 0;
+    for (int k = 0; k < f->n_evidence; k++)
+        joint |= !strcmp(f->evidence[k], "row_counts_and_bubbles");
+    CHECK(!has_reason(f, "tally_doubtful") && !has_reason(f, "ocr_tally_mismatch") && joint,
+          "row counts and bubbles meeting on the value, unsure each, do not vouch for it: %s", why);
+    free_result(r);
+    /* the same, the bubbles spelling another number: the doubtful tally objects */
+    r = agreeing_form();
+    f = field(r, "paslon1");
+    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    set_bubbles(f, 44, 0.512);
+    set_rows(f, 41, 0.328);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "unsure row counts alone vouched for a doubtful tally");
+    free_result(r);
     /* rows read as another number: an objection */
     r = agreeing_form();
     f = field(r, "paslon1");
