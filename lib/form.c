@@ -11,6 +11,7 @@
 #include "form.h"
 
 #define MAX_TEMPLATE_BYTES (1u << 20)
+#define MAX_BLANK_SIDE 10000      /* px: a 2 m sheet at 5 px/mm */
 
 typedef struct {
     const char *path;
@@ -397,8 +398,15 @@ static c1_error load_blank(parse_ctx *p, c1_form *f, const char *dir, char **w, 
     c1_pix *full = cv_read_gray(path);
     if (!full)
         return bad(p, "cannot read the blank page '%s'", path);
-    double s = C1_PAGE_PX_PER_MM / pxmm;
-    f->blank = cv_resize(full, (int)(full->w * s + 0.5), (int)(full->h * s + 0.5));
+    /* The blank is kept at the library's own resolution: a px_per_mm far below the file's own would
+     * blow a small image up to gigapixels (and past an int), so the result is bounded first. */
+    double s = C1_PAGE_PX_PER_MM / pxmm, to_w = full->w * s, to_h = full->h * s;
+    if (to_w < 1 || to_h < 1 || to_w > MAX_BLANK_SIDE || to_h > MAX_BLANK_SIDE) {
+        pix_destroy(&full);
+        return bad(p, "blank at %g px/mm would be %.0f x %.0f px at the library's %g px/mm: at most %d a side", pxmm, to_w,
+                   to_h, C1_PAGE_PX_PER_MM, MAX_BLANK_SIDE);
+    }
+    f->blank = cv_resize(full, (int)(to_w + 0.5), (int)(to_h + 0.5));
     pix_destroy(&full);
     return f->blank ? C1_OK : C1_ERR_NO_MEMORY;
 }

@@ -120,6 +120,7 @@ static void test_templates(void)
     expect_template_error("digit 8", "digit 8 abcdefgz", "digit needs");
     expect_template_error("field paslon1", "field paslon1 300 455.44 185.03 18.94", "field needs");
     expect_template_error("blank ", "blank ../page2.png 5", "beside the template");
+    expect_template_error("blank ", "blank c-hasil-ppwp-2024/page2.png 0.0000001", "at most 10000 a side");
     expect_template_error("page_of", "page_of 4 3", "page_of needs");
 
     c1_engine_options o;
