@@ -399,6 +399,26 @@ static double digits_only_threshold(const c1_result *r, int familiar_hand)
                                                                     : g[C1_GATE_ACCEPT_DIGITS_ONLY];
 }
 
+/* A rule holds with the chosen values, as the digits read them or mended by a second look. */
+static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
+{
+    return rule_holds(rule, chosen) == 1 &&
+           (rule_holds(rule, written) == 1 || (!rule->hint && misread_explains(r, rule, chosen, written)));
+}
+
+/* A sum of the page (no hint, no bound) that holds for field i, and not because its terms read 0:
+ * the other boxes of the page confirm the value as read. */
+static int page_sum_backs(const c1_result *r, int i, const int *chosen, const int *written)
+{
+    for (int q = 0; q < r->form->n_rules; q++) {
+        const c1_form_rule *rule = &r->form->rules[q];
+        if (rule_involves(rule, i) && !rule->hint && rule->kind != C1_RULE_LE && !all_zero(rule, chosen) &&
+            rule_holds_read(r, rule, chosen, written))
+            return 1;
+    }
+    return 0;
+}
+
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior,
                         int familiar_hand)
 {
@@ -444,13 +464,22 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
      * digits' value is two more writings of the number by other ink read by other means: measured on
      * eval and validation, where the row counts and the bubbles met on one value it was never a wrong
      * one. Together they vouch as sure row counts do. */
-    const int rows_and_bubbles_vouch = !rows_vouch && rows_speak(&f->rows) && f->rows.sum == v &&
-                                       f->rows.sum_p >= ROWS_WITH_BUBBLES && f->bubbles.read && f->bubbles.value == v &&
+    const int rows_on_value = !rows_vouch && rows_speak(&f->rows) && f->rows.sum == v && f->rows.sum_p >= ROWS_WITH_BUBBLES;
+    const int rows_and_bubbles_vouch = rows_on_value && f->bubbles.read && f->bubbles.value == v &&
                                        f->bubbles.confidence >= BUBBLES_WITH_ROWS;
+    /* Likewise a sum of the page that holds (page 3's invalid votes have no bubbles), unless the
+     * bubbles, however unsure, spell another number: the value is confirmed by the other boxes, and
+     * the row counts land on it. Measured as for the bubbles: 115 times on eval and validation, never
+     * a wrong value. */
+    const int bubbles_elsewhere = f->bubbles.read && f->bubbles.value >= 0 && f->bubbles.value != v;
+    const int rows_and_sum_vouch = rows_on_value && !rows_and_bubbles_vouch && !bubbles_elsewhere &&
+                                   page_sum_backs(r, i, chosen, written);
     const int tally_sure = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES;
     if (rows_and_bubbles_vouch && f->tally && !f->tally->empty && !tally_sure)
         field_add_evidence(f, "row_counts_and_bubbles");
-    if (f->tally && !f->tally->empty && (tally_sure || !(rows_vouch || rows_and_bubbles_vouch))) {
+    if (rows_and_sum_vouch && f->tally && !f->tally->empty && !tally_sure)
+        field_add_evidence(f, "row_counts_and_sum");
+    if (f->tally && !f->tally->empty && (tally_sure || !(rows_vouch || rows_and_bubbles_vouch || rows_and_sum_vouch))) {
         /* A tally whose two methods agree is evidence even with a cell in doubt or on a blurred page
          * (lib/tally.c caps its confidence at 0.9 then): it agreeing with the digits is two readings
          * of different ink landing on one value. Measured on eval and validation: no such tally
@@ -471,8 +500,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         const c1_form_rule *rule = &form->rules[q];   /* its names are owned by the engine's form */
         if (!rule_involves(rule, i))
             continue;
-        int holds = rule_holds(rule, chosen) == 1 &&
-                    (rule_holds(rule, written) == 1 || (!rule->hint && misread_explains(r, rule, chosen, written)));
+        int holds = rule_holds_read(r, rule, chosen, written);
         if (!holds && !rule->hint)
             field_add_reason(f, rule->reason);
         else if (holds && rule->kind != C1_RULE_LE && !all_zero(rule, chosen))

@@ -651,6 +651,28 @@ static void test_row_counts_vouch_for_a_doubtful_tally(void)
     validate_fields(NULL, r);
     CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "unsure row counts alone vouched for a doubtful tally");
     free_result(r);
+    /* no bubbles (page 3's invalid votes have none): the row counts, unsure, on the value and a sum of
+     * the page that holds vouch together; with the sum broken they do not */
+    for (int broken = 0; broken <= 1; broken++) {
+        r = agreeing_form();
+        f = field(r, "paslon1");
+        f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+        set_rows(f, 41, 0.328);
+        if (broken) {   /* the officer's 203 for 41 + 78 + 81 */
+            set_reading(&field(r, "suara_sah")->ocr, 203, 0.9999, -1, 0);
+            set_reading(&field(r, "suara_sah")->segments, 203, 0.999, -1, 0);
+        }
+        validate_fields(NULL, r);
+        reasons(f, why, sizeof why);
+        int with_sum = 0;
+        for (int k = 0; k < f->n_evidence; k++)
+            with_sum |= !strcmp(f->evidence[k], "row_counts_and_sum");
+        if (broken)
+            CHECK(has_reason(f, "tally_doubtful") && !with_sum, "unsure row counts vouched with a broken sum: %s", why);
+        else
+            CHECK(!has_reason(f, "tally_doubtful") && with_sum, "unsure row counts and a sum that holds do not vouch: %s", why);
+        free_result(r);
+    }
     /* rows read as another number: an objection */
     r = agreeing_form();
     f = field(r, "paslon1");
