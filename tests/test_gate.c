@@ -602,50 +602,56 @@ static void test_bubbles_disagree(void)
     free_result(r);
 }
 
+/* The agreeing form with paslon1's tally one the counter cannot read: its methods disagree, its value off. */
+static c1_result *doubtful_tally_form(c1_field_result **f)
+{
+    c1_result *r = agreeing_form();
+    *f = field(r, "paslon1");
+    (*f)->tally->value = (*f)->tally->by_strokes = 47, (*f)->tally->by_groups = 39, (*f)->tally->confidence = 0.2;
+    return r;
+}
+
+static int names_evidence(const c1_field_result *f, const char *name)
+{
+    for (int k = 0; k < f->n_evidence; k++)
+        if (!strcmp(f->evidence[k], name))
+            return 1;
+    return 0;
+}
+
 /* A tally the counter cannot read (its methods disagree, its value off): with the bubbles and the row
  * counts agreeing with the digits, the officer's own count of the strokes speaks for them and the
  * field is published; with no row counts, the doubtful tally keeps it for a person. */
 static void test_row_counts_vouch_for_a_doubtful_tally(void)
 {
-    c1_result *r = agreeing_form();
-    c1_field_result *f = field(r, "paslon1");
-    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    c1_field_result *f;
+    c1_result *r = doubtful_tally_form(&f);
     set_bubbles(f, 41, 0.999);
     set_rows(f, 41, 0.995);
     validate_fields(NULL, r);
     char why[256];
     reasons(f, why, sizeof why);
     CHECK(f->status == C1_FIELD_ACCEPTED, "bubbles and row counts agreeing, a doubtful tally still objects: %s", why);
-    int bubbles = 0, rows = 0;
-    for (int k = 0; k < f->n_evidence; k++)
-        bubbles |= !strcmp(f->evidence[k], "bubbles"), rows |= !strcmp(f->evidence[k], "row_counts");
-    CHECK(bubbles && rows, "evidence does not name the bubbles and the row counts");
+    CHECK(names_evidence(f, "bubbles") && names_evidence(f, "row_counts"),
+          "evidence does not name the bubbles and the row counts");
     free_result(r);
-    r = agreeing_form();
-    f = field(r, "paslon1");
-    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    r = doubtful_tally_form(&f);
     set_bubbles(f, 41, 0.999);
     validate_fields(NULL, r);
     CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "a doubtful tally with no row counts was published");
     free_result(r);
     /* on a blurred page: row counts and bubbles each held at 0.8 a row or column, together on the value */
-    r = agreeing_form();
-    f = field(r, "paslon1");
-    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    r = doubtful_tally_form(&f);
     set_bubbles(f, 41, 0.512);
     set_rows(f, 41, 0.328);
     validate_fields(NULL, r);
     reasons(f, why, sizeof why);
-    int joint = 0;
-    for (int k = 0; k < f->n_evidence; k++)
-        joint |= !strcmp(f->evidence[k], "row_counts_and_bubbles");
-    CHECK(!has_reason(f, "tally_doubtful") && !has_reason(f, "ocr_tally_mismatch") && joint,
+    CHECK(!has_reason(f, "tally_doubtful") && !has_reason(f, "ocr_tally_mismatch") &&
+              names_evidence(f, "row_counts_and_bubbles"),
           "row counts and bubbles meeting on the value, unsure each, do not vouch for it: %s", why);
     free_result(r);
     /* the same, the bubbles spelling another number: the doubtful tally objects */
-    r = agreeing_form();
-    f = field(r, "paslon1");
-    f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+    r = doubtful_tally_form(&f);
     set_bubbles(f, 44, 0.512);
     set_rows(f, 41, 0.328);
     validate_fields(NULL, r);
@@ -654,9 +660,7 @@ static void test_row_counts_vouch_for_a_doubtful_tally(void)
     /* no bubbles (page 3's invalid votes have none): the row counts, unsure, on the value and a sum of
      * the page that holds vouch together; with the sum broken they do not */
     for (int broken = 0; broken <= 1; broken++) {
-        r = agreeing_form();
-        f = field(r, "paslon1");
-        f->tally->value = f->tally->by_strokes = 47, f->tally->by_groups = 39, f->tally->confidence = 0.2;
+        r = doubtful_tally_form(&f);
         set_rows(f, 41, 0.328);
         if (broken) {   /* the officer's 203 for 41 + 78 + 81 */
             set_reading(&field(r, "suara_sah")->ocr, 203, 0.9999, -1, 0);
@@ -664,9 +668,7 @@ static void test_row_counts_vouch_for_a_doubtful_tally(void)
         }
         validate_fields(NULL, r);
         reasons(f, why, sizeof why);
-        int with_sum = 0;
-        for (int k = 0; k < f->n_evidence; k++)
-            with_sum |= !strcmp(f->evidence[k], "row_counts_and_sum");
+        int with_sum = names_evidence(f, "row_counts_and_sum");
         if (broken)
             CHECK(has_reason(f, "tally_doubtful") && !with_sum, "unsure row counts vouched with a broken sum: %s", why);
         else
