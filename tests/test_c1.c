@@ -444,14 +444,25 @@ static int check_registration(const c1_engine *e, const char *name, const cJSON 
     return sure;
 }
 
+/* C1_TEST_FEW_PHOTOS=N reads at most N intact fixtures of each page here: under valgrind a read
+ * costs about a CPU minute, and the loop's code is the same for every photo. */
+static int intact_fixtures_per_page(void)
+{
+    const char *few = getenv("C1_TEST_FEW_PHOTOS");
+    return few && atoi(few) > 0 ? atoi(few) : 1000;
+}
+
 static void test_registration(const c1_engine *e)
 {
     DIR *d = opendir("fixtures");
     struct dirent *ent;
-    int n = 0, sure = 0;
+    int n = 0, sure = 0, per_page = intact_fixtures_per_page(), of_page[4] = {0};
     while ((ent = readdir(d))) {
         char *dot = strrchr(ent->d_name, '.');
         if (!dot || strcmp(dot, ".json") || strncmp(ent->d_name, "bad_", 4) == 0)
+            continue;
+        int page = ent->d_name[0] == 'p' && ent->d_name[1] >= '1' && ent->d_name[1] <= '3' ? ent->d_name[1] - '0' : 0;
+        if (of_page[page] >= per_page)
             continue;
         char path[512], name[256];
         snprintf(path, sizeof path, "fixtures/%s", ent->d_name);
@@ -459,12 +470,12 @@ static void test_registration(const c1_engine *e)
         cJSON *label = load_json(path);
         if (label && !cJSON_IsTrue(cJSON_GetObjectItem(label, "expect_reject_ok"))) {
             sure += check_registration(e, name, label);
-            n++;
+            n++, of_page[page]++;
         }
         cJSON_Delete(label);
     }
     closedir(d);
-    CHECK(n >= 18, "only %d intact fixtures", n);
+    CHECK(n >= (per_page < 6 ? 3 * per_page : 18), "only %d intact fixtures", n);
     (void)sure;
 }
 
