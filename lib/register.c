@@ -18,6 +18,7 @@
 #define MAX_PICKED 60      /* the best candidates tried four at a time */
 #define MIN_MARK_SCORE -0.15
 #define DETECT_LONG_SIDE 1600
+#define MAX_SIDE_RATIO 4.0 /* a steep tilt shows the far marks small, but not this small */
 
 typedef struct {
     double cx, cy, side;
@@ -259,7 +260,7 @@ static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_a
     for (int a = 0; a < n; a++)
         for (int b = 0; b < n; b++)
             ok[a][b] = hypot(c[a].cx - c[b].cx, c[a].cy - c[b].cy) >= apart * fmin(c[a].side, c[b].side) &&
-                       alike_diagonals(&c[a], &c[b]);
+                       alike_diagonals(&c[a], &c[b]) && fmax(c[a].side, c[b].side) <= MAX_SIDE_RATIO * fmin(c[a].side, c[b].side);
     int n_sets = 0;
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
@@ -271,8 +272,6 @@ static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_a
                     double lo = 1e9, hi = 0;
                     for (int i = 0; i < 4; i++)
                         lo = fmin(lo, m[i]->side), hi = fmax(hi, m[i]->side);
-                    if (hi > 4.0 * lo)    /* a steep tilt shows the far marks small */
-                        continue;
                     order_clockwise(m);
                     double p[8];
                     for (int i = 0; i < 4; i++)

@@ -261,6 +261,33 @@ static int by_score(const void *a, const void *b)
     return x->from != y->from ? (x->from > y->from) - (x->from < y->from) : (x->candidate > y->candidate) - (x->candidate < y->candidate);
 }
 
+/* Moves the k best extensions to the front, in no order: the beam keeps only those, and sorting all
+ * of a field's extensions (up to BEAM x MAX_CANDIDATES) cost more than the rest of the search. */
+static void select_best(extension *e, int m, int k)
+{
+    int lo = 0, hi = m - 1;
+    while (lo < hi) {
+        extension pivot = e[lo + (hi - lo) / 2];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (by_score(&e[i], &pivot) < 0)
+                i++;
+            while (by_score(&e[j], &pivot) > 0)
+                j--;
+            if (i <= j) {
+                extension t = e[i];
+                e[i++] = e[j], e[j--] = t;
+            }
+        }
+        if (k - 1 <= j)
+            hi = j;
+        else if (k - 1 >= i)
+            lo = i;
+        else
+            break;
+    }
+}
+
 /* Fields in layout order; a rule is scored once its last field is assigned. Each extension is scored
  * in place on its parent and only the BEAM best are copied out. */
 static int beam_search(const c1_result *r, const candidates *cand, assignment *beam)
@@ -292,8 +319,10 @@ static int beam_search(const c1_result *r, const candidates *cand, assignment *b
                         score += log(form->rules[q].hint ? HINT_MISSED : RULE_BROKEN);
                 ext[m++] = (extension){score, b, k};
             }
-        qsort(ext, (size_t)m, sizeof *ext, by_score);
         n = m < BEAM ? m : BEAM;
+        if (m > n)
+            select_best(ext, m, n);
+        qsort(ext, (size_t)n, sizeof *ext, by_score);
         for (int j = 0; j < n; j++) {
             next[j] = beam[ext[j].from];
             next[j].value[i] = cand[i].values[ext[j].candidate];
