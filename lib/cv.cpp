@@ -6,6 +6,8 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <vector>
 
@@ -195,29 +197,87 @@ extern "C" int cv_warp_into(const c1_pix *src, const double dst_to_src[9], c1_pi
     }
 }
 
+/* The peak of `res` with a parabola through it and its neighbours: sub-pixel placement. */
+static void peak_of(const cv::Mat &res, double *x, double *y, double *score)
+{
+    double best;
+    cv::Point at;
+    cv::minMaxLoc(res, nullptr, &best, nullptr, &at);
+    double dx = 0, dy = 0;
+    if (at.x > 0 && at.x < res.cols - 1) {
+        float l = res.at<float>(at.y, at.x - 1), c = res.at<float>(at.y, at.x), r = res.at<float>(at.y, at.x + 1);
+        double den = l - 2 * c + r;
+        dx = den < 0 ? 0.5 * (l - r) / den : 0;
+    }
+    if (at.y > 0 && at.y < res.rows - 1) {
+        float u = res.at<float>(at.y - 1, at.x), c = res.at<float>(at.y, at.x), d = res.at<float>(at.y + 1, at.x);
+        double den = u - 2 * c + d;
+        dy = den < 0 ? 0.5 * (u - d) / den : 0;
+    }
+    *x = at.x + dx;
+    *y = at.y + dy;
+    *score = best;
+}
+
+/* Below this many template pixels, or positions to search, one full-resolution pass is cheap. */
+#define COARSE_MIN_TEMPLATE 4000
+#define COARSE_MIN_POSITIONS 400
+/* Around the half-resolution peak, full resolution is searched this far: its rounding and a peak
+ * the halving moved (1 px), and the neighbours the parabola needs (1 px). */
+#define FINE_REACH 2
+
+/* TM_CCOEFF_NORMED at the positions [x0, x1] x [y0, y1] only, computed directly: a handful of
+ * positions cost less that way than the FFT that matchTemplate runs over the template's size. */
+static cv::Mat match_at(const cv::Mat &img, const cv::Mat &t, int x0, int x1, int y0, int y1)
+{
+    const int n = t.cols * t.rows;
+    double t_sum = 0;
+    for (int y = 0; y < t.rows; y++)
+        for (int x = 0; x < t.cols; x++)
+            t_sum += t.at<uint8_t>(y, x);
+    const double t_mean = t_sum / n;
+    std::vector<double> tc((size_t)n);
+    double t_norm = 0;
+    for (int y = 0, i = 0; y < t.rows; y++)
+        for (int x = 0; x < t.cols; x++, i++)
+            tc[i] = t.at<uint8_t>(y, x) - t_mean, t_norm += tc[i] * tc[i];
+    cv::Mat res(y1 - y0 + 1, x1 - x0 + 1, CV_32F);
+    for (int v = y0; v <= y1; v++)
+        for (int u = x0; u <= x1; u++) {
+            double s = 0, s2 = 0, st = 0;
+            for (int y = 0, i = 0; y < t.rows; y++) {
+                const uint8_t *row = img.ptr<uint8_t>(v + y) + u;
+                for (int x = 0; x < t.cols; x++, i++)
+                    s += row[x], s2 += (double)row[x] * row[x], st += row[x] * tc[i];
+            }
+            double var = s2 - s * s / n, den = std::sqrt(std::max(var, 0.0) * t_norm);
+            res.at<float>(v - y0, u - x0) = den > 1e-6 ? (float)std::max(-1.0, std::min(1.0, st / den)) : 0.f;
+        }
+    return res;
+}
+
 extern "C" int cv_match(const c1_pix *image, const c1_pix *templ, double *x, double *y, double *score)
 {
     try {
-        cv::Mat res;
-        cv::matchTemplate(as_mat(image), as_mat(templ), res, cv::TM_CCOEFF_NORMED);
-        double best;
+        cv::Mat img = as_mat(image), t = as_mat(templ), res;
+        int pos_w = img.cols - t.cols + 1, pos_h = img.rows - t.rows + 1;
+        if (t.cols * t.rows < COARSE_MIN_TEMPLATE || pos_w * pos_h < COARSE_MIN_POSITIONS || t.cols < 8 || t.rows < 8) {
+            cv::matchTemplate(img, t, res, cv::TM_CCOEFF_NORMED);
+            peak_of(res, x, y, score);
+            return 1;
+        }
+        /* Half resolution finds the peak's basin at a quarter of the cost per position and a quarter
+         * of the positions; full resolution then places it on the few pixels round it. */
+        cv::Mat img2, t2, res2;
+        cv::resize(img, img2, cv::Size(img.cols / 2, img.rows / 2), 0, 0, cv::INTER_AREA);
+        cv::resize(t, t2, cv::Size(t.cols / 2, t.rows / 2), 0, 0, cv::INTER_AREA);
+        cv::matchTemplate(img2, t2, res2, cv::TM_CCOEFF_NORMED);
         cv::Point at;
-        cv::minMaxLoc(res, nullptr, &best, nullptr, &at);
-        /* A parabola through the peak and its neighbours: sub-pixel placement. */
-        double dx = 0, dy = 0;
-        if (at.x > 0 && at.x < res.cols - 1) {
-            float l = res.at<float>(at.y, at.x - 1), c = res.at<float>(at.y, at.x), r = res.at<float>(at.y, at.x + 1);
-            double den = l - 2 * c + r;
-            dx = den < 0 ? 0.5 * (l - r) / den : 0;
-        }
-        if (at.y > 0 && at.y < res.rows - 1) {
-            float u = res.at<float>(at.y - 1, at.x), c = res.at<float>(at.y, at.x), d = res.at<float>(at.y + 1, at.x);
-            double den = u - 2 * c + d;
-            dy = den < 0 ? 0.5 * (u - d) / den : 0;
-        }
-        *x = at.x + dx;
-        *y = at.y + dy;
-        *score = best;
+        cv::minMaxLoc(res2, nullptr, nullptr, nullptr, &at);
+        int x0 = std::max(0, 2 * at.x - FINE_REACH), x1 = std::min(pos_w - 1, 2 * at.x + FINE_REACH);
+        int y0 = std::max(0, 2 * at.y - FINE_REACH), y1 = std::min(pos_h - 1, 2 * at.y + FINE_REACH);
+        peak_of(match_at(img, t, x0, x1, y0, y1), x, y, score);
+        *x += x0, *y += y0;
         return 1;
     } catch (...) {
         return 0;

@@ -1,0 +1,83 @@
+/* Tests of the template match that places each field's boxes (lib/cv.cpp, cv_match): its fast path
+ * (a half-resolution search, then full resolution round the peak) must find what a search of every
+ * position finds, on print sharp and soft, faint and busy. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cv.h"
+#include "check.h"
+
+/* A page-like area: white paper, dark box lines and dots, a little noise; deterministic. */
+static c1_pix *paper_with_print(int w, int h, unsigned seed, int contrast)
+{
+    c1_pix *p = pix_create(w, h, 1);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            seed = seed * 1103515245u + 12345u;
+            int line = (x % 97 < 4) || (y % 53 < 3) || ((x / 7 + y / 11) % 23 == 0 && x % 7 < 3);
+            pix_row(p, y)[x] = (uint8_t)(235 - (line ? contrast : 0) - (int)(seed >> 28));
+        }
+    return p;
+}
+
+/* TM_CCOEFF_NORMED at every position: the best one and its score. */
+static void search_everywhere(const c1_pix *img, const c1_pix *t, int *bx, int *by, double *best)
+{
+    const int n = t->w * t->h;
+    double tm = 0;
+    for (int y = 0; y < t->h; y++)
+        for (int x = 0; x < t->w; x++)
+            tm += pix_row(t, y)[x];
+    tm /= n;
+    double tn = 0;
+    for (int y = 0; y < t->h; y++)
+        for (int x = 0; x < t->w; x++)
+            tn += (pix_row(t, y)[x] - tm) * (pix_row(t, y)[x] - tm);
+    *best = -2;
+    for (int v = 0; v + t->h <= img->h; v++)
+        for (int u = 0; u + t->w <= img->w; u++) {
+            double s = 0, s2 = 0, st = 0;
+            for (int y = 0; y < t->h; y++)
+                for (int x = 0; x < t->w; x++) {
+                    double a = pix_row(img, v + y)[u + x];
+                    s += a, s2 += a * a, st += a * (pix_row(t, y)[x] - tm);
+                }
+            double den = sqrt(fmax(s2 - s * s / n, 0) * tn), r = den > 0 ? st / den : 0;
+            if (r > *best)
+                *best = r, *bx = u, *by = v;
+        }
+}
+
+static void expect_same_peak(const char *what, c1_pix *area, int tx, int ty, int tw, int th, c1_pix *templ_from)
+{
+    c1_pix *t = pix_crop(templ_from, tx, ty, tx + tw, ty + th);
+    double x, y, score, best;
+    int bx = -1, by = -1;
+    CHECK(t && cv_match(area, t, &x, &y, &score), "%s: matched", what);
+    search_everywhere(area, t, &bx, &by, &best);
+    CHECK(fabs(x - bx) <= 0.5 && fabs(y - by) <= 0.5, "%s: the peak at (%.2f, %.2f), every position says (%d, %d)", what, x,
+          y, bx, by);
+    CHECK(fabs(score - best) < 1e-3, "%s: score %.5f, every position says %.5f", what, score, best);
+    pix_destroy(&t);
+}
+
+int main(void)
+{
+    /* A field group's size at 5 px/mm (three boxes and margins, 320 x 110 px) in its search area. */
+    const int contrasts[] = {120, 25};
+    for (int k = 0; k < 2; k++) {
+        c1_pix *sharp = paper_with_print(360, 150, 7u + (unsigned)k, contrasts[k]);
+        expect_same_peak(k ? "faint print" : "sharp print", sharp, 17, 9, 320, 110, sharp);
+        c1_pix *soft = cv_gaussian(sharp, 4.0);
+        expect_same_peak(k ? "faint print, soft" : "sharp print, soft", soft, 23, 31, 320, 110, soft);
+        /* The template from the sharp blank, the area a soft photo of it: the photo's case. */
+        expect_same_peak(k ? "faint blank in a soft photo" : "sharp blank in a soft photo", soft, 6, 20, 320, 110, sharp);
+        pix_destroy(&sharp), pix_destroy(&soft);
+    }
+    /* Small templates take the one-pass path; it must agree too. */
+    c1_pix *small = paper_with_print(90, 60, 3u, 90);
+    expect_same_peak("a small template", small, 11, 5, 50, 40, small);
+    pix_destroy(&small);
+    return CHECK_SUMMARY();
+}
