@@ -261,11 +261,15 @@ static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_a
         for (int b = 0; b < n; b++)
             ok[a][b] = hypot(c[a].cx - c[b].cx, c[a].cy - c[b].cy) >= apart * fmin(c[a].side, c[b].side) &&
                        alike_diagonals(&c[a], &c[b]) && fmax(c[a].side, c[b].side) <= MAX_SIDE_RATIO * fmin(c[a].side, c[b].side);
+    /* The candidates come best first, and a set's rank is at most its four scores and 2 (it spans at
+     * most the photo): once MAX_SETS are kept, no later fourth, or third, can rank above the last. */
+#define CANNOT_RANK(a, b, d, e) \
+    (n_sets == MAX_SETS && c[a].score + c[b].score + c[d].score + c[e].score + 2 + 1e-9 < sets[MAX_SETS - 1].rank)
     int n_sets = 0;
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
-            for (int d = b + 1; d < n && ok[a][b]; d++)
-                for (int e = d + 1; e < n && ok[a][d] && ok[b][d]; e++) {
+            for (int d = b + 1; d + 1 < n && ok[a][b] && !CANNOT_RANK(a, b, d, d + 1); d++)
+                for (int e = d + 1; e < n && ok[a][d] && ok[b][d] && !CANNOT_RANK(a, b, d, e); e++) {
                     if (!ok[a][e] || !ok[b][e] || !ok[d][e])
                         continue;
                     mark_candidate *m[4] = {&c[a], &c[b], &c[d], &c[e]};
@@ -282,6 +286,7 @@ static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_a
                         n_sets = add_set(sets, n_sets, m, m[0]->score + m[1]->score + m[2]->score + m[3]->score +
                                                               2 * area / image_area);
                 }
+#undef CANNOT_RANK
     return n_sets;
 }
 
