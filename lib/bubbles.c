@@ -73,10 +73,12 @@ static int cut_column(const c1_result *r, const c1_form_field *fd, int k, const 
     return ok;
 }
 
+/* Squared distances: this runs for every pixel round every bubble. */
 static int in_ring(double ox, double oy, double R, double pitch_px)
 {
-    double d = hypot(ox, oy);
-    return d >= RING_IN * R && d <= RING_OUT * R && hypot(ox, fabs(oy) - pitch_px) >= RING_IN * R;
+    double d2 = ox * ox + oy * oy, on = fabs(oy) - pitch_px;
+    return d2 >= RING_IN * R * RING_IN * R && d2 <= RING_OUT * R * RING_OUT * R &&
+           ox * ox + on * on >= RING_IN * R * RING_IN * R;
 }
 
 /* The ink just round a bubble, its median: what a shadow's edge or a blur leaves there leaves it in
@@ -110,9 +112,9 @@ static double bubble_mark(const column_ink *c, double cx, double cy, double R, d
             int x = (int)floor(cx) + dx - c->x0, y = (int)floor(cy) + dy - c->y0;
             if (x < 0 || y < 0 || x >= c->w || y >= c->h)
                 continue;
-            double ox = x + c->x0 + 0.5 - cx, oy = y + c->y0 + 0.5 - cy, d = hypot(ox, oy);
+            double ox = x + c->x0 + 0.5 - cx, oy = y + c->y0 + 0.5 - cy;
             int on = c->ink[y * c->w + x] > threshold;
-            if (d <= DISC_SHARE * R) {
+            if (ox * ox + oy * oy <= DISC_SHARE * R * DISC_SHARE * R) {
                 on = c->ink[y * c->w + x] - background > threshold;
                 inside++, inked += on;
             } else if (in_ring(ox, oy, R, pitch_px)) {
