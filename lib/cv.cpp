@@ -226,32 +226,21 @@ static void peak_of(const cv::Mat &res, double *x, double *y, double *score)
  * the halving moved (1 px), and the neighbours the parabola needs (1 px). */
 #define FINE_REACH 2
 
-/* TM_CCOEFF_NORMED at the positions [x0, x1] x [y0, y1] only, computed directly: a handful of
- * positions cost less that way than the FFT that matchTemplate runs over the template's size. */
+/* TM_CCOEFF_NORMED at the positions [x0, x1] x [y0, y1] only, from exact integer sums (OpenCV's
+ * vectorised sum and dot): a handful of positions cost less that way than the FFT that
+ * matchTemplate runs over the whole template. */
 static cv::Mat match_at(const cv::Mat &img, const cv::Mat &t, int x0, int x1, int y0, int y1)
 {
-    const int n = t.cols * t.rows;
-    double t_sum = 0;
-    for (int y = 0; y < t.rows; y++)
-        for (int x = 0; x < t.cols; x++)
-            t_sum += t.at<uint8_t>(y, x);
-    const double t_mean = t_sum / n;
-    std::vector<double> tc((size_t)n);
-    double t_norm = 0;
-    for (int y = 0, i = 0; y < t.rows; y++)
-        for (int x = 0; x < t.cols; x++, i++)
-            tc[i] = t.at<uint8_t>(y, x) - t_mean, t_norm += tc[i] * tc[i];
+    const double n = (double)t.cols * t.rows, st = cv::sum(t)[0], stt = t.dot(t);
+    const double t_var = stt - st * st / n;
     cv::Mat res(y1 - y0 + 1, x1 - x0 + 1, CV_32F);
     for (int v = y0; v <= y1; v++)
         for (int u = x0; u <= x1; u++) {
-            double s = 0, s2 = 0, st = 0;
-            for (int y = 0, i = 0; y < t.rows; y++) {
-                const uint8_t *row = img.ptr<uint8_t>(v + y) + u;
-                for (int x = 0; x < t.cols; x++, i++)
-                    s += row[x], s2 += (double)row[x] * row[x], st += row[x] * tc[i];
-            }
-            double var = s2 - s * s / n, den = std::sqrt(std::max(var, 0.0) * t_norm);
-            res.at<float>(v - y0, u - x0) = den > 1e-6 ? (float)std::max(-1.0, std::min(1.0, st / den)) : 0.f;
+            cv::Mat patch = img(cv::Rect(u, v, t.cols, t.rows));
+            double si = cv::sum(patch)[0], sii = patch.dot(patch), sit = patch.dot(t);
+            double den = std::sqrt(std::max(sii - si * si / n, 0.0) * std::max(t_var, 0.0));
+            double r = den > 1e-6 ? (sit - si * st / n) / den : 0;
+            res.at<float>(v - y0, u - x0) = (float)std::max(-1.0, std::min(1.0, r));
         }
     return res;
 }
