@@ -31,6 +31,7 @@
 #define ROWS_VOUCH 0.9        /* row counts this sure of the value vouch for a tally the counter cannot read */
 #define ROWS_WITH_BUBBLES 0.2 /* ... or this sure, with the bubbles ... */
 #define BUBBLES_WITH_ROWS 0.5 /* ... this sure of the same value */
+#define THREE_WRITINGS_LR 300.0 /* the bubbles and row counts both on the digits' value (see judge_field) */
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
 
 typedef struct {
@@ -561,7 +562,16 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
                    bubbles_agree(f, v) || rows_back;
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
-    if (posterior < (evidence ? r->gate->value[C1_GATE_ACCEPT_WITH_EVIDENCE] : digits_only_threshold(r, familiar_hand))) {
+    /* The digits' own best reading, the bubbles and the row counts all on one value: three writings of
+     * the number in different ink, read by three means. On a blurred page the other two are held at
+     * 0.8 each and weigh little in the posterior; together they are a likelihood ratio of at least
+     * THREE_WRITINGS_LR for the digits' value (docs/design.md, "three writings of one number"). */
+    if (rows_and_bubbles_vouch && f->ocr.value == v && v != UNLISTED && posterior < 1) {
+        double odds = posterior / (1 - posterior) * THREE_WRITINGS_LR;
+        posterior = f->confidence = odds / (1 + odds);
+    }
+    const double needed = evidence ? r->gate->value[C1_GATE_ACCEPT_WITH_EVIDENCE] : digits_only_threshold(r, familiar_hand);
+    if (posterior < needed) {
         field_add_reason(f, "low_confidence");
         if (!evidence)
             field_add_reason(f, "no_independent_evidence");

@@ -684,6 +684,34 @@ static void test_row_counts_vouch_for_a_doubtful_tally(void)
     free_result(r);
 }
 
+/* Digits unsure between two values that the page's sum cannot tell apart (its total as unsure between
+ * the two sums): the bubbles and the row counts both on the digits' best, each unsure as on a blurred
+ * page, raise its posterior by their likelihood ratio and it is published; the row counts too unsure
+ * to count, or the bubbles spelling the other value, leave it in review. */
+static void test_three_writings_of_one_number(void)
+{
+    const char *const cases[] = {"bubbles and row counts on 41", "row counts too unsure", "the bubbles spelling 47"};
+    for (int kind = 0; kind < 3; kind++) {
+        c1_field_result *f;
+        c1_result *r = doubtful_tally_form(&f);
+        set_reading(&f->ocr, 41, 0.4, 47, 0.3);
+        set_reading(&f->segments, 41, 0.4, 47, 0.3);
+        set_reading(&field(r, "suara_sah")->ocr, 200, 0.5, 206, 0.45);
+        set_reading(&field(r, "suara_sah")->segments, 200, 0.5, 206, 0.45);
+        set_bubbles(f, kind == 2 ? 47 : 41, 0.512);
+        set_rows(f, 41, kind == 1 ? 0.15 : 0.328);
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(f, why, sizeof why);
+        if (kind == 0)
+            CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 41 && f->confidence >= 0.995, "%s: %s at %.4f (%s)",
+                  cases[kind], f->status == C1_FIELD_ACCEPTED ? "accepted" : "review", f->confidence, why);
+        else
+            CHECK(f->status == C1_FIELD_REVIEW && f->confidence < 0.995, "%s: published at %.4f", cases[kind], f->confidence);
+        free_result(r);
+    }
+}
+
 /* A sum that holds only because its terms read 0 is no evidence: faint strokes lost on a soft photo
  * read as 0 in every box, and 0 + 0 + 0 = 0. Nor is a row count that is all blank. */
 static void test_all_zero_sum_is_no_evidence(void)
@@ -753,6 +781,7 @@ int main(void)
     test_correction_goes_to_review_and_checks_its_rules();
     test_bubbles_disagree();
     test_row_counts_vouch_for_a_doubtful_tally();
+    test_three_writings_of_one_number();
     test_all_zero_sum_is_no_evidence();
     form_release(&form);
     return CHECK_SUMMARY();
