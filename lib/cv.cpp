@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 
@@ -226,18 +227,34 @@ static void peak_of(const cv::Mat &res, double *x, double *y, double *score)
  * the halving moved (1 px), and the neighbours the parabola needs (1 px). */
 #define FINE_REACH 2
 
-/* TM_CCOEFF_NORMED at the positions [x0, x1] x [y0, y1] only, from exact integer sums (OpenCV's
- * vectorised sum and dot): a handful of positions cost less that way than the FFT that
- * matchTemplate runs over the whole template. */
+/* Sums of a patch's pixels, their squares and their products with the template's, exactly (a row's
+ * sums fit 32 bits for rows up to 66 000 pixels). One pass; OpenCV's sum and dot went row by row,
+ * which costs most on the bubble columns' narrow templates. */
+static void patch_sums(const cv::Mat &img, int u, int v, const cv::Mat &t, double *si, double *sii, double *sit)
+{
+    uint64_t a = 0, aa = 0, at = 0;
+    for (int y = 0; y < t.rows; y++) {
+        const uint8_t *p = img.ptr<uint8_t>(v + y) + u, *q = t.ptr<uint8_t>(y);
+        uint32_t ra = 0, raa = 0, rat = 0;
+        for (int x = 0; x < t.cols; x++)
+            ra += p[x], raa += (uint32_t)p[x] * p[x], rat += (uint32_t)p[x] * q[x];
+        a += ra, aa += raa, at += rat;
+    }
+    *si = (double)a, *sii = (double)aa, *sit = (double)at;
+}
+
+/* TM_CCOEFF_NORMED at the positions [x0, x1] x [y0, y1] only, from exact integer sums: a handful of
+ * positions cost less that way than the FFT that matchTemplate runs over the whole template. */
 static cv::Mat match_at(const cv::Mat &img, const cv::Mat &t, int x0, int x1, int y0, int y1)
 {
-    const double n = (double)t.cols * t.rows, st = cv::sum(t)[0], stt = t.dot(t);
+    double n = (double)t.cols * t.rows, st, stt, unused;
+    patch_sums(t, 0, 0, t, &st, &stt, &unused);
     const double t_var = stt - st * st / n;
     cv::Mat res(y1 - y0 + 1, x1 - x0 + 1, CV_32F);
     for (int v = y0; v <= y1; v++)
         for (int u = x0; u <= x1; u++) {
-            cv::Mat patch = img(cv::Rect(u, v, t.cols, t.rows));
-            double si = cv::sum(patch)[0], sii = patch.dot(patch), sit = patch.dot(t);
+            double si, sii, sit;
+            patch_sums(img, u, v, t, &si, &sii, &sit);
             double den = std::sqrt(std::max(sii - si * si / n, 0.0) * std::max(t_var, 0.0));
             double r = den > 1e-6 ? (sit - si * st / n) / den : 0;
             res.at<float>(v - y0, u - x0) = (float)std::max(-1.0, std::min(1.0, r));
