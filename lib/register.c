@@ -245,6 +245,41 @@ static int diagonal_along_page(const double p[8], const mark_candidate *m, doubl
            abs_cos(m->dx, m->dy, xx / span_h - yx / span_w, xy / span_h - yy / span_w) > 0.6;
 }
 
+static double cross3(const double *o, const double *a, const double *b)
+{
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+}
+
+static int by_x_then_y(const void *pa, const void *pb)
+{
+    const double *a = pa, *b = pb;
+    return a[0] != b[0] ? (a[0] > b[0]) - (a[0] < b[0]) : (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+/* The area of the convex hull of the candidates' centres (Andrew's monotone chain). */
+static double hull_area(const mark_candidate *c, int n)
+{
+    double pts[MAX_PICKED][2], hull[2 * MAX_PICKED][2];
+    for (int i = 0; i < n; i++)
+        pts[i][0] = c[i].cx, pts[i][1] = c[i].cy;
+    qsort(pts, (size_t)n, sizeof pts[0], by_x_then_y);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        while (k >= 2 && cross3(hull[k - 2], hull[k - 1], pts[i]) <= 0)
+            k--;
+        hull[k][0] = pts[i][0], hull[k][1] = pts[i][1], k++;
+    }
+    for (int i = n - 2, lower = k + 1; i >= 0; i--) {
+        while (k >= lower && cross3(hull[k - 2], hull[k - 1], pts[i]) <= 0)
+            k--;
+        hull[k][0] = pts[i][0], hull[k][1] = pts[i][1], k++;
+    }
+    double a = 0;
+    for (int i = 0; i + 1 < k; i++)
+        a += hull[i][0] * hull[i + 1][1] - hull[i + 1][0] * hull[i][1];
+    return fabs(a) / 2;
+}
+
 /* The sets of four candidates that could be the page's marks: alike, their diagonals alike, spanning
  * a convex quadrilateral of about the page's proportions, its diagonals along the page's; those whose
  * marks look most like marks on paper, and that span most of the photo, first. The page marker decides among them (identify.c). */
@@ -261,10 +296,12 @@ static int pick_marks(mark_candidate *c, int n, const c1_form *f, double image_a
         for (int b = 0; b < n; b++)
             ok[a][b] = hypot(c[a].cx - c[b].cx, c[a].cy - c[b].cy) >= apart * fmin(c[a].side, c[b].side) &&
                        alike_diagonals(&c[a], &c[b]) && fmax(c[a].side, c[b].side) <= MAX_SIDE_RATIO * fmin(c[a].side, c[b].side);
-    /* The candidates come best first, and a set's rank is at most its four scores and 2 (it spans at
-     * most the photo): once MAX_SETS are kept, no later fourth, or third, can rank above the last. */
+    /* The candidates come best first, and a set's rank is at most its four scores and twice the share
+     * of the photo that all the candidates span (a set's quadrilateral lies inside their hull): once
+     * MAX_SETS are kept, no later fourth, or third, can rank above the last. */
+    const double most_area = 2 * hull_area(c, n) / image_area + 1e-9;
 #define CANNOT_RANK(a, b, d, e) \
-    (n_sets == MAX_SETS && c[a].score + c[b].score + c[d].score + c[e].score + 2 + 1e-9 < sets[MAX_SETS - 1].rank)
+    (n_sets == MAX_SETS && c[a].score + c[b].score + c[d].score + c[e].score + most_area < sets[MAX_SETS - 1].rank)
     int n_sets = 0;
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
