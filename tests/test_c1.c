@@ -137,10 +137,20 @@ static void test_templates(void)
 /* A data dir with the real form and the real network, under a card whose "members" are `members`
  * (a JSON array, or NULL for none) and whose "ensemble_temperature" is `temperature` (JSON, or NULL
  * for the committed card's). */
+/* One directory per process: two test runs at once (make test beside make valgrind) must not write
+ * each other's card between its writing and its reading. */
+static const char *test_model_dir(void)
+{
+    static char dir[64];
+    if (!dir[0])
+        snprintf(dir, sizeof dir, "build/test-model.%ld", (long)getpid());
+    return dir;
+}
+
 static c1_error engine_with_card(const char *members, const char *temperature, c1_engine **e, char *msg,
                                  size_t msg_size)
 {
-    const char *dir = "build/test-model";
+    const char *dir = test_model_dir();
     char cwd[512], cmd[2048];
     snprintf(cmd, sizeof cmd, "rm -rf %s && mkdir -p %s/models && ln -s %s/forms %s/forms && ln -s %s/models/digits.onnx %s/models/digits.onnx",
              dir, dir, getcwd(cwd, sizeof cwd), dir, cwd, dir);
@@ -974,5 +984,8 @@ int main(void)
     test_row_counts(e);
     test_station(e);
     c1_engine_free(e);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", test_model_dir());
+    CHECK(system(cmd) == 0, "could not remove %s", test_model_dir());
     return CHECK_SUMMARY();
 }
