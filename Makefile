@@ -213,7 +213,7 @@ $(FUZZ_BUILD)/obj/known.o: cli/known.c cli/known.h | $(FUZZ_BUILD)/obj
 	clang $(CPPFLAGS) -std=c11 -D_GNU_SOURCE $(WARN) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 $(FUZZ_BUILD)/obj:
 	@mkdir -p $@
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJ) $(FUZZ_BUILD)/obj/known.o
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_engine.h $(FUZZ_OBJ) $(FUZZ_BUILD)/obj/known.o
 	clang++ $(CPPFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer -x c $< -x none $(FUZZ_OBJ) $(FUZZ_BUILD)/obj/known.o -o $@ $(LDLIBS)
 fuzz-build: deps
 	$(call apt,$(FUZZ_PACKAGES))

@@ -566,7 +566,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
      * the number in different ink, read by three means. On a blurred page the other two are held at
      * 0.8 each and weigh little in the posterior; together they are a likelihood ratio of at least
      * THREE_WRITINGS_LR for the digits' value (docs/design.md, "three writings of one number"). */
-    if (rows_and_bubbles_vouch && f->ocr.value == v && v != UNLISTED && posterior < 1) {
+    if (rows_and_bubbles_vouch && f->ocr.value == v && chosen[i] != UNLISTED && posterior < 1) {
         double odds = posterior / (1 - posterior) * THREE_WRITINGS_LR;
         posterior = f->confidence = odds / (1 + odds);
     }

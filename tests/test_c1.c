@@ -134,9 +134,6 @@ static void test_templates(void)
 
 /* ---- the model card */
 
-/* A data dir with the real form and the real network, under a card whose "members" are `members`
- * (a JSON array, or NULL for none) and whose "ensemble_temperature" is `temperature` (JSON, or NULL
- * for the committed card's). */
 /* One directory per process: two test runs at once (make test beside make valgrind) must not write
  * each other's card between its writing and its reading. */
 static const char *test_model_dir(void)
@@ -147,6 +144,9 @@ static const char *test_model_dir(void)
     return dir;
 }
 
+/* A data dir with the real form and the real network, under a card whose "members" are `members`
+ * (a JSON array, or NULL for none) and whose "ensemble_temperature" is `temperature` (JSON, or NULL
+ * for the committed card's). */
 static c1_error engine_with_card(const char *members, const char *temperature, c1_engine **e, char *msg,
                                  size_t msg_size)
 {
