@@ -38,6 +38,7 @@
 #define RIDGE_SLACK 3            /* grey levels of noise a flat stroke's core may rise above its mean */
 #define FRAGMENT_ON_STROKE_MM 1.5 /* a fragment whose middle is this close to a counted stroke is its leftover */
 #define FRAGMENT_SHARE 0.55      /* an upright piece shorter than this share of the grid's typical stroke is a fragment */
+#define SHORT_UPRIGHT_SHARE 0.75 /* of two or three uprights uncrossed, one shorter than this share of the grid's stroke is doubtful */
 #define CROSS_SPAN_SHARE 0.75    /* a fifth stroke spans at least this share of its group's width */
 #define CROSS_OFF_MIDDLE 0.3     /* and its middle is at most this share of the group's height off the group's middle */
 #define END_TO_END_SHARE 1.7     /* an upright path this much longer than the grid's typical stroke is two, end to end */
@@ -639,6 +640,20 @@ static int loose_fragments(const mark_strokes *ms, const int *counted, int n_cro
     return loose;
 }
 
+/* Two or three uprights with no stroke across, one much shorter than the grid's strokes: a hook or
+ * a flag on one stroke, traced as a stroke of its own, is as likely as a short second stroke (a lone
+ * stroke with a curl at its top was counted 2, sure). */
+static int short_upright(const mark_strokes *ms, const int *counted, int n_crossings, double typical_rows)
+{
+    int uprights = 0, short_one = 0;
+    for (int j = 0; j < ms->n_up; j++)
+        if (counted[j]) {
+            uprights += counted[j];
+            short_one |= ms->up[j].len < SHORT_UPRIGHT_SHARE * typical_rows;
+        }
+    return n_crossings == 0 && uprights >= 2 && short_one;
+}
+
 /* Puts a mark's counted strokes into cells. A mark is one group, or several drawn touching (a group
  * spilled against its neighbour): then each upright stroke goes with the nearest crossing stroke,
  * and each group to the cell its crossing stroke lies in; loose strokes touching each other go each
@@ -894,7 +909,9 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         /* Ink running on past the area read may hold more strokes than were seen. */
         int cut_off = m->x0 == 0 || m->y0 == 0 || m->x1 == w - 1 || m->y1 == h - 1;
         int fragments = loose_fragments(&ms[i], counted, crossings);
-        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || bh > TALL_SHARE * cell_h)
+        int hooked = short_upright(&ms[i], counted, crossings, typical_rows);
+        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || hooked ||
+            bh > TALL_SHARE * cell_h)
             name_cell(t, centre_cell);
     }
     regroup_detached_uprights(mc, n_kept, t);

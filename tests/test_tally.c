@@ -349,6 +349,24 @@ static void test_faint_fifth(void)
     }
 }
 
+/* A lone stroke whose pen curled back down at its top: the curl may be traced as a short stroke of
+ * its own, but two strokes are never sure where one of them is that short. */
+static void test_hooked_stroke(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    line_mm(&g, cx, cy - HEIGHT / 2, cx - 0.4, cy + HEIGHT / 2);
+    line_mm(&g, cx, cy - HEIGHT / 2, cx + 1.4, cy - HEIGHT / 2 + 0.6);
+    line_mm(&g, cx + 1.4, cy - HEIGHT / 2 + 0.6, cx + 1.9, cy + 1.2);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 6 || (t->confidence < 0.99 && named(t, 1)), "hooked stroke: %d at %.3f, drawn 6", t->value,
+          t->confidence);
+    free(t), free(g.area.ink);
+}
+
 int main(void)
 {
     test_groups_and_a_partial_one();
@@ -365,5 +383,6 @@ int main(void)
     test_stroke_gone_over();
     test_fourth_upright_drawn_apart();
     test_faint_fifth();
+    test_hooked_stroke();
     return CHECK_SUMMARY();
 }
