@@ -51,6 +51,18 @@ class GeneratorLabels(unittest.TestCase):
                 if n != lab["fields"][fid]:
                     self.assertIn(fid, must, f"{name}: tally of {fid} disagrees silently")
 
+    def test_a_held_out_font_never_writes_a_training_page(self):
+        import hand
+        fonts = hand.installed_fonts()
+        if len(fonts) < 2:
+            self.skipTest("fewer than two handwriting fonts installed")
+        held = os.path.basename(fonts[-1])[:-4]
+        for seed in range(40):
+            w = hand.Writer(np.random.default_rng(seed), "font", {"hold_out_font": held})
+            self.assertNotIn(held, os.path.basename(w.font))
+            only = hand.Writer(np.random.default_rng(seed), "font", {"font": held})
+            self.assertIn(held, os.path.basename(only.font))
+
     def test_a_station_keeps_the_rules_across_its_pages(self):
         rng = np.random.default_rng(3)
         for _ in range(200):

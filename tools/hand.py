@@ -25,6 +25,14 @@ def installed_fonts():
     return [f for f in FONTS if os.path.exists(f)]
 
 
+def fonts_wanted(opts):
+    """The installed fonts a set may use: `--set font=NAME` keeps only those whose file name holds NAME,
+    `--set hold_out_font=NAME` drops them (a hand kept out of the model's training photos)."""
+    keep, drop = opts.get("font"), opts.get("hold_out_font")
+    return [f for f in installed_fonts()
+            if (not keep or keep in os.path.basename(f)) and not (drop and drop in os.path.basename(f))]
+
+
 class Writer:
     """One person's hand: pen, style and habits stay the same across the whole page."""
 
@@ -46,7 +54,7 @@ class Writer:
         self.one_column = str(rng.choice(["right", "left", "middle"]))  # dots writers: which dots a 1 joins
         self.seven_serif = rng.random() < 0.4
         self.leading = str(opts.get("leading", rng.choice(["x", "x", "x", "x", "blank", "zero", "dash"])))
-        fonts = installed_fonts()
+        fonts = fonts_wanted(opts)
         if self.style == "font" and not fonts:
             sys.exit("c1gen: no handwriting font installed (make deps installs them)")
         self.font = str(rng.choice(fonts)) if self.style == "font" else None

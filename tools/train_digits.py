@@ -180,9 +180,16 @@ def main():
                     help="learn also from `c1scan --cells` output CELLS of the generated photos PHOTOS")
     ap.add_argument("--calib-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
                     help="the same for the calibration set (photos from the held-out digits)")
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2,
+                    help="torch's threads (two networks trained side by side: 1 each)")
+    ap.add_argument("--join", nargs=2, metavar=("CARD", "ONNX"),
+                    help="only list ONNX among CARD's members (after training the networks side by side)")
     a = ap.parse_args()
+    if a.join:
+        join_card(*a.join)
+        return
     torch.manual_seed(a.seed)
-    torch.set_num_threads(os.cpu_count() or 2)
+    torch.set_num_threads(a.threads)
     t0 = time.time()
     images, labels = cells.load_idx("train-images-idx3-ubyte"), cells.load_idx("train-labels-idx1-ubyte")
     learn = slice(0, 55000)
