@@ -20,9 +20,9 @@ VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
 # (make eval-hands).
 HELD_OUT_FONT := Humor-Sans
 TRAIN_SEEDS := 20000 20300
-TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)
+TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)-without-$(HELD_OUT_FONT)
 CALIB_SEEDS := 30000 30070
-CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)
+CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)-without-$(HELD_OUT_FONT)
 # Every page written in one font: the held-out one, and one the model learned from, to compare.
 HANDS_SEEDS := 42000 42040
 # Forms whose officer got a sum wrong, every one (held-out digits): the gate must send the whole sum to
@@ -70,8 +70,8 @@ LIB_H   := $(wildcard lib/*.h) include/c1.h
 CLI_SRC := cli/c1scan.c cli/known.c
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/test_match $(BUILD)/cellprep
 
-.PHONY: all deps data demo test eval-hands test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
-        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes model score fixtures form clean bench
+.PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
+        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-hands model score fixtures form clean bench
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up

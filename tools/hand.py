@@ -56,7 +56,8 @@ class Writer:
         self.leading = str(opts.get("leading", rng.choice(["x", "x", "x", "x", "blank", "zero", "dash"])))
         fonts = fonts_wanted(opts)
         if self.style == "font" and not fonts:
-            sys.exit("c1gen: no handwriting font installed (make deps installs them)")
+            sys.exit("c1gen: no handwriting font installed (make deps installs them), or none left by "
+                     "--set font= / hold_out_font=")
         self.font = str(rng.choice(fonts)) if self.style == "font" else None
         self.tally_slant = float(rng.uniform(-0.25, 0.3))
         self.flat_fifth = rng.random() < 0.2
