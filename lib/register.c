@@ -30,14 +30,20 @@ typedef struct {
     double score;                  /* mark_score */
 } mark_candidate;
 
-static double quad_area(const double p[8])
+/* The area of a simple polygon of n corners, x and y in turn (the shoelace formula). */
+static double polygon_area(const double *xy, int n)
 {
     double a = 0;
-    for (int i = 0; i < 4; i++) {
-        int j = (i + 1) % 4;
-        a += p[2 * i] * p[2 * j + 1] - p[2 * j] * p[2 * i + 1];
+    for (int i = 0; i < n; i++) {
+        int j = (i + 1) % n;
+        a += xy[2 * i] * xy[2 * j + 1] - xy[2 * j] * xy[2 * i + 1];
     }
     return fabs(a) / 2;
+}
+
+static double quad_area(const double p[8])
+{
+    return polygon_area(p, 4);
 }
 
 static int is_convex(const double p[8])
@@ -274,10 +280,7 @@ static double hull_area(const mark_candidate *c, int n)
             k--;
         hull[k][0] = pts[i][0], hull[k][1] = pts[i][1], k++;
     }
-    double a = 0;
-    for (int i = 0; i + 1 < k; i++)
-        a += hull[i][0] * hull[i + 1][1] - hull[i + 1][0] * hull[i][1];
-    return fabs(a) / 2;
+    return polygon_area(&hull[0][0], k - 1);   /* the chain ends where it began */
 }
 
 /* The sets of four candidates that could be the page's marks: alike, their diagonals alike, spanning

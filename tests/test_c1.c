@@ -207,37 +207,25 @@ static void test_model_members(void)
     }
 }
 
-/* How sure the handwriting model is of a field's least sure box (each box's top class), from the JSON. */
-static double least_sure_cell(const c1_result *r, const char *field)
+/* What the handwriting model made of a field, from the JSON: its own reading (the top value over the
+ * boxes; -2 if none), and how sure it is of the least sure box (each box's top class). */
+static void model_view(const c1_result *r, const char *field, int *reading, double *least_sure)
 {
     char *text = c1_result_to_json(r, "x");
     cJSON *j = text ? cJSON_Parse(text) : NULL;
-    const cJSON *cells = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fields"), field), "cells");
-    double least = 2;
-    const cJSON *cell;
-    cJSON_ArrayForEach(cell, cells) {
+    const cJSON *f = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fields"), field);
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(f, "ocr"), "value"), *cell;
+    *reading = cJSON_IsNumber(v) ? v->valueint : -2;
+    *least_sure = 2;
+    cJSON_ArrayForEach(cell, cJSON_GetObjectItem(f, "cells")) {
         double top = 0;
         const cJSON *p;
         cJSON_ArrayForEach(p, cJSON_GetObjectItem(cell, "ocr"))
             top = fmax(top, p->valuedouble);
-        least = fmin(least, top);
+        *least_sure = fmin(*least_sure, top);
     }
     cJSON_Delete(j);
     free(text);
-    return least;
-}
-
-/* The model's own reading of a field (its top value over the boxes), from the JSON; -2 if none. */
-static int model_reading(const c1_result *r, const char *field)
-{
-    char *text = c1_result_to_json(r, "x");
-    cJSON *j = text ? cJSON_Parse(text) : NULL;
-    const cJSON *ocr = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fields"), field), "ocr");
-    const cJSON *v = cJSON_GetObjectItem(ocr, "value");
-    int value = cJSON_IsNumber(v) ? v->valueint : -2;
-    cJSON_Delete(j);
-    free(text);
-    return value;
 }
 
 /* The members' average is calibrated by the card's temperature: below 1 it sharpens the cells (the
@@ -255,8 +243,10 @@ static void test_ensemble_temperature(void)
         c1_read_file(sharp, "fixtures/p1_upright.jpg", &b) == C1_OK) {
         int sharper = 0;
         for (int i = 0; i < c1_result_field_count(a); i++) {
-            double pa = least_sure_cell(a, c1_field_id(a, i)), pb = least_sure_cell(b, c1_field_id(b, i));
-            int ra = model_reading(a, c1_field_id(a, i)), rb = model_reading(b, c1_field_id(b, i));
+            int ra, rb;
+            double pa, pb;
+            model_view(a, c1_field_id(a, i), &ra, &pa);
+            model_view(b, c1_field_id(b, i), &rb, &pb);
             CHECK(ra == rb, "field %s: the model reads %d at T = 1, %d at T = 0.5", c1_field_id(a, i), ra, rb);
             CHECK(pb >= pa - 1e-4, "field %s: least sure cell %.4f at T = 1, %.4f at T = 0.5", c1_field_id(a, i), pa, pb);
             sharper += pa < 0.999 && pb > pa + 1e-4;

@@ -19,6 +19,7 @@ C1SCAN = os.path.join(ROOT, "build", "c1scan")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import c1gen  # noqa: E402
 import cells  # noqa: E402
+import hand  # noqa: E402
 
 FIXTURES = os.path.join(ROOT, "fixtures")
 
@@ -52,7 +53,6 @@ class GeneratorLabels(unittest.TestCase):
                     self.assertIn(fid, must, f"{name}: tally of {fid} disagrees silently")
 
     def test_a_held_out_font_never_writes_a_training_page(self):
-        import hand
         fonts = hand.installed_fonts()
         if len(fonts) < 2:
             self.skipTest("fewer than two handwriting fonts installed")

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """train_digits: trains the digit-cell classifier from scratch and exports it to models/digits.onnx.
 
-    train_digits.py [--epochs 7] [--out models] [--seed 1] [--name digits] [--member-of CARD]
+    train_digits.py [--epochs 7] [--out models] [--seed 1] [--name digits] [--threads N]
                     [--photo-cells CELLS PHOTOS]... [--calib-cells CELLS PHOTOS]...
+    train_digits.py --join CARD ONNX
 
---name writes NAME.onnx and NAME.json instead; --member-of adds NAME.onnx to the "members" of the
-card CARD (models/digits.json), whose networks the library averages: a second network trained with
-another seed (other drawn cells, other initial weights) errs on other cells.
+--name writes NAME.onnx and NAME.json instead; --join adds ONNX to the "members" of the card CARD
+(models/digits.json), whose networks the library averages: a second network trained with another
+seed (other drawn cells, other initial weights) errs on other cells. The two train side by side
+(--threads 1 each), so the second is joined once both are written.
 
 Data: the MNIST *training* split only (indices 0-54999 to learn, 55000-59999 to calibrate), plus
 cells drawn by tools/cells.py: MNIST digits redrawn with a pen inside a box with its guide dots,
@@ -175,7 +177,6 @@ def main():
     ap.add_argument("--scale", type=float, default=1.0, help="synthetic set size factor (tests use less)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--name", default="digits", help="write NAME.onnx and NAME.json")
-    ap.add_argument("--member-of", help="add NAME.onnx to this card's members (the library averages them)")
     ap.add_argument("--photo-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
                     help="learn also from `c1scan --cells` output CELLS of the generated photos PHOTOS")
     ap.add_argument("--calib-cells", nargs=2, action="append", default=[], metavar=("CELLS", "PHOTOS"),
@@ -183,7 +184,7 @@ def main():
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2,
                     help="torch's threads (two networks trained side by side: 1 each)")
     ap.add_argument("--join", nargs=2, metavar=("CARD", "ONNX"),
-                    help="only list ONNX among CARD's members (after training the networks side by side)")
+                    help="only list ONNX among CARD's members, whose networks the library averages")
     a = ap.parse_args()
     if a.join:
         join_card(*a.join)
@@ -252,8 +253,6 @@ def main():
         json.dump(info, fh, indent=1)
         fh.write("\n")
     print(json.dumps(info))
-    if a.member_of:
-        join_card(a.member_of, a.name + ".onnx")
 
 
 def join_card(card_path, onnx_name):
