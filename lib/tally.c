@@ -54,6 +54,11 @@
 #define SHARP_LEVEL 215          /* otherwise the bar is at most this */
 #define FAINT_RIDGE 1            /* ... and this much darker than its column around it: a line across */
 #define FAINT_DIP 12             /* FAINT ink: this far under the paper, not as far as the ink bar */
+#define JOIN_SAMPLES 10          /* points looked at between two uprights */
+#define JOINED_SHARE 0.8         /* ... this share of them ink: one stroke */
+#define CREASE_LIGHT_SHARE 850   /* a crease darkens a line's pixels up to this share of them (per 1000) */
+#define CREASE_MIN_DIP 4         /* grey levels: less is the paper's own unevenness */
+#define CREASE_MAX_DIP 60        /* a crease's shade is lighter than this: more is ink or print */
 #define FIFTH_REACH_MM 2.0       /* a fifth stroke is looked for this far beside its group's uprights */
 #define PRINT_REACH_PX 2         /* registration's error, in page pixels */
 #define MAX_MARKS 2048
@@ -129,20 +134,88 @@ static int ink_level(const int hist[256], int n, int *paper_out)
     return level < 140 ? 140 : level > top ? top : level;
 }
 
-static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8], const double shift[2], ink_area *a)
+/* Where a page point lies in the located grid: u across, v down, 0 to 1 inside (the grid's corners
+ * each have their own shift, so it is a quadrilateral, nearly a rectangle). */
+static void grid_uv(const double g[8], double x, double y, double *u, double *v)
+{
+    *v = (y - (g[1] + g[3]) / 2) / ((g[5] + g[7]) / 2 - (g[1] + g[3]) / 2);
+    for (int pass = 0; pass < 2; pass++) {
+        double left_x = g[0] + *v * (g[6] - g[0]), right_x = g[2] + *v * (g[4] - g[2]);
+        *u = (x - left_x) / (right_x - left_x);
+        double top_y = g[1] + *u * (g[3] - g[1]), bottom_y = g[7] + *u * (g[5] - g[7]);
+        *v = (y - top_y) / (bottom_y - top_y);
+    }
+}
+
+/* The blank page as printed under the area read: each pixel from where the grid's located corners
+ * say it was printed, their shifts blended across the grid. */
+c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const double grid_mm[8], double x_mm, double y_mm,
+                          int w, int h)
+{
+    const double k = C1_PAGE_PX_PER_MM, form_x[4] = {0, 1, 1, 0}, form_y[4] = {0, 0, 1, 1};
+    double dx[4], dy[4];
+    for (int c = 0; c < 4; c++)
+        dx[c] = grid_mm[2 * c] - (fd->tally.x + form_x[c] * fd->tally.w), dy[c] = grid_mm[2 * c + 1] - (fd->tally.y + form_y[c] * fd->tally.h);
+    c1_pix *out = pix_create(w, h, 1);
+    for (int y = 0; out && y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double px = x_mm + (x + 0.5) / k, py = y_mm + (y + 0.5) / k, u, v;
+            grid_uv(grid_mm, px, py, &u, &v);
+            double sx = (1 - v) * ((1 - u) * dx[0] + u * dx[1]) + v * ((1 - u) * dx[3] + u * dx[2]);
+            double sy = (1 - v) * ((1 - u) * dy[0] + u * dy[1]) + v * ((1 - u) * dy[3] + u * dy[2]);
+            int bx = (int)floor((px - sx) * k), by = (int)floor((py - sy) * k);
+            int inside = bx >= 0 && by >= 0 && bx < f->blank->w && by < f->blank->h;
+            pix_row(out, y)[x] = inside ? pix_row(f->blank, by)[bx] : 255;
+        }
+    return out;
+}
+
+/* A plano sheet comes folded, and its crease photographs as a soft dark line across the whole page:
+ * on a faint pen's grid, whose ink bar sits just under the paper, the crease beside a cell line was
+ * counted as strokes. A line that darkens all of the area read, lightest parts too, is no stroke (a
+ * column of strokes, one per row, leaves paper between the rows): each such column, then each such
+ * row, is lifted back to the paper. Print is left out of both. */
+void tally_lift_creases(c1_pix *flat, const uint8_t *print)
+{
+    int all[256] = {0}, n_all = 0, w = flat->w, h = flat->h;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (print[y * w + x] >= GREY_PRINT)
+                all[pix_row(flat, y)[x]]++, n_all++;
+    if (n_all == 0)
+        return;
+    const int paper = percentile(all, n_all, 500);
+    for (int vertical = 1; vertical >= 0; vertical--) {
+        int lines = vertical ? w : h, along = vertical ? h : w;
+        for (int i = 0; i < lines; i++) {
+            int hist[256] = {0}, n = 0;
+            for (int j = 0; j < along; j++) {
+                int x = vertical ? i : j, y = vertical ? j : i;
+                if (print[y * w + x] >= GREY_PRINT)
+                    hist[pix_row(flat, y)[x]]++, n++;
+            }
+            int dip = n * 2 >= along ? paper - percentile(hist, n, CREASE_LIGHT_SHARE) : 0;
+            if (dip < CREASE_MIN_DIP)
+                continue;
+            dip = dip > CREASE_MAX_DIP ? CREASE_MAX_DIP : dip;
+            for (int j = 0; j < along; j++) {
+                uint8_t *v = vertical ? &pix_row(flat, j)[i] : &pix_row(flat, i)[j];
+                *v = *v + dip > 255 ? 255 : (uint8_t)(*v + dip);
+            }
+        }
+    }
+}
+
+static int cut_area(const c1_result *r, const c1_form *f, const c1_form_field *fd, const double grid_mm[8], ink_area *a)
 {
     const double k = C1_PAGE_PX_PER_MM;
-    c1_rect g = {grid_mm[0] - LEFT_MARGIN_MM, grid_mm[1] - MARGIN_MM, grid_mm[2] - grid_mm[0] + LEFT_MARGIN_MM + MARGIN_MM,
-                 grid_mm[5] - grid_mm[1] + 2 * MARGIN_MM};
+    double x0 = fmin(grid_mm[0], grid_mm[6]), x1 = fmax(grid_mm[2], grid_mm[4]);
+    double y0 = fmin(grid_mm[1], grid_mm[3]), y1 = fmax(grid_mm[5], grid_mm[7]);
+    c1_rect g = {x0 - LEFT_MARGIN_MM, y0 - MARGIN_MM, x1 - x0 + LEFT_MARGIN_MM + MARGIN_MM, y1 - y0 + 2 * MARGIN_MM};
     c1_pix *crop = pix_crop_mm(r->page, g, 0);
-    c1_rect printed_at = {g.x - shift[0], g.y - shift[1], g.w, g.h};
-    c1_pix *blank = pix_crop_mm(f->blank, printed_at, 0);
     c1_pix *flat = crop ? cv_flatten(crop, (int)(FLATTEN_MM * k)) : NULL;
     /* What the blank prints near each pixel (registration's error): its darkest grey. */
-    c1_pix *padded = flat && blank ? pix_create(flat->w, flat->h, 1) : NULL;   /* the blank, as large as the area */
-    for (int y = 0; padded && y < padded->h; y++)
-        for (int x = 0; x < padded->w; x++)
-            pix_row(padded, y)[x] = x < blank->w && y < blank->h ? pix_row(blank, y)[x] : 255;
+    c1_pix *padded = flat ? tally_blank_under(f, fd, grid_mm, floor(g.x * k) / k, floor(g.y * k) / k, flat->w, flat->h) : NULL;
     c1_pix *near = padded ? cv_min_filter(padded, PRINT_REACH_PX) : NULL;
     /* On a blurred photo the table's black lines spread a grey halo wider than registration's error,
      * which the counter took for strokes beside the grid's first and last columns: there the print is
@@ -155,6 +228,8 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
     for (int y = 0; ok && y < flat->h; y++)
         for (int x = 0; x < flat->w; x++)
             print[y * flat->w + x] = soft && pix_row(soft, y)[x] < pix_row(near, y)[x] ? pix_row(soft, y)[x] : pix_row(near, y)[x];
+    if (ok)
+        tally_lift_creases(flat, print);
     if (ok) {
         /* Faint ballpoint under blur is grey, not black: put the bar halfway to the darkest ink, the
          * print (the table's black lines) left out. */
@@ -184,7 +259,7 @@ static int cut_area(const c1_result *r, const c1_form *f, const double grid_mm[8
                 a->ink[y * a->w + x] = FAINT;
         }
     free(print);
-    pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat), pix_destroy(&near), pix_destroy(&soft);
+    pix_destroy(&crop), pix_destroy(&flat), pix_destroy(&near), pix_destroy(&soft);
     return ok;
 }
 
@@ -241,10 +316,9 @@ static int components(const uint8_t *img, int w, int h, int *label, blob *blobs,
 
 static int cell_of(const c1_form_field *fd, const ink_area *a, const double grid_mm[8], double px, double py)
 {
-    double x_mm = a->x_mm + px / C1_PAGE_PX_PER_MM - grid_mm[0];
-    double y_mm = a->y_mm + py / C1_PAGE_PX_PER_MM - grid_mm[1];
-    double cw = fd->tally.w / fd->tally_cols, ch = fd->tally.h / fd->tally_rows;
-    int col = (int)floor(x_mm / cw), row = (int)floor(y_mm / ch);
+    double u, v;
+    grid_uv(grid_mm, a->x_mm + px / C1_PAGE_PX_PER_MM, a->y_mm + py / C1_PAGE_PX_PER_MM, &u, &v);
+    int col = (int)floor(u * fd->tally_cols), row = (int)floor(v * fd->tally_rows);
     col = col < 0 ? 0 : col >= fd->tally_cols ? fd->tally_cols - 1 : col;
     row = row < 0 ? 0 : row >= fd->tally_rows ? fd->tally_rows - 1 : row;
     return row * fd->tally_cols + col;
@@ -658,6 +732,33 @@ static int short_upright(const mark_strokes *ms, const int *counted, int n_cross
  * spilled against its neighbour): then each upright stroke goes with the nearest crossing stroke,
  * and each group to the cell its crossing stroke lies in; loose strokes touching each other go each
  * to its own cell. */
+/* Two uprights with ink all the way between them are one broad stroke traced along both its edges (a
+ * marker under a coarse JPEG): strokes drawn apart leave paper between them. */
+static int edges_of_one_stroke(const ink_area *a, const int *label, int id, const blob *b, const mark_strokes *ms,
+                               const int *counted)
+{
+    for (int j = 0; j < ms->n_up; j++)
+        for (int l = j + 1; counted[j] && l < ms->n_up; l++) {
+            if (!counted[l])
+                continue;
+            const path_ends *p = &ms->up[j], *q = &ms->up[l];
+            int inked = 0, n = 0;
+            for (int s = 1; s < JOIN_SAMPLES; s++) {
+                double f = (double)s / JOIN_SAMPLES;
+                double x = b->x0 + ((p->ax + f * (p->bx - p->ax)) + (q->ax + f * (q->bx - q->ax))) / 2;
+                double y = b->y0 + ((p->ay + f * (p->by - p->ay)) + (q->ay + f * (q->by - q->ay))) / 2;
+                int xi = (int)lround(x), yi = (int)lround(y);
+                if (xi < 0 || yi < 0 || xi >= a->w || yi >= a->h)
+                    continue;
+                n++;
+                inked += (a->ink[yi * a->w + xi] & INK) && label[yi * a->w + xi] == id;
+            }
+            if (n > 0 && inked >= JOINED_SHARE * n)
+                return 1;
+        }
+    return 0;
+}
+
 static void fill_cells(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const blob *b,
                        const mark_strokes *ms, const int *counted, c1_tally *t)
 {
@@ -910,7 +1011,8 @@ static void count_marks(const ink_area *a, const c1_form_field *fd, const double
         int cut_off = m->x0 == 0 || m->y0 == 0 || m->x1 == w - 1 || m->y1 == h - 1;
         int fragments = loose_fragments(&ms[i], counted, crossings);
         int hooked = short_upright(&ms[i], counted, crossings, typical_rows);
-        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || hooked ||
+        int broad = crossings == 0 && edges_of_one_stroke(a, label, i + 1, m, &ms[i], counted);
+        if (by_strokes != by_group || !plausible || fragments || overinked || cut_off || hooked || broad ||
             bh > TALL_SHARE * cell_h)
             name_cell(t, centre_cell);
     }
@@ -940,8 +1042,7 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
     const c1_form_field *fd = &f->fields[i];
     const c1_field_result *fr = &r->fields[i];
     ink_area a = {0};   /* `t` comes zeroed: an area that cannot be cut leaves it invalid */
-    double shift[2] = {fr->tally_mm[0] - fd->tally.x, fr->tally_mm[1] - fd->tally.y};
-    if (cut_area(r, f, fr->tally_mm, shift, &a))
+    if (cut_area(r, f, fd, fr->tally_mm, &a))
         tally_count(&a, fd, fr->tally_mm, t);
     /* An empty grid says nothing: faint strokes lost on a soft photo leave it as empty as no votes do. */
     if (t->valid && t->value == 0 && t->by_strokes == 0 && t->by_groups == 0 && t->n_doubtful == 0)

@@ -18,4 +18,13 @@ enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4, FAINT = 8 };
  * page mm). */
 void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t);
 
+/* The blank page as printed under an area w x h pixels from page point (x_mm, y_mm), each pixel taken
+ * from where the grid's located corners (grid_mm) say it was printed. */
+c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const double grid_mm[8], double x_mm, double y_mm,
+                          int w, int h);
+
+/* Lifts back to the paper each column, then each row, of `flat` that is darker all along, its
+ * lightest pixels too (a crease), leaving out pixels where `print` (the blank, same size) prints. */
+void tally_lift_creases(c1_pix *flat, const uint8_t *print);
+
 #endif

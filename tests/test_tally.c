@@ -367,6 +367,94 @@ static void test_hooked_stroke(void)
     free(t), free(g.area.ink);
 }
 
+/* A marker stroke 2 mm broad whose edges are darker than its middle (a coarse JPEG): tracing finds
+ * a path along each edge, and the group counter, seeing its width, two strokes too. Ink all the way
+ * between the two paths says they are one stroke: never a sure count of two. */
+static void test_broad_stroke_traced_twice(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    double cx, cy;
+    cell_centre(1, &cx, &cy);
+    const double lean = 0.15 * HEIGHT, broad = 2.0;
+    line_mm(&g, cx + lean / 2, cy - HEIGHT / 2, cx - lean / 2, cy + HEIGHT / 2);
+    line_mm(&g, cx + broad + lean / 2, cy - HEIGHT / 2, cx + broad - lean / 2, cy + HEIGHT / 2);
+    for (double d = 0.25; d < broad; d += 0.2)
+        line_bits(&g, cx + d + lean / 2, cy - HEIGHT / 2, cx + d - lean / 2, cy + HEIGHT / 2, INK);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 6 || (t->confidence < 0.99 && named(t, 1)), "broad stroke: %d at %.3f, drawn 6", t->value,
+          t->confidence);
+    free(t), free(g.area.ink);
+}
+
+/* Two strokes drawn apart, paper between them: two votes, sure. */
+static void test_two_strokes_apart(void)
+{
+    grid_page g;
+    grid_init(&g);
+    group_in(&g, 0, 5, 0);
+    group_in(&g, 1, 2, 0);
+    c1_tally *t = count(&g);
+    CHECK(t->value == 7 && t->confidence >= 0.99, "two strokes apart: %d at %.3f, drawn 7", t->value, t->confidence);
+    free(t), free(g.area.ink);
+}
+
+/* A crease across the area read, 25 grey levels under the paper from top to bottom, is lifted back to
+ * the paper; a stroke, and a column of strokes one in each row (paper between them), are not. */
+static void test_crease_lifted(void)
+{
+    const int w = 200, h = 300, paper = 230, crease_x = 50, column_x = 120, lone_x = 160;
+    c1_pix *flat = pix_create(w, h, 1);
+    uint8_t *print = malloc((size_t)w * h);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int v = paper + (x * 7 + y * 3) % 5 - 2;   /* the paper's grain */
+            if (abs(x - crease_x) <= 2)
+                v -= 25;
+            if (abs(x - column_x) <= 1 && y % 60 < 40)   /* a stroke in each of five rows */
+                v = 150;
+            if (abs(x - lone_x) <= 1 && y >= 100 && y < 140)
+                v = 150;
+            pix_row(flat, y)[x] = (uint8_t)v;
+            print[y * w + x] = y % 60 == 59 ? 200 : 255;   /* the grid's lines across */
+        }
+    tally_lift_creases(flat, print);
+    int crease = pix_row(flat, 20)[crease_x], column = pix_row(flat, 20)[column_x], lone = pix_row(flat, 120)[lone_x];
+    CHECK(abs(crease - paper) <= 4, "crease lifted to %d, paper %d", crease, paper);
+    CHECK(column == 150 && lone == 150, "strokes kept: a column of them %d, a lone one %d (drawn 150)", column, lone);
+    CHECK(pix_row(flat, 20)[10] >= paper - 2 && pix_row(flat, 20)[10] <= paper + 2, "paper left as it was: %d",
+          pix_row(flat, 20)[10]);
+    pix_destroy(&flat), free(print);
+}
+
+/* A grid found 1.4 mm further right at its right edge than at its left (the page is not one plane):
+ * the blank under the area puts the grid's right line where the photo has it, not where one shift
+ * for the whole grid would. */
+static void test_blank_follows_the_grid(void)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    c1_form f;
+    memset(&f, 0, sizeof f);
+    f.blank = pix_create(400, 200, 1);
+    memset(f.blank->data, 255, (size_t)f.blank->stride * f.blank->h);
+    c1_form_field fd;
+    memset(&fd, 0, sizeof fd);
+    fd.has_tally = 1, fd.tally = (c1_rect){10, 10, 60, 20}, fd.tally_cols = 3, fd.tally_rows = 1;
+    for (int y = 0; y < f.blank->h; y++)
+        pix_row(f.blank, y)[(int)(70 * k)] = 0;   /* the printed right line, at 70 mm */
+    const double shift_right = 1.4, grid[8] = {10, 10, 70 + shift_right, 10, 70 + shift_right, 30, 10, 30};
+    c1_pix *under = tally_blank_under(&f, &fd, grid, 0, 0, 400, 200);
+    int found = -1;
+    for (int x = 0; under && x < under->w; x++)
+        if (pix_row(under, 100)[x] == 0)
+            found = x;
+    CHECK(found >= 0 && fabs(found / k - (70 + shift_right)) <= 0.3, "the right line under the area at %.2f mm, found at %.2f mm",
+          70 + shift_right, found / k);
+    CHECK(under && pix_row(under, 100)[(int)(70 * k)] == 255, "and not where it is printed on the blank");
+    pix_destroy(&under), pix_destroy(&f.blank);
+}
+
 int main(void)
 {
     test_groups_and_a_partial_one();
@@ -384,5 +472,9 @@ int main(void)
     test_fourth_upright_drawn_apart();
     test_faint_fifth();
     test_hooked_stroke();
+    test_broad_stroke_traced_twice();
+    test_two_strokes_apart();
+    test_crease_lifted();
+    test_blank_follows_the_grid();
     return CHECK_SUMMARY();
 }
