@@ -24,24 +24,38 @@ static void add_alternative(c1_reading *rd, int value, double p)
         rd->alts[at] = (c1_alternative){value, p};
 }
 
-/* Right-aligned with leading zeros, blanks or dashes (078, _78, -78), or left-aligned with the
- * trailing boxes empty (78_): each value's probability is the sum over the ways it can be written. */
+/* Right-aligned with leading zeros, blanks or dashes (078, _78, -78): the probability of v so written. */
+static double right_aligned_p(const c1_reading *rd, int v)
+{
+    const double (*c)[C1_N_CLASSES] = rd->cells;
+    int h = v / 100, t = v / 10 % 10, u = v % 10;
+    double lead0 = c[0][0] + c[0][CLASS_EMPTY] + c[0][CLASS_FILLER], lead1 = c[1][0] + c[1][CLASS_EMPTY] + c[1][CLASS_FILLER];
+    return (h ? c[0][h] : lead0) * (h || t ? c[1][t] : lead1) * c[2][u];
+}
+
+/* Left-aligned with the trailing boxes empty (78_). */
+static double left_aligned_p(const c1_reading *rd, int v)
+{
+    const double (*c)[C1_N_CLASSES] = rd->cells;
+    if (v >= 10 && v <= 99)
+        return c[0][v / 10] * c[1][v % 10] * c[2][CLASS_EMPTY];
+    if (v >= 1 && v <= 9)
+        return c[0][v] * c[1][CLASS_EMPTY] * c[2][CLASS_EMPTY];
+    return 0;
+}
+
+double reading_value_p(const c1_reading *rd, int v)
+{
+    return rd->valid && v >= 0 && v <= 999 ? right_aligned_p(rd, v) + left_aligned_p(rd, v) : 0;
+}
+
+/* Each value's probability is the sum over the ways it can be written. */
 static void combine_cells(c1_reading *rd)
 {
-    double (*c)[C1_N_CLASSES] = rd->cells;
-    double lead[C1_DIGITS];
-    for (int d = 0; d < C1_DIGITS; d++)
-        lead[d] = c[d][0] + c[d][CLASS_EMPTY] + c[d][CLASS_FILLER];
     rd->n_alts = 0;
     rd->left_aligned = 0;
     for (int v = 0; v <= 999; v++) {
-        int h = v / 100, t = v / 10 % 10, u = v % 10;
-        double p = (h ? c[0][h] : lead[0]) * (h || t ? c[1][t] : lead[1]) * c[2][u];
-        double left = 0;
-        if (v >= 10 && v <= 99)
-            left = c[0][v / 10] * c[1][v % 10] * c[2][CLASS_EMPTY];
-        else if (v >= 1 && v <= 9)
-            left = c[0][v] * c[1][CLASS_EMPTY] * c[2][CLASS_EMPTY];
+        double p = right_aligned_p(rd, v), left = left_aligned_p(rd, v);
         rd->left_aligned += left;
         if (p + left > 1e-6)
             add_alternative(rd, v, p + left);

@@ -27,6 +27,8 @@ c1_error identify_learn_marker(c1_form *f, char *msg, size_t msg_size);
 c1_error locate_boxes(const c1_engine *e, c1_result *r);
 /* digits.c (with cell.c, segments.c, correction.c): both digit readings of every field. */
 c1_error read_digits(const c1_engine *e, c1_result *r);
+/* The probability a reading gives value v (0..999), not only its few likeliest values. */
+double reading_value_p(const c1_reading *rd, int v);
 /* tally.c: the tally grids' counts. */
 c1_error read_tallies(const c1_engine *e, c1_result *r);
 /* bubbles.c: the bubble columns under the totals. */

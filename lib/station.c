@@ -191,12 +191,11 @@ static int only_wanted_evidence(const c1_field_result *f)
     return 1;
 }
 
+/* Its reading gives v at least MISREAD_P: a likely value need not be among the five it lists (three
+ * boxes each unsure multiply into a thousand values, each of them small). */
 static int reading_allows(const c1_reading *rd, int v)
 {
-    for (int k = 0; k < rd->n_alts; k++)
-        if (rd->alts[k].value == v && rd->alts[k].p >= MISREAD_P)
-            return 1;
-    return 0;
+    return reading_value_p(rd, v) >= MISREAD_P;
 }
 
 /* A rule that fails where exactly one of its fields is in doubt, and that field's own reading allows

@@ -1,5 +1,6 @@
 /* Tests of the publish gate (lib/validate.c) on readings made up to stage the 2024 failures: the
  * gate's inputs are set by hand, so each case tests the gate alone, whatever the readers do today. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -742,6 +743,29 @@ static void test_all_zero_sum_is_no_evidence(void)
     free_result(r);
 }
 
+/* A reading's probability of a value from its boxes, not from the five values it lists: three unsure
+ * boxes spread the probability over hundreds of values, and a value a rule across pages needs may
+ * be likely enough to explain the rule's failure without being among the five. */
+static void test_reading_probability_beyond_its_alternatives(void)
+{
+    c1_reading rd;
+    memset(&rd, 0, sizeof rd);
+    rd.valid = 1;
+    const double box0[10] = {0.01, 0.69, 0.01, 0.03, 0.01, 0.03, 0.01, 0.02, 0.06, 0.04};
+    const double box1[10] = {0.02, 0.01, 0.04, 0.07, 0.02, 0.5, 0.1, 0.01, 0.08, 0.09};
+    const double box2[10] = {0.05, 0.02, 0.07, 0.05, 0.22, 0.11, 0.1, 0.05, 0.09, 0.08};
+    for (int d = 0; d < 10; d++)
+        rd.cells[0][d] = box0[d], rd.cells[1][d] = box1[d], rd.cells[2][d] = box2[d];
+    double p = reading_value_p(&rd, 182), expected = 0.69 * 0.08 * 0.07;
+    CHECK(fabs(p - expected) < 1e-9, "p(182) = %.6f, the boxes say %.6f", p, expected);
+    CHECK(reading_value_p(&rd, 1000) == 0 && reading_value_p(&rd, -1) == 0, "no value outside 0..999");
+    memset(&rd.cells, 0, sizeof rd.cells);
+    rd.cells[0][7] = 0.9, rd.cells[1][8] = 0.9, rd.cells[2][CLASS_EMPTY] = 0.9;
+    CHECK(fabs(reading_value_p(&rd, 78) - 0.729) < 1e-9, "78 written left-aligned: %.4f", reading_value_p(&rd, 78));
+    rd.valid = 0;
+    CHECK(reading_value_p(&rd, 78) == 0, "a reader that did not run gives nothing");
+}
+
 int main(void)
 {
     char msg[256];
@@ -759,6 +783,7 @@ int main(void)
         return 1;
     }
     test_all_agree();
+    test_reading_probability_beyond_its_alternatives();
     test_one_read_as_four_caught_by_tally();
     test_sum_mended_by_arithmetic_alone();
     test_780_for_78_caught_by_sums();
