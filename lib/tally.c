@@ -157,16 +157,24 @@ c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const doubl
     for (int c = 0; c < 4; c++)
         dx[c] = grid_mm[2 * c] - (fd->tally.x + form_x[c] * fd->tally.w), dy[c] = grid_mm[2 * c + 1] - (fd->tally.y + form_y[c] * fd->tally.h);
     c1_pix *out = pix_create(w, h, 1);
-    for (int y = 0; out && y < h; y++)
+    for (int y = 0; out && y < h; y++) {
+        /* The shifts vary smoothly (bilinearly) across the grid: along a row, linearly between the
+         * row's two ends. */
+        double py = y_mm + (y + 0.5) / k, end_x[2], end_y[2];
+        for (int e = 0; e < 2; e++) {
+            double u, v;
+            grid_uv(grid_mm, x_mm + (e ? w - 0.5 : 0.5) / k, py, &u, &v);
+            end_x[e] = (1 - v) * ((1 - u) * dx[0] + u * dx[1]) + v * ((1 - u) * dx[3] + u * dx[2]);
+            end_y[e] = (1 - v) * ((1 - u) * dy[0] + u * dy[1]) + v * ((1 - u) * dy[3] + u * dy[2]);
+        }
         for (int x = 0; x < w; x++) {
-            double px = x_mm + (x + 0.5) / k, py = y_mm + (y + 0.5) / k, u, v;
-            grid_uv(grid_mm, px, py, &u, &v);
-            double sx = (1 - v) * ((1 - u) * dx[0] + u * dx[1]) + v * ((1 - u) * dx[3] + u * dx[2]);
-            double sy = (1 - v) * ((1 - u) * dy[0] + u * dy[1]) + v * ((1 - u) * dy[3] + u * dy[2]);
-            int bx = (int)floor((px - sx) * k), by = (int)floor((py - sy) * k);
+            double t = w > 1 ? (double)x / (w - 1) : 0, px = x_mm + (x + 0.5) / k;
+            int bx = (int)floor((px - (end_x[0] + t * (end_x[1] - end_x[0]))) * k);
+            int by = (int)floor((py - (end_y[0] + t * (end_y[1] - end_y[0]))) * k);
             int inside = bx >= 0 && by >= 0 && bx < f->blank->w && by < f->blank->h;
             pix_row(out, y)[x] = inside ? pix_row(f->blank, by)[bx] : 255;
         }
+    }
     return out;
 }
 
