@@ -19,10 +19,11 @@ VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
 # One handwriting font is kept out of both, so that a hand the model never saw can be measured
 # (make eval-hands).
 HELD_OUT_FONT := Humor-Sans
-TRAIN_SEEDS := 20000 20300
-TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)-without-$(HELD_OUT_FONT)
+# Each cache is named by its seeds too: a cache made for fewer stations is marked complete.
+TRAIN_SEEDS := 20000 20600
+TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)-$(subst $() ,-,$(TRAIN_SEEDS))-without-$(HELD_OUT_FONT)
 CALIB_SEEDS := 30000 30070
-CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)-without-$(HELD_OUT_FONT)
+CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)-$(subst $() ,-,$(CALIB_SEEDS))-without-$(HELD_OUT_FONT)
 # Every page written in one font: the held-out one, and one the model learned from, to compare.
 HANDS_SEEDS := 42000 42040
 # Forms whose officer got a sum wrong, every one (held-out digits): the gate must send the whole sum to
