@@ -167,15 +167,62 @@ c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const doubl
             end_x[e] = (1 - v) * ((1 - u) * dx[0] + u * dx[1]) + v * ((1 - u) * dx[3] + u * dx[2]);
             end_y[e] = (1 - v) * ((1 - u) * dy[0] + u * dy[1]) + v * ((1 - u) * dy[3] + u * dy[2]);
         }
-        for (int x = 0; x < w; x++) {
-            double t = w > 1 ? (double)x / (w - 1) : 0, px = x_mm + (x + 0.5) / k;
-            int bx = (int)floor((px - (end_x[0] + t * (end_x[1] - end_x[0]))) * k);
-            int by = (int)floor((py - (end_y[0] + t * (end_y[1] - end_y[0]))) * k);
+        /* the blank's pixel coordinates, stepped along the row */
+        const double span = w > 1 ? w - 1 : 1;
+        double bx = (x_mm + 0.5 / k - end_x[0]) * k, by = (py - end_y[0]) * k;
+        const double step_x = 1 - (end_x[1] - end_x[0]) / span * k, step_y = -(end_y[1] - end_y[0]) / span * k;
+        uint8_t *row = pix_row(out, y);
+        for (int x = 0; x < w; x++, bx += step_x, by += step_y) {
+            /* truncation is the floor where it matters: a negative coordinate is off the blank anyway */
             int inside = bx >= 0 && by >= 0 && bx < f->blank->w && by < f->blank->h;
-            pix_row(out, y)[x] = inside ? pix_row(f->blank, by)[bx] : 255;
+            row[x] = inside ? pix_row(f->blank, (int)by)[(int)bx] : 255;
         }
     }
     return out;
+}
+
+/* A line is a crease only if more than CREASE_LIGHT_SHARE of its pixels lie CREASE_MIN_DIP under the
+ * paper, which one pass over the area counts for every column and row at once (n: pixels not print;
+ * low: those under the paper); only those few lines are then sorted out, pixel by pixel. */
+static void count_low(const c1_pix *flat, const uint8_t *print, int paper, int *n_col, int *low_col, int *n_row,
+                      int *low_row)
+{
+    const int w = flat->w, h = flat->h;
+    memset(n_col, 0, sizeof *n_col * (size_t)w), memset(low_col, 0, sizeof *low_col * (size_t)w);
+    memset(n_row, 0, sizeof *n_row * (size_t)h), memset(low_row, 0, sizeof *low_row * (size_t)h);
+    for (int y = 0; y < h; y++) {
+        const uint8_t *v = pix_row(flat, y), *p = print + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            if (p[x] >= GREY_PRINT) {
+                int is_low = v[x] <= paper - CREASE_MIN_DIP;
+                n_col[x]++, low_col[x] += is_low, n_row[y]++, low_row[y] += is_low;
+            }
+    }
+}
+
+/* Lifts the creases among one direction's lines; returns how many. */
+static int lift_lines(c1_pix *flat, const uint8_t *print, int paper, int vertical, const int *n, const int *low)
+{
+    const int w = flat->w, lines = vertical ? w : flat->h, along = vertical ? flat->h : w;
+    int lifted = 0;
+    for (int i = 0; i < lines; i++) {
+        if (n[i] * 2 < along || (long)low[i] * 1000 <= (long)n[i] * CREASE_LIGHT_SHARE)
+            continue;
+        int hist[256] = {0}, m = 0;
+        for (int j = 0; j < along; j++) {
+            int x = vertical ? i : j, y = vertical ? j : i;
+            if (print[y * w + x] >= GREY_PRINT)
+                hist[pix_row(flat, y)[x]]++, m++;
+        }
+        int dip = paper - percentile(hist, m, CREASE_LIGHT_SHARE);
+        dip = dip > CREASE_MAX_DIP ? CREASE_MAX_DIP : dip;
+        for (int j = 0; j < along; j++) {
+            uint8_t *v = vertical ? &pix_row(flat, j)[i] : &pix_row(flat, i)[j];
+            *v = *v + dip > 255 ? 255 : (uint8_t)(*v + dip);
+        }
+        lifted++;
+    }
+    return lifted;
 }
 
 /* A plano sheet comes folded, and its crease photographs as a soft dark line across the whole page:
@@ -190,28 +237,16 @@ void tally_lift_creases(c1_pix *flat, const uint8_t *print)
         for (int x = 0; x < w; x++)
             if (print[y * w + x] >= GREY_PRINT)
                 all[pix_row(flat, y)[x]]++, n_all++;
-    if (n_all == 0)
+    int *counts = n_all ? malloc(sizeof(int) * 2 * ((size_t)w + h)) : NULL;
+    if (!counts)
         return;
     const int paper = percentile(all, n_all, 500);
-    for (int vertical = 1; vertical >= 0; vertical--) {
-        int lines = vertical ? w : h, along = vertical ? h : w;
-        for (int i = 0; i < lines; i++) {
-            int hist[256] = {0}, n = 0;
-            for (int j = 0; j < along; j++) {
-                int x = vertical ? i : j, y = vertical ? j : i;
-                if (print[y * w + x] >= GREY_PRINT)
-                    hist[pix_row(flat, y)[x]]++, n++;
-            }
-            int dip = n * 2 >= along ? paper - percentile(hist, n, CREASE_LIGHT_SHARE) : 0;
-            if (dip < CREASE_MIN_DIP)
-                continue;
-            dip = dip > CREASE_MAX_DIP ? CREASE_MAX_DIP : dip;
-            for (int j = 0; j < along; j++) {
-                uint8_t *v = vertical ? &pix_row(flat, j)[i] : &pix_row(flat, i)[j];
-                *v = *v + dip > 255 ? 255 : (uint8_t)(*v + dip);
-            }
-        }
-    }
+    int *n_col = counts, *low_col = n_col + w, *n_row = low_col + w, *low_row = n_row + h;
+    count_low(flat, print, paper, n_col, low_col, n_row, low_row);
+    if (lift_lines(flat, print, paper, 1, n_col, low_col))   /* the rows as the columns left them */
+        count_low(flat, print, paper, n_col, low_col, n_row, low_row);
+    lift_lines(flat, print, paper, 0, n_row, low_row);
+    free(counts);
 }
 
 static int cut_area(const c1_result *r, const c1_form *f, const c1_form_field *fd, const double grid_mm[8], ink_area *a)
