@@ -1,7 +1,7 @@
 /* Locate: corrects the marker homography locally, because a folded or curved page is not one
  * plane. Each digit-box group, bubble column and printed label is matched against the blank page
- * nearby; tally grids and row-count cells, printed in light grey, take the shift of the anchors
- * around them. Reads the
+ * nearby; a tally grid by the table's lines at its two edges, and the row-count cells, printed in
+ * light grey, by the shift of the anchors around them. Reads the
  * rectified page and the form; writes each field's box corners (page mm and photo pixels). */
 #include <math.h>
 #include <stdlib.h>
@@ -113,7 +113,7 @@ static void shift_at(page_fits *p, double x, double y, double *dx, double *dy)
     interpolate_shift(p->fits, p->n, x, y, dx, dy);
 }
 
-/* A grid 120 mm wide on a page that is not one plane: one shift for all of it left the table's
+/* A grid 235 mm wide on a page that is not one plane: one shift for all of it left the table's
  * black line beside its far column 1.4 mm off the blank's, and the line was counted as strokes. Each
  * side takes the fit of its own edge (the table's lines there), else the anchors' shift at its
  * corners. */
