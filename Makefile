@@ -19,7 +19,8 @@ VAL_DIR    := $(DATA)/val-v$(GEN_VERSION)
 # One handwriting font is kept out of both, so that a hand the model never saw can be measured
 # (make eval-hands).
 HELD_OUT_FONT := Humor-Sans
-# Each cache is named by its seeds too: a cache made for fewer stations is marked complete.
+# Each cache is named by its seeds too, so that one made for fewer stations (marked complete all the
+# same) is never taken for it.
 TRAIN_SEEDS := 20000 20600
 TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)-$(subst $() ,-,$(TRAIN_SEEDS))-without-$(HELD_OUT_FONT)
 CALIB_SEEDS := 30000 30070

@@ -120,12 +120,12 @@ static void shift_at(page_fits *p, double x, double y, double *dx, double *dy)
 static void grid_corners(page_fits *p, c1_rect g, double out[8])
 {
     const double xs[4] = {g.x, g.x + g.w, g.x + g.w, g.x}, ys[4] = {g.y, g.y, g.y + g.h, g.y + g.h};
+    static const int corners_of[2][2] = {{0, 3}, {1, 2}};   /* the left side's top and bottom, the right's */
     for (int side = 0; side < 2; side++) {
-        double edge_x = side ? g.x + g.w : g.x;
+        double edge_x = xs[corners_of[side][0]];
         anchor_fit a = fit_anchor(p->form, p->page, (c1_rect){edge_x - EDGE_MM, g.y - EDGE_MM, 2 * EDGE_MM, g.h + 2 * EDGE_MM});
-        for (int k = 0; k < 4; k++) {
-            if ((xs[k] > g.x) != side)
-                continue;
+        for (int c = 0; c < 2; c++) {
+            int k = corners_of[side][c];
             double dx = a.dx, dy = a.dy;
             if (a.score < MIN_MATCH)
                 shift_at(p, xs[k], ys[k], &dx, &dy);

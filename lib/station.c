@@ -11,7 +11,7 @@
 #include "stages.h"
 
 #define MAX_LINE 512
-#define MISREAD_P 0.001     /* a reading's alternative this likely is a value the field may hold */
+#define MISREAD_P 0.001     /* a value its reading gives this much is one the field may hold */
 
 struct c1_station {
     const c1_engine *engine;

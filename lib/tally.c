@@ -54,8 +54,8 @@
 #define SHARP_LEVEL 215          /* otherwise the bar is at most this */
 #define FAINT_RIDGE 1            /* ... and this much darker than its column around it: a line across */
 #define FAINT_DIP 12             /* FAINT ink: this far under the paper, not as far as the ink bar */
-#define JOIN_SAMPLES 10          /* points looked at between two uprights */
-#define JOINED_SHARE 0.8         /* ... this share of them ink: one stroke */
+#define JOIN_SAMPLES 10          /* between two uprights, ink is looked for at each tenth of their length (9 points) */
+#define JOINED_SHARE 0.8         /* ... found at this share of them (8 of 9): one stroke */
 #define CREASE_LIGHT_SHARE 850   /* a crease darkens a line's pixels up to this share of them (per 1000) */
 #define CREASE_MIN_DIP 4         /* grey levels: less is the paper's own unevenness */
 #define CREASE_MAX_DIP 60        /* a crease's shade is lighter than this: more is ink or print */
@@ -147,6 +147,12 @@ static void grid_uv(const double g[8], double x, double y, double *u, double *v)
     }
 }
 
+/* A value given at the grid's four corners (clockwise from top left), blended at (u, v). */
+static double bilinear(const double at[4], double u, double v)
+{
+    return (1 - v) * ((1 - u) * at[0] + u * at[1]) + v * ((1 - u) * at[3] + u * at[2]);
+}
+
 /* The blank page as printed under the area read: each pixel from where the grid's located corners
  * say it was printed, their shifts blended across the grid. */
 c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const double grid_mm[8], double x_mm, double y_mm,
@@ -164,8 +170,7 @@ c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const doubl
         for (int e = 0; e < 2; e++) {
             double u, v;
             grid_uv(grid_mm, x_mm + (e ? w - 0.5 : 0.5) / k, py, &u, &v);
-            end_x[e] = (1 - v) * ((1 - u) * dx[0] + u * dx[1]) + v * ((1 - u) * dx[3] + u * dx[2]);
-            end_y[e] = (1 - v) * ((1 - u) * dy[0] + u * dy[1]) + v * ((1 - u) * dy[3] + u * dy[2]);
+            end_x[e] = bilinear(dx, u, v), end_y[e] = bilinear(dy, u, v);
         }
         /* the blank's pixel coordinates, stepped along the row */
         const double span = w > 1 ? w - 1 : 1;
@@ -771,10 +776,6 @@ static int short_upright(const mark_strokes *ms, const int *counted, int n_cross
     return n_crossings == 0 && uprights >= 2 && short_one;
 }
 
-/* Puts a mark's counted strokes into cells. A mark is one group, or several drawn touching (a group
- * spilled against its neighbour): then each upright stroke goes with the nearest crossing stroke,
- * and each group to the cell its crossing stroke lies in; loose strokes touching each other go each
- * to its own cell. */
 /* Two uprights with ink all the way between them are one broad stroke traced along both its edges (a
  * marker under a coarse JPEG): strokes drawn apart leave paper between them. */
 static int edges_of_one_stroke(const ink_area *a, const int *label, int id, const blob *b, const mark_strokes *ms,
@@ -802,6 +803,10 @@ static int edges_of_one_stroke(const ink_area *a, const int *label, int id, cons
     return 0;
 }
 
+/* Puts a mark's counted strokes into cells. A mark is one group, or several drawn touching (a group
+ * spilled against its neighbour): then each upright stroke goes with the nearest crossing stroke,
+ * and each group to the cell its crossing stroke lies in; loose strokes touching each other go each
+ * to its own cell. */
 static void fill_cells(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const blob *b,
                        const mark_strokes *ms, const int *counted, c1_tally *t)
 {
