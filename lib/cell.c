@@ -17,7 +17,6 @@
 #define PRINT_REACH_PX 2
 #define PRINT_EXPLAINS 1.2    /* print taken out with a margin for the blur's estimate ... */
 #define PRINT_SLACK 12.0      /* ... and the registration's last pixel */
-#define MAX_GAIN 4.0          /* a pen this faint (a sixth of a clear one's darkness) is still read */
 #define MAX_NOISE_INK 35.0   /* the paper's texture after the gain stays under this (of 255) */
 
 static void cell_set_dots(cell *c, const c1_form *f, int guided, c1_rect box, int margin);
@@ -460,7 +459,7 @@ double cells_ink_gain(cell *cells, const int *ok, int n)
     int noise = paper_noise(cells, ok, n);
     if (noise > 0)
         gain = fmin(gain, MAX_NOISE_INK / noise);
-    return gain < 1 ? 1 : gain > MAX_GAIN ? MAX_GAIN : gain;
+    return gain < 1 ? 1 : gain;
 }
 
 void cell_apply_gain(cell *c, double gain)

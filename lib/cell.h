@@ -53,6 +53,9 @@ int cell_normalise(const cell *c, float out[784]);
  * 1 normalised into out, 0 no ink. */
 int cell_prepare(const c1_form *f, int guided, const uint8_t *ink, int w, int h, double box_w_mm, double box_h_mm,
                  float out[784]);
+/* The gain that brings the cells' darkest ink (their 99.5th percentile) to 200 of 255, never so much
+ * that the paper's texture reaches ink: a faint pen's strokes read as a clear one's. Each caller
+ * caps it (how faint a pen it reads). */
 double cells_ink_gain(cell *cells, const int *ok, int n);
 void cell_apply_gain(cell *c, double gain);
 int cell_spill_margin_px(c1_rect box);

@@ -10,6 +10,11 @@
 #include "cell.h"
 #include "stages.h"
 
+/* The page's boxes share one gain, at most this: a faint pen on a low-resolution photo leaves
+ * strokes an eighth of a clear pen's darkness. At most 4, its boxes were blank by rule or their
+ * strokes broken, and read wrong or not at all (docs/measurements.md, 2026-12-06). */
+#define MAX_DIGIT_GAIN 8.0
+
 /* ---- from three cells to a value */
 
 static void add_alternative(c1_reading *rd, int value, double p)
@@ -155,7 +160,7 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
         const c1_form_field *fd = &f->fields[k / C1_DIGITS];
         b->cut[k] = cell_cut(r->page, f, fd->guided, fr->mm[d][0], fr->mm[d][1], fd->digits[d], &b->print, &b->cells[k]);
     }
-    const double gain = cells_ink_gain(b->cells, b->cut, total);
+    const double gain = fmin(cells_ink_gain(b->cells, b->cut, total), MAX_DIGIT_GAIN);
     for (int k = 0; k < total; k++)
         prepare_box(f, r, b, k, gain);
     classify_boxes(e, r, b, gain);

@@ -9,6 +9,7 @@
 #include "cell.h"
 #include "stages.h"
 
+#define MAX_ROW_GAIN 4.0          /* more turned print round the small cells to ink (validation) */
 #define ROW_VALUES 100            /* two cells: 0-99 */
 #define SHARP_MM 0.5              /* blurred more, a faint count is lost as blank: never sure */
 #define BLURRED_P 0.8
@@ -56,7 +57,7 @@ static void cut_cells(const c1_result *r, row_cells *b)
 /* Blank cells settled here; the rest queued for the model in one batch. */
 static int classify_cells(const c1_engine *e, row_cells *b)
 {
-    const double gain = cells_ink_gain(b->cells, b->cut, b->n);
+    const double gain = fmin(cells_ink_gain(b->cells, b->cut, b->n), MAX_ROW_GAIN);
     for (int k = 0; k < b->n; k++) {
         double *p = b->p + C1_N_CLASSES * k;
         memset(p, 0, sizeof(double) * C1_N_CLASSES);

@@ -751,6 +751,29 @@ static void test_faint_tally_on_a_soft_photo(const c1_engine *e)
     cJSON_Delete(label), cJSON_Delete(json);
 }
 
+/* A faint pen on a photo of 1.4 px/mm, the page's boxes' ink a seventh of a clear pen's darkness:
+ * every field is read as written, and the page is published (at a gain of at most 4 one box read wrong
+ * and 7 fields went to a person). */
+static void test_faint_pen_low_resolution(const c1_engine *e)
+{
+    cJSON *label = fixture_label("p1_faint_lowres"), *json = read_as_json(e, "p1_faint_lowres");
+    const cJSON *written;
+    int fields = 0, right = 0, accepted = 0;
+    cJSON_ArrayForEach(written, cJSON_GetObjectItem(label, "fields")) {
+        const cJSON *f = cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), written->string);
+        const cJSON *ocr = cJSON_GetObjectItem(cJSON_GetObjectItem(f, "ocr"), "value");
+        int is_accepted = !strcmp(field_status(json, written->string), "accepted");
+        right += cJSON_IsNumber(ocr) && ocr->valueint == written->valueint;
+        accepted += is_accepted;
+        CHECK(!is_accepted || cJSON_GetObjectItem(f, "value")->valueint == written->valueint,
+              "p1_faint_lowres: %s accepted wrong", written->string);
+        fields++;
+    }
+    CHECK(fields == 22 && right == fields, "p1_faint_lowres: %d of %d fields read as written", right, fields);
+    CHECK(accepted >= 20, "p1_faint_lowres: %d of %d fields accepted", accepted, fields);
+    cJSON_Delete(label), cJSON_Delete(json);
+}
+
 /* The commission's own pages, photographed off a screen: each page identified, and what is read is
  * either the written value or in review; nothing from the empty page 1 is published. */
 static void test_real_photos(const c1_engine *e)
@@ -982,6 +1005,7 @@ int main(void)
     test_threads(e);
     test_correction_read(e);
     test_faint_tally_on_a_soft_photo(e);
+    test_faint_pen_low_resolution(e);
     test_real_photos(e);
     test_blur_estimate(e);
     test_bubbles(e);
