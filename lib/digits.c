@@ -14,6 +14,7 @@
  * strokes an eighth of a clear pen's darkness. At most 4, its boxes were blank by rule or their
  * strokes broken, and read wrong or not at all (docs/measurements.md, 2026-12-06). */
 #define MAX_DIGIT_GAIN 8.0
+#define MISREAD_P 0.001   /* a value its reading gives this much is one the field may hold */
 
 /* ---- from three cells to a value */
 
@@ -52,6 +53,11 @@ static double left_aligned_p(const c1_reading *rd, int v)
 double reading_value_p(const c1_reading *rd, int v)
 {
     return rd->valid && v >= 0 && v <= 999 ? right_aligned_p(rd, v) + left_aligned_p(rd, v) : 0;
+}
+
+int reading_allows(const c1_reading *rd, int v)
+{
+    return reading_value_p(rd, v) >= MISREAD_P;
 }
 
 /* Each value's probability is the sum over the ways it can be written. */

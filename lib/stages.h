@@ -29,6 +29,10 @@ c1_error locate_boxes(const c1_engine *e, c1_result *r);
 c1_error read_digits(const c1_engine *e, c1_result *r);
 /* The probability a reading gives value v (0..999), not only its few likeliest values. */
 double reading_value_p(const c1_reading *rd, int v);
+/* Whether the field may hold v after all: its reading gives v at least 0.001. A likely value need
+ * not be among the five it lists (three boxes each unsure multiply into a thousand values, each of
+ * them small). A rule that fails with a misread field in it is explained when this holds. */
+int reading_allows(const c1_reading *rd, int v);
 /* tally.c: the tally grids' counts. */
 c1_error read_tallies(const c1_engine *e, c1_result *r);
 /* bubbles.c: the bubble columns under the totals. */

@@ -11,7 +11,6 @@
 #include "stages.h"
 
 #define MAX_LINE 512
-#define MISREAD_P 0.001     /* a value its reading gives this much is one the field may hold */
 
 struct c1_station {
     const c1_engine *engine;
@@ -189,13 +188,6 @@ static int only_wanted_evidence(const c1_field_result *f)
             return 0;
     }
     return 1;
-}
-
-/* Its reading gives v at least MISREAD_P: a likely value need not be among the five it lists (three
- * boxes each unsure multiply into a thousand values, each of them small). */
-static int reading_allows(const c1_reading *rd, int v)
-{
-    return reading_value_p(rd, v) >= MISREAD_P;
 }
 
 /* A rule that fails where exactly one of its fields is in doubt, and that field's own reading allows

@@ -32,6 +32,9 @@
 #define ROWS_WITH_BUBBLES 0.2 /* ... or this sure, with the bubbles ... */
 #define BUBBLES_WITH_ROWS 0.5 /* ... this sure of the same value */
 #define THREE_WRITINGS_LR 300.0 /* the bubbles and row counts both on the digits' value (see judge_field) */
+/* A sum laid on one field's misreading (misread_blamed): the mended value this probable, the
+ * officer's wrong sum (which would leave any of the sum's numbers in doubt) is left at most 1 in 100. */
+#define BLAME_SURE 0.99
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
 
 typedef struct {
@@ -345,10 +348,11 @@ static int rule_involves(const c1_form_rule *rule, int i)
 
 /* Does some sum rule pin this field (the others in it being read)? Whether it holds is judged apart:
  * a sum that fails is a reason of its own. */
-static int pinned_by_rule(const c1_form *form, int i, const int *chosen)
+static int pinned_by_rule(const c1_form *form, int i, const int *chosen, const int *blamed)
 {
     for (int q = 0; q < form->n_rules; q++)
-        if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i) && !all_zero(&form->rules[q], chosen))
+        if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i) && !all_zero(&form->rules[q], chosen) &&
+            (blamed[q] < 0 || blamed[q] == i))
             return 1;
     return 0;
 }
@@ -436,6 +440,31 @@ static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const i
            (rule_holds(rule, written) == 1 || (!rule->hint && misread_explains(r, rule, chosen, written)));
 }
 
+/* A sum that fails as read, which the form's most probable reading mends by one field alone, the
+ * others as read: that field's misreading is likelier than the officer's wrong sum (the beam weighed
+ * both), and the field goes to a person with the rule named. The others are not put in doubt by a
+ * number nobody has read surely, nor backed by it: for them the rule is unknown, and each is judged
+ * on the rest of its evidence. As a station's rule across pages (lib/station.c). Returns the field,
+ * or -1. */
+static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written,
+                          const double *posterior)
+{
+    if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 0 || rule_holds(rule, chosen) != 1 ||
+        rule_holds_read(r, rule, chosen, written))
+        return -1;
+    int changed = -1;
+    for (int k = -1; k < rule->n_terms; k++) {
+        int j = k < 0 ? rule->target : rule->terms[k];
+        if (chosen[j] == written[j])
+            continue;
+        if (changed >= 0)
+            return -1;
+        changed = j;
+    }
+    return changed >= 0 && posterior[changed] >= BLAME_SURE && reading_allows(&r->fields[changed].ocr, chosen[changed])
+               ? changed : -1;
+}
+
 /* A sum of the page (no hint, no bound) that holds for field i, and not because its terms read 0:
  * the other boxes of the page confirm the value as read. */
 static int page_sum_backs(const c1_result *r, int i, const int *chosen, const int *written)
@@ -449,8 +478,8 @@ static int page_sum_backs(const c1_result *r, int i, const int *chosen, const in
     return 0;
 }
 
-static void judge_field(c1_result *r, int i, const int *chosen, const int *written, double posterior,
-                        int familiar_hand)
+static void judge_field(c1_result *r, int i, const int *chosen, const int *written, const int *blamed,
+                        double posterior, int familiar_hand)
 {
     const c1_form *form = r->form;
     c1_field_result *f = &r->fields[i];
@@ -528,7 +557,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     int backed_by_hint = 0;
     for (int q = 0; q < form->n_rules; q++) {
         const c1_form_rule *rule = &form->rules[q];   /* its names are owned by the engine's form */
-        if (!rule_involves(rule, i))
+        if (!rule_involves(rule, i) || (blamed[q] >= 0 && blamed[q] != i))
             continue;
         int holds = rule_holds_read(r, rule, chosen, written);
         if (!holds && !rule->hint)
@@ -558,7 +587,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ambiguous_alignment");
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
-    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen) || backed_by_hint || known_agrees ||
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen, blamed) || backed_by_hint || known_agrees ||
                    bubbles_agree(f, v) || rows_back;
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
@@ -618,13 +647,19 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
     for (int b = 0; b < n; b++)
         total += exp(beam[b].score - top);
     int familiar_hand = sure_share(r) >= r->gate->value[C1_GATE_FAMILIAR_HAND];
+    double posterior[C1_MAX_FIELDS];
     for (int i = 0; i < r->n_fields; i++) {
         double mass = 0;
         for (int b = 0; b < n; b++)
             if (beam[b].value[i] == beam[0].value[i])
                 mass += exp(beam[b].score - top);
-        judge_field(r, i, beam[0].value, written, mass / total, familiar_hand);
+        posterior[i] = mass / total;
     }
+    int blamed[C1_MAX_RULES];
+    for (int q = 0; q < r->form->n_rules; q++)
+        blamed[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior);
+    for (int i = 0; i < r->n_fields; i++)
+        judge_field(r, i, beam[0].value, written, blamed, posterior[i], familiar_hand);
     free(beam);
     return C1_OK;
 }

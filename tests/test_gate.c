@@ -130,6 +130,32 @@ static void test_sum_mended_by_arithmetic_alone(void)
     free_result(r);
 }
 
+/* suara_sah, written 200, read 208 by both readers, 200 its second reading: both sums it is in fail as
+ * read, and 200 mends both. The misreading is far likelier than two wrong sums of the officer's, so the
+ * failure is laid on suara_sah, which goes to a person with both rules named; the others, read surely
+ * and backed by their own tallies and digits, are published. Were the officer's 208 as likely
+ * (test_sum_mended_by_arithmetic_alone, test_officers_wrong_sum_is_not_corrected), they would not be. */
+static void test_sum_laid_on_the_one_misread_field(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *sah = field(r, "suara_sah");
+    set_reading(&sah->ocr, 208, 0.6, 200, 0.39);
+    sah->ocr.cells[2][8] = 0.6, sah->ocr.cells[2][0] = 0.39;   /* the last box: 8 or 0 */
+    set_reading(&sah->segments, 208, 0.6, 200, 0.39);
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(sah, why, sizeof why);
+    CHECK(sah->status == C1_FIELD_REVIEW && sah->value == 200 && has_reason(sah, "rule_violated:suara_sah_sum") &&
+              has_reason(sah, "ocr_disagrees"),
+          "suara_sah: %s %d (%s), want review 200 with its rule named", sah->status == C1_FIELD_REVIEW ? "review" : "accepted",
+          sah->value, why);
+    for (const char *const *id = (const char *const[]){"paslon1", "paslon2", "paslon3", "suara_tidak_sah", "total_suara", NULL}; *id; id++) {
+        reasons(field(r, *id), why, sizeof why);
+        CHECK(field(r, *id)->status == C1_FIELD_ACCEPTED, "%s in review (%s): a sum laid on suara_sah's misreading", *id, why);
+    }
+    free_result(r);
+}
+
 static void test_780_for_78_caught_by_sums(void)
 {
     c1_result *r = agreeing_form();
@@ -786,6 +812,7 @@ int main(void)
     test_reading_probability_beyond_its_alternatives();
     test_one_read_as_four_caught_by_tally();
     test_sum_mended_by_arithmetic_alone();
+    test_sum_laid_on_the_one_misread_field();
     test_780_for_78_caught_by_sums();
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
