@@ -447,8 +447,12 @@ static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const i
  * on the rest of its evidence. As a station's rule across pages (lib/station.c). Returns the field,
  * or -1. */
 static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written,
-                          const double *posterior)
+                          const double *posterior, int familiar_hand)
 {
+    /* On a blurred page or in a hand unlike the model's, its posteriors are about ten times surer than
+     * they are right (digits_only_threshold): the mending needs ten times the margin. */
+    const int surer = r->blur_mm > r->gate->value[C1_GATE_SHARP_PAGE_MM] || !familiar_hand;
+    const double bar = surer ? 1 - (1 - BLAME_SURE) / 10 : BLAME_SURE;
     if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 0 || rule_holds(rule, chosen) != 1 ||
         rule_holds_read(r, rule, chosen, written))
         return -1;
@@ -461,7 +465,7 @@ static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const in
             return -1;
         changed = j;
     }
-    return changed >= 0 && posterior[changed] >= BLAME_SURE && reading_allows(&r->fields[changed].ocr, chosen[changed])
+    return changed >= 0 && posterior[changed] >= bar && reading_allows(&r->fields[changed].ocr, chosen[changed])
                ? changed : -1;
 }
 
@@ -657,7 +661,7 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
     }
     int blamed[C1_MAX_RULES];
     for (int q = 0; q < r->form->n_rules; q++)
-        blamed[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior);
+        blamed[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior, familiar_hand);
     for (int i = 0; i < r->n_fields; i++)
         judge_field(r, i, beam[0].value, written, blamed, posterior[i], familiar_hand);
     free(beam);
