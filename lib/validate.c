@@ -346,13 +346,16 @@ static int rule_involves(const c1_form_rule *rule, int i)
     return involved;
 }
 
+/* Rule q is laid on another field's misreading than i (misread_blamed): for i it is unknown. */
+static int laid_elsewhere(const int *blamed, int q, int i) { return blamed[q] >= 0 && blamed[q] != i; }
+
 /* Does some sum rule pin this field (the others in it being read)? Whether it holds is judged apart:
  * a sum that fails is a reason of its own. */
 static int pinned_by_rule(const c1_form *form, int i, const int *chosen, const int *blamed)
 {
     for (int q = 0; q < form->n_rules; q++)
         if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i) && !all_zero(&form->rules[q], chosen) &&
-            (blamed[q] < 0 || blamed[q] == i))
+            !laid_elsewhere(blamed, q, i))
             return 1;
     return 0;
 }
@@ -421,17 +424,22 @@ static double sure_share(const c1_result *r)
     return written ? (double)sure / written : 0;
 }
 
-/* The posterior a field that nothing but its digits speaks for needs. On a blurred page a short stroke
- * or a small gap is lost (a 9 whose upper right stroke stops short reads as a 5), and a hand unlike
- * MNIST is read surely and wrongly more often: there the model's posteriors came out about ten times
- * surer than they were right (measured: docs/design.md "Publish gate"), so the field needs ten times the
- * margin. */
+/* On a blurred page a short stroke or a small gap is lost (a 9 whose upper right stroke stops short
+ * reads as a 5), and a hand unlike MNIST is read surely and wrongly more often: there the model's
+ * posteriors came out about ten times surer than they were right (measured: docs/design.md "Publish
+ * gate"), and what rests on them needs ten times the margin. */
+static int posteriors_overconfident(const c1_result *r, int familiar_hand)
+{
+    return r->blur_mm > r->gate->value[C1_GATE_SHARP_PAGE_MM] || !familiar_hand;
+}
+
+/* The posterior a field that nothing but its digits speaks for needs. */
 static double digits_only_threshold(const c1_result *r, int familiar_hand)
 {
     const double *g = r->gate->value;
-    return r->blur_mm > g[C1_GATE_SHARP_PAGE_MM] || !familiar_hand ? g[C1_GATE_ACCEPT_DIGITS_ONLY_STRICT]
-                                                                    : g[C1_GATE_ACCEPT_DIGITS_ONLY];
+    return posteriors_overconfident(r, familiar_hand) ? g[C1_GATE_ACCEPT_DIGITS_ONLY_STRICT] : g[C1_GATE_ACCEPT_DIGITS_ONLY];
 }
+
 
 /* A rule holds with the chosen values, as the digits read them or mended by a second look. */
 static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
@@ -449,10 +457,7 @@ static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const i
 static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written,
                           const double *posterior, int familiar_hand)
 {
-    /* On a blurred page or in a hand unlike the model's, its posteriors are about ten times surer than
-     * they are right (digits_only_threshold): the mending needs ten times the margin. */
-    const int surer = r->blur_mm > r->gate->value[C1_GATE_SHARP_PAGE_MM] || !familiar_hand;
-    const double bar = surer ? 1 - (1 - BLAME_SURE) / 10 : BLAME_SURE;
+    const double bar = posteriors_overconfident(r, familiar_hand) ? 1 - (1 - BLAME_SURE) / 10 : BLAME_SURE;
     if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 0 || rule_holds(rule, chosen) != 1 ||
         rule_holds_read(r, rule, chosen, written))
         return -1;
@@ -561,7 +566,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     int backed_by_hint = 0;
     for (int q = 0; q < form->n_rules; q++) {
         const c1_form_rule *rule = &form->rules[q];   /* its names are owned by the engine's form */
-        if (!rule_involves(rule, i) || (blamed[q] >= 0 && blamed[q] != i))
+        if (!rule_involves(rule, i) || laid_elsewhere(blamed, q, i))
             continue;
         int holds = rule_holds_read(r, rule, chosen, written);
         if (!holds && !rule->hint)
