@@ -395,7 +395,8 @@ static int check_sure_tallies(const char *name, const cJSON *label, const c1_res
     const cJSON *truth;
     cJSON_ArrayForEach(truth, cJSON_GetObjectItem(label, "tally")) {
         const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), truth->string), "tally");
-        if (t && cJSON_GetObjectItem(t, "confidence")->valuedouble >= 0.99) {
+        const cJSON *conf = cJSON_GetObjectItem(t, "confidence");   /* none for a grid found empty */
+        if (cJSON_IsNumber(conf) && conf->valuedouble >= 0.99) {
             sure++;
             CHECK(cJSON_GetObjectItem(t, "value")->valueint == truth->valueint, "%s: %s tally %d given as sure, drawn %d",
                   name, truth->string, cJSON_GetObjectItem(t, "value")->valueint, truth->valueint);
@@ -916,6 +917,52 @@ static int count_verdicts(const c1_station *s, c1_rule_verdict v)
     return n;
 }
 
+static int field_names_reason(const c1_result *r, int i, const char *reason)
+{
+    for (int k = 0; k < c1_field_reason_count(r, i); k++)
+        if (!strcmp(c1_field_reason(r, i, k), reason))
+            return 1;
+    return 0;
+}
+
+static int rule_index(const c1_station *s, const char *id)
+{
+    for (int q = 0; q < c1_station_rule_count(s); q++)
+        if (!strcmp(c1_station_rule_id(s, q), id))
+            return q;
+    return -1;
+}
+
+/* Page 3 photographed so faint that its valid votes read 2 at p 0: the rule tying them to page 2's
+ * totals fails as read and nobody can say whether the officer's sum or the reading is wrong. It stays
+ * broken: page 2's totals, accepted on their own witnesses, go to review with it (a cross-page mistake
+ * under an unreadable term is caught only so; docs/measurements.md, 2026-12-06). */
+static void test_station_unsure_page(const c1_engine *e)
+{
+    c1_result *p1 = read_fixture(e, "st_p1"), *p2 = read_fixture(e, "st_p2"), *p3 = read_fixture(e, "st_p3_faint");
+    int was_accepted[64] = {0}, n2 = c1_result_field_count(p2), n_accepted = 0;
+    for (int i = 0; i < n2 && i < 64; i++)
+        n_accepted += was_accepted[i] = c1_field_status_of(p2, i) == C1_FIELD_ACCEPTED;
+    const int sah = c1_result_field_index(p3, "suara_sah");
+    CHECK(sah >= 0 && c1_field_status_of(p3, sah) == C1_FIELD_REVIEW && c1_field_confidence(p3, sah) < 0.5,
+          "st_p3_faint: valid votes read unsurely (p %.3f)", sah >= 0 ? c1_field_confidence(p3, sah) : -1);
+    c1_station *s = NULL;
+    c1_station_create(e, "unsure", &s);
+    c1_station_add(s, p1, "st_p1"), c1_station_add(s, p2, "st_p2"), c1_station_add(s, p3, "st_p3_faint");
+    c1_station_check(s);
+    const int q = rule_index(s, "valid_is_sum_of_pairs");
+    CHECK(q >= 0 && c1_station_rule_verdict(s, q) == C1_RULE_BROKEN, "a page read too unsurely: its rule not broken");
+    int held = 0;
+    for (int i = 0; i < n2 && i < 64; i++)
+        held += was_accepted[i] && c1_field_status_of(p2, i) == C1_FIELD_REVIEW &&
+                field_names_reason(p2, i, "station_rule_violated:valid_is_sum_of_pairs");
+    CHECK(n_accepted > 0 && held == n_accepted, "page 2: %d of %d accepted totals held by the rule", held, n_accepted);
+    CHECK(sah >= 0 && field_names_reason(p3, sah, "station_rule_violated:valid_is_sum_of_pairs"),
+          "page 3's unsure field names the rule");
+    c1_station_free(s);
+    c1_result_free(p1), c1_result_free(p2), c1_result_free(p3);
+}
+
 /* A station's three pages: honestly filled, no rule across them breaks; with page 3 off by a few
  * votes, a rule breaks and every field the generator says must then be seen is in review. A missing
  * page leaves its rules unknown; two photos of one page check nothing; a rejected photo is listed. */
@@ -968,6 +1015,8 @@ static void test_station(const c1_engine *e)
           "the rejected photo listed");
     cJSON_Delete(j);
     c1_station_free(s);
+
+    test_station_unsure_page(e);
 
     c1_station_create(e, "twice", &s);
     for (int k = 0; k < 3; k++)
