@@ -11,6 +11,8 @@
 #include "stages.h"
 
 #define MAX_LINE 512
+#define STATION_LR 30.0   /* a rule across pages holding with its other fields accepted: the odds of the
+                           * field's value (docs/design.md, "a station's pages") */
 
 struct c1_station {
     const c1_engine *engine;
@@ -253,11 +255,16 @@ static void judge_rule(c1_station *s, int q)
     for (int k = 0; k < n; k++) {
         field_add_evidence(f[k], rule->evidence);
         /* The rest of the rule accepted on their own evidence: this field's value is what they add up
-         * to, which its digits say too. */
+         * to, which its digits say too. Another page's writing of the number, read apart, lands on a
+         * misread value only where the officer erred as well: it weighs as a witness. */
         int others_accepted = accepted - (f[k]->status == C1_FIELD_ACCEPTED) == n - 1;
-        if (f[k]->status == C1_FIELD_REVIEW && others_accepted && only_wanted_evidence(f[k]) &&
-            f[k]->confidence >= with_evidence && f[k]->value == f[k]->ocr.value)
-            f[k]->n_reasons = 0, f[k]->status = C1_FIELD_ACCEPTED;
+        if (f[k]->status != C1_FIELD_REVIEW || !others_accepted || !only_wanted_evidence(f[k]) ||
+            f[k]->value != f[k]->ocr.value)
+            continue;
+        const double c = f[k]->confidence, odds = c / (1 - c) * STATION_LR;
+        const double posterior = c >= 1 ? 1 : odds / (1 + odds);
+        if (posterior >= with_evidence)
+            f[k]->confidence = posterior, f[k]->n_reasons = 0, f[k]->status = C1_FIELD_ACCEPTED;
     }
 }
 

@@ -963,6 +963,31 @@ static void test_station_unsure_page(const c1_engine *e)
     c1_result_free(p1), c1_result_free(p2), c1_result_free(p3);
 }
 
+/* Page 3 in a thin pen: its total read right at a posterior just under the gate's 0.995, nothing on
+ * the page but its digits and its own sum for it. Page 1's voters, accepted, read the same number: the
+ * rule across the pages weighs as a witness (STATION_LR) and the total is accepted, at a posterior
+ * raised to say so. */
+static void test_station_rule_as_witness(const c1_engine *e)
+{
+    c1_result *p1 = read_fixture(e, "st_p1"), *p2 = read_fixture(e, "st_p2"), *p3 = read_fixture(e, "st_p3_thin");
+    const int total = c1_result_field_index(p3, "total_suara"), voters = c1_result_field_index(p1, "pengguna_total");
+    const double before = total >= 0 ? c1_field_confidence(p3, total) : -1;
+    CHECK(total >= 0 && c1_field_status_of(p3, total) == C1_FIELD_REVIEW && before > 0.9 && before < 0.995 &&
+              c1_field_value(p3, total) == 190,
+          "st_p3_thin: total %d in review at p %.4f", total >= 0 ? c1_field_value(p3, total) : -1, before);
+    CHECK(voters >= 0 && c1_field_status_of(p1, voters) == C1_FIELD_ACCEPTED && c1_field_value(p1, voters) == 190,
+          "st_p1: voters accepted");
+    c1_station *s = NULL;
+    c1_station_create(e, "witness", &s);
+    c1_station_add(s, p1, "st_p1"), c1_station_add(s, p2, "st_p2"), c1_station_add(s, p3, "st_p3_thin");
+    c1_station_check(s);
+    CHECK(total >= 0 && c1_field_status_of(p3, total) == C1_FIELD_ACCEPTED && c1_field_confidence(p3, total) > before &&
+              c1_field_reason_count(p3, total) == 0,
+          "page 3's total, with page 1's voters agreeing, accepted (p %.4f)", total >= 0 ? c1_field_confidence(p3, total) : -1);
+    c1_station_free(s);
+    c1_result_free(p1), c1_result_free(p2), c1_result_free(p3);
+}
+
 /* A station's three pages: honestly filled, no rule across them breaks; with page 3 off by a few
  * votes, a rule breaks and every field the generator says must then be seen is in review. A missing
  * page leaves its rules unknown; two photos of one page check nothing; a rejected photo is listed. */
@@ -1017,6 +1042,7 @@ static void test_station(const c1_engine *e)
     c1_station_free(s);
 
     test_station_unsure_page(e);
+    test_station_rule_as_witness(e);
 
     c1_station_create(e, "twice", &s);
     for (int k = 0; k < 3; k++)
