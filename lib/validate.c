@@ -508,9 +508,8 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ocr_disagrees");
     /* Where the segment reader finds no digit pattern at all, the writer did not join these dots: it
      * abstains, and the field is judged as an ordinary writer's would be. */
-    if (segment_weight(r, i) > 0.5 && f->segments.value >= 0 && f->segments.value != f->ocr.value &&
-        !segments_torn_over(f))
-        field_add_reason(f, "readers_disagree");
+    const int readers_split = segment_weight(r, i) > 0.5 && f->segments.value >= 0 &&
+                              f->segments.value != f->ocr.value && !segments_torn_over(f);
     /* The bubbles and the row counts are the officer's own second and third writing of the number:
      * agreeing, each is evidence; sure of another number, each sends the field to a person. The row
      * counts are the officer's count of the tally rows, so where they agree a tally the counter is
@@ -543,6 +542,12 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     const int rows_and_sum_vouch = rows_on_value && !rows_and_bubbles_vouch && !bubbles_elsewhere &&
                                    page_sum_backs(r, i, chosen, written);
     const int tally_sure = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES;
+    /* Two readers of the same ink that disagree are settled by the officer's other writings of the
+     * number: the bubbles and the row counts or the tally on the model's value (docs/design.md). */
+    const int other_ink_settles = f->ocr.value == v && bubbles_agree(f, v) &&
+                                  (rows_back || rows_and_bubbles_vouch || (tally_sure && f->tally->value == v));
+    if (readers_split && !other_ink_settles)
+        field_add_reason(f, "readers_disagree");
     if (rows_and_bubbles_vouch && f->tally && !f->tally->empty && !tally_sure)
         field_add_evidence(f, "row_counts_and_bubbles");
     if (rows_and_sum_vouch && f->tally && !f->tally->empty && !tally_sure)

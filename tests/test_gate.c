@@ -221,12 +221,14 @@ static void test_officers_wrong_sum_is_not_corrected(void)
     free_result(r);
 }
 
-static void test_handwritten_99_not_44(void)
+/* The agreeing form with paslon3 written 99, the model reading 99 and the segment reader 44 (ink over
+ * the b, c, f, g segments of a written 9); the sums adjusted to match. */
+static c1_result *form_with_99_seen_as_44(c1_field_result **out)
 {
     c1_result *r = agreeing_form();
-    c1_field_result *f = field(r, "paslon3");   /* make it 99: adjust the sums to match */
+    c1_field_result *f = field(r, "paslon3");
     set_reading(&f->ocr, 99, 0.999, -1, 0);
-    set_reading(&f->segments, 44, 0.9, -1, 0);  /* ink over the b, c, f, g segments of a written 9 */
+    set_reading(&f->segments, 44, 0.9, -1, 0);
     f->tally->value = f->tally->by_strokes = f->tally->by_groups = 99;
     const struct {
         const char *id;
@@ -237,6 +239,14 @@ static void test_handwritten_99_not_44(void)
         set_reading(&field(r, fix[k].id)->ocr, fix[k].v, 0.9999, -1, 0);
         set_reading(&field(r, fix[k].id)->segments, fix[k].v, 0.999, -1, 0);
     }
+    *out = f;
+    return r;
+}
+
+static void test_handwritten_99_not_44(void)
+{
+    c1_field_result *f;
+    c1_result *r = form_with_99_seen_as_44(&f);
     validate_fields(NULL, r);
     CHECK(f->value == 99, "the field reads %d, written 99", f->value);
     CHECK(!(f->status == C1_FIELD_ACCEPTED && f->value == 44), "44 was published for a handwritten 99");
@@ -774,6 +784,32 @@ static void test_three_writings_of_one_number(void)
     }
 }
 
+/* The two readers of the digits split (99 and 44) and the officer's other writings of the number
+ * settle it: the bubbles and the row counts both on 99 (eval e01035: 51 and a segment reading of 61,
+ * with bubbles, row counts and tally on 51). The bubbles alone, or spelling 44, do not. */
+static void test_other_ink_settles_the_readers(void)
+{
+    const char *const cases[] = {"bubbles and row counts on 99", "bubbles alone, the tally unsure", "bubbles on 44"};
+    for (int kind = 0; kind < 3; kind++) {
+        c1_field_result *f;
+        c1_result *r = form_with_99_seen_as_44(&f);
+        set_bubbles(f, kind == 2 ? 44 : 99, 0.999);
+        if (kind == 0)
+            set_rows(f, 99, 0.995);
+        if (kind == 1)
+            f->tally->by_groups = 94, f->tally->confidence = 0.2;
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(f, why, sizeof why);
+        if (kind == 0)
+            CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 99, "%s: in review (%s)", cases[kind], why);
+        else
+            CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "readers_disagree"), "%s: readers not held apart (%s)",
+                  cases[kind], why);
+        free_result(r);
+    }
+}
+
 /* A sum that holds only because its terms read 0 is no evidence: faint strokes lost on a soft photo
  * read as 0 in every box, and 0 + 0 + 0 = 0. Nor is a row count that is all blank. */
 static void test_all_zero_sum_is_no_evidence(void)
@@ -852,6 +888,7 @@ int main(void)
     test_780_for_78_caught_by_sums();
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
+    test_other_ink_settles_the_readers();
     test_segment_reader_abstains();
     test_segments_missing_a_digit_abstain();
     test_torn_segment_reader_is_no_objection();
