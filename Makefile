@@ -73,7 +73,7 @@ CLI_SRC := cli/c1scan.c cli/known.c
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/test_match $(BUILD)/cellprep
 
 .PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
-        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-hands model score fixtures form clean bench
+        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-hands model tally-model score fixtures form clean bench
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -119,6 +119,8 @@ $(BUILD)/example_read: examples/read_form.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
 # Tests reach inside the library: they link its objects, not the archive whose internals are local.
 $(BUILD)/cellprep: tests/cellprep.c $(LIB_OBJ)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(BUILD)/tallycells: tools/tallycells.c $(LIB_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $^ -o $@ $(LDLIBS)
 $(BUILD)/test_%: tests/test_%.c tests/check.h $(LIB_OBJ)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< $(LIB_OBJ) -o $@ $(LDLIBS)
@@ -332,6 +334,18 @@ model: data
 	two=$$?; wait $$one && test $$two = 0 || { tail $(BUILD)/train-1.log $(BUILD)/train-2.log; exit 1; }
 	$(PYTHON) tools/train_digits.py --join models/digits.json digits-2.onnx
 	$(PYTHON) tools/fit_ensemble.py models/digits.json $(BUILD)/calib-cells $(CALIB_DIR)
+
+# The tally cell model: the cells of every tally grid of the training photos as the library cuts them
+# (build/tallycells), their stroke counts from the labels; calibrated on the calibration photos.
+tally-model: data
+	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
+	@$(MAKE) --no-print-directory all $(BUILD)/tallycells
+	$(call generate,$(TRAIN_DIR),--mnist train --range $(TRAIN_SEEDS) --set hold_out_font=$(HELD_OUT_FONT))
+	$(call generate,$(CALIB_DIR),--mnist holdout --range $(CALIB_SEEDS) --set hold_out_font=$(HELD_OUT_FONT))
+	rm -rf $(BUILD)/train-tally $(BUILD)/calib-tally && mkdir -p $(BUILD)/train-tally $(BUILD)/calib-tally
+	ls $(TRAIN_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/train-tally
+	ls $(CALIB_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/calib-tally
+	$(PYTHON) tools/train_tally.py $(BUILD)/train-tally $(BUILD)/calib-tally $(TRAIN_DIR) $(CALIB_DIR) --out models
 
 # The held-out hand: every page written in the font the model never learned from, beside one it did
 # (make model keeps $(HELD_OUT_FONT) out of its photos); c1score's figures for each.

@@ -318,10 +318,10 @@ extern "C" void cv_dnn_free(void *net)
     delete static_cast<cv::dnn::Net *>(net);
 }
 
-extern "C" int cv_dnn_forward(void *net, const float *cells, int n, float *out, int n_classes)
+extern "C" int cv_dnn_forward(void *net, const float *cells, int n, int h, int w, float *out, int n_classes)
 {
     try {
-        const int shape[4] = {n, 1, 28, 28};
+        const int shape[4] = {n, 1, h, w};
         cv::Mat blob(4, shape, CV_32F, const_cast<float *>(cells));
         auto *nn = static_cast<cv::dnn::Net *>(net);
         nn->setInput(blob);

@@ -38,7 +38,7 @@ void cv_put_text(uint8_t *rgb, int w, int h, int x, int y, const char *text, con
 /* A network through OpenCV's dnn module; forward() is not thread-safe, so one per thread. */
 void *cv_dnn_load(const uint8_t *onnx, size_t size);
 void cv_dnn_free(void *net);
-/* n cells of 28x28 floats in, n rows of n_classes logits out. */
-int cv_dnn_forward(void *net, const float *cells, int n, float *out, int n_classes);
+/* n inputs of h x w floats in, n rows of n_classes logits out. */
+int cv_dnn_forward(void *net, const float *cells, int n, int h, int w, float *out, int n_classes);
 
 #endif

@@ -126,6 +126,15 @@ c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *m
         }
         cv_dnn_free(net);
     }
+    snprintf(path, sizeof path, "%s/models/tally.onnx", data_dir);
+    m->tally_onnx = model_read_file(path, MAX_NET_BYTES, &m->tally_size);
+    void *net = m->tally_onnx ? cv_dnn_load(m->tally_onnx, m->tally_size) : NULL;
+    if (!net) {
+        if (msg)
+            snprintf(msg, msg_size, "%s: missing or cannot be loaded", path);
+        return C1_ERR_MODEL;
+    }
+    cv_dnn_free(net);
     return C1_OK;
 }
 
@@ -133,6 +142,8 @@ void model_release(digit_model *m)
 {
     for (int k = 0; k < m->n; k++)
         free(m->onnx[k]);
+    free(m->tally_onnx);
+    m->tally_onnx = NULL;
     m->n = 0;
 }
 
@@ -147,6 +158,10 @@ void *model_nets_create(const digit_model *m)
             model_nets_free(d);
             return NULL;
         }
+    if (!(d->tally = cv_dnn_load(m->tally_onnx, m->tally_size))) {
+        model_nets_free(d);
+        return NULL;
+    }
     return d;
 }
 
@@ -156,6 +171,8 @@ void model_nets_free(void *nets)
     for (int k = 0; d && k < DIGIT_MAX_MEMBERS; k++)
         if (d->net[k])
             cv_dnn_free(d->net[k]);
+    if (d && d->tally)
+        cv_dnn_free(d->tally);
     free(d);
 }
 
@@ -188,12 +205,29 @@ int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
     int ok = logits != NULL;
     memset(p, 0, sizeof(double) * C1_N_CLASSES * (size_t)n);
     for (int m = 0; ok && m < nets->n; m++) {
-        ok = cv_dnn_forward(nets->net[m], cells, n, logits, C1_N_CLASSES);
+        ok = cv_dnn_forward(nets->net[m], cells, n, 28, 28, logits, C1_N_CLASSES);
         for (int k = 0; ok && k < n; k++)
             add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, p + C1_N_CLASSES * k);
     }
     for (int k = 0; ok && k < n; k++)
         calibrate_average(p + C1_N_CLASSES * k, nets->temperature);
+    free(logits);
+    return ok;
+}
+
+int model_count_tally(const digit_nets *nets, const float *cells, int n, int h, int w, double *p)
+{
+    float *logits = malloc(sizeof(float) * TALLY_CLASSES * (size_t)(n > 0 ? n : 1));
+    int ok = logits && n > 0 && cv_dnn_forward(nets->tally, cells, n, h, w, logits, TALLY_CLASSES);
+    for (int k = 0; ok && k < n; k++) {
+        double m = logits[TALLY_CLASSES * k], sum = 0;
+        for (int c = 1; c < TALLY_CLASSES; c++)
+            m = fmax(m, logits[TALLY_CLASSES * k + c]);
+        for (int c = 0; c < TALLY_CLASSES; c++)
+            sum += p[TALLY_CLASSES * k + c] = exp(logits[TALLY_CLASSES * k + c] - m);
+        for (int c = 0; c < TALLY_CLASSES; c++)
+            p[TALLY_CLASSES * k + c] /= sum;
+    }
     free(logits);
     return ok;
 }

@@ -18,7 +18,12 @@ typedef struct {
     size_t size[DIGIT_MAX_MEMBERS];
     int n;
     double temperature;       /* of the members' average, fitted apart ("ensemble_temperature") */
+    uint8_t *tally_onnx;      /* the tally cell model (models/tally.onnx), calibrated in its logits */
+    size_t tally_size;
 } digit_model;
+
+/* The tally cell model's classes: 0 .. 9 strokes, and 10 or more. */
+#define TALLY_CLASSES 11
 
 /* The publish gate's thresholds (c1_gate_value): measured on the validation set for one digit
  * model, so they travel with it in its card ("gate"). */
@@ -31,6 +36,7 @@ typedef struct {
     void *net[DIGIT_MAX_MEMBERS];
     int n;
     double temperature;
+    void *tally;
 } digit_nets;
 
 const char *model_class_name(int k);       /* "0".."9", "empty", "filler", "struck", "other" */
@@ -45,6 +51,9 @@ void model_nets_free(void *nets);
 /* Class probabilities of n 28x28 cells (the members averaged and calibrated) into p[n][C1_N_CLASSES];
  * 0 when a network fails. */
 int model_classify(const digit_nets *nets, const float *cells, int n, double *p);
+/* Stroke-count probabilities of n tally cells (h x w floats each) into p[n][TALLY_CLASSES]; 0 when the
+ * network fails. */
+int model_count_tally(const digit_nets *nets, const float *cells, int n, int h, int w, double *p);
 /* A whole file, NUL-terminated so that it can be parsed as text, at most max_size bytes; NULL if it
  * cannot be read. */
 uint8_t *model_read_file(const char *path, size_t max_size, size_t *size);

@@ -75,6 +75,10 @@ static cJSON *tally_json(const c1_tally *t)
     cJSON_AddItemToObject(o, "cells", cJSON_CreateIntArray(t->cells, t->n_cells));
     cJSON_AddNumberToObject(o, "by_strokes", t->by_strokes);
     cJSON_AddNumberToObject(o, "by_groups", t->by_groups);
+    if (t->by_model >= 0) {
+        cJSON_AddNumberToObject(o, "by_model", t->by_model);
+        cJSON_AddNumberToObject(o, "model_p", milli(t->model_p));
+    }
     cJSON_AddItemToObject(o, "doubtful_cells", cJSON_CreateIntArray(t->doubtful, t->n_doubtful));
     return o;
 }

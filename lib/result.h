@@ -42,6 +42,8 @@ typedef struct {
     int empty;                     /* no mark at all in the grid: no evidence, no objection */
     double confidence;
     int by_strokes, by_groups;
+    int by_model;                  /* the cell model's most probable count, -1 when it did not run */
+    double model_p;                /* ... and its probability */
     int cells[C1_MAX_TALLY_CELLS], n_cells;
     int doubtful[C1_MAX_TALLY_CELLS], n_doubtful;
     c1_stroke strokes[C1_MAX_STROKES];

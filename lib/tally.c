@@ -1,20 +1,28 @@
-/* Tally: counts the marks in each tally grid two ways that fail differently. The stroke counter
+/* Tally: counts the marks in each tally grid three ways that fail differently. The stroke counter
  * traces strokes as ink paths: near-vertical ones top to bottom, crossing ones left to right, each
  * long enough to be a stroke, gaps in faint ink bridged. The group counter knows only the
  * convention: a mark as wide as a group is a crossed group of five, a narrower one as many strokes
- * as fit its width. Where they disagree, or a mark is neither whole groups nor a few loose strokes (a
- * scribble, a crossed-out group, a stroke broken in two), the confidence drops and the cell is named. Reads the rectified
- * page, the blank page and the located grid; writes each tally field's `tally` reading. */
+ * as fit its width. The cell model (models/tally.onnx) reads each cell's picture. Where they
+ * disagree, or a mark is neither whole groups nor a few loose strokes (a scribble, a crossed-out
+ * group, a stroke broken in two), the confidence drops and the cell is named. Reads the rectified
+ * page, the blank page, the located grid and the engine's networks; writes each tally field's
+ * `tally` reading. */
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cv.h"
+#include "engine.h"
+#include "model.h"
+#include "pool.h"
 #include "stages.h"
 #include "tally.h"
 
 #define MAX_SURE_BLUR_MM 0.55    /* above this blur no count is sure */
+#define MODEL_SPEAKS 0.9         /* the cell model's count this probable is the tally's ... */
+#define MODEL_SURE 0.99          /* ... and this probable, evidence on its own */
+#define BLANK_CELL_INK 0.15f     /* a cell whose own darkest pixel is lighter (of the grid's darkest ink) holds none */
 #define FLATTEN_MM 3.0           /* paper brightness is taken as the brightest within this: wide enough to
                                   * span a stroke, narrow enough to follow the edge of a shadow (6 mm read
                                   * a shadow's edge as strokes; measured, docs/design.md "Tally counter") */
@@ -290,7 +298,8 @@ static int cut_area(const c1_result *r, const c1_form *f, const c1_form_field *f
         a->w = flat->w, a->h = flat->h;
         a->x_mm = floor(g.x * k) / k, a->y_mm = floor(g.y * k) / k;
         a->ink = calloc((size_t)a->w * a->h, 1);
-        ok = a->ink != NULL;
+        a->dark = calloc((size_t)a->w * a->h, 1);
+        ok = a->ink && a->dark;
     }
     for (int y = 0; ok && y < a->h; y++)
         for (int x = 0; x < a->w; x++) {
@@ -301,6 +310,7 @@ static int cut_area(const c1_result *r, const c1_form *f, const c1_form_field *f
             double shows = 255 - (255 - p) * r->print_black / 255.0;
             if (p < BLACK_PRINT || (p < GREY_PRINT && v > shows - ACROSS_GREY))
                 continue;
+            a->dark[y * a->w + x] = (uint8_t)(v < paper ? paper - v : 0);
             if (v < level)
                 a->ink[y * a->w + x] = INK | ridges(flat, x, y);
             else if (v < paper - FAINT_DIP && darker_than_column(flat, x, y, FAINT_RIDGE))
@@ -1078,6 +1088,7 @@ done:
 void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t)
 {
     memset(t, 0, sizeof *t);
+    t->by_model = -1;
     t->n_cells = fd->tally_cols * fd->tally_rows;
     count_marks(a, fd, grid_mm, t);
     t->valid = 1;
@@ -1085,13 +1096,156 @@ void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_m
     t->confidence = agree ? (t->n_doubtful ? 0.9 : 0.995) : 0.2;
 }
 
-static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
+/* A pixel of the area, bilinear, 0 outside. */
+static double dark_at(const ink_area *a, double x, double y)
+{
+    int x0 = (int)floor(x), y0 = (int)floor(y);
+    double fx = x - x0, fy = y - y0, v = 0;
+    for (int dy = 0; dy <= 1; dy++)
+        for (int dx = 0; dx <= 1; dx++) {
+            int xx = x0 + dx, yy = y0 + dy;
+            if (xx >= 0 && yy >= 0 && xx < a->w && yy < a->h)
+                v += (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy) * a->dark[yy * a->w + xx];
+        }
+    return v;
+}
+
+int tally_cell_patches(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], float *out)
+{
+    if (!a->dark || fd->tally_cols <= 0 || fd->tally_rows <= 0)
+        return 0;
+    /* The grid's own contrast: its darkest ink (the 99.9th percentile, a speck left out) is 1. */
+    long hist[256] = {0}, n = (long)a->w * a->h, acc = 0;
+    for (long j = 0; j < n; j++)
+        hist[a->dark[j]]++;
+    int top = 255;
+    while (top > 1 && (acc += hist[top]) * 1000 < n)
+        top--;
+    const double scale = 1.0 / (top < 24 ? 24 : top), k = C1_PAGE_PX_PER_MM;
+    const double gx[4] = {grid_mm[0], grid_mm[2], grid_mm[4], grid_mm[6]}, gy[4] = {grid_mm[1], grid_mm[3], grid_mm[5], grid_mm[7]};
+    const double span = 1 + 2 * TALLY_PATCH_REACH;
+    for (int c = 0; c < fd->tally_cols * fd->tally_rows; c++) {
+        const int col = c % fd->tally_cols, row = c / fd->tally_cols;
+        float *patch = out + (size_t)c * TALLY_PATCH;
+        for (int py = 0; py < TALLY_PATCH_H; py++)
+            for (int px = 0; px < TALLY_PATCH_W; px++) {
+                double u = (col - TALLY_PATCH_REACH + span * (px + 0.5) / TALLY_PATCH_W) / fd->tally_cols;
+                double v = (row - TALLY_PATCH_REACH + span * (py + 0.5) / TALLY_PATCH_H) / fd->tally_rows;
+                double x = (bilinear(gx, u, v) - a->x_mm) * k, y = (bilinear(gy, u, v) - a->y_mm) * k;
+                double d = dark_at(a, x, y) * scale;
+                patch[py * TALLY_PATCH_W + px] = (float)(d > 1 ? 1 : d);
+            }
+    }
+    return 1;
+}
+
+int tally_field_patches(const c1_result *r, int i, float *out)
+{
+    const c1_form_field *fd = &r->form->fields[i];
+    ink_area a = {0};
+    int ok = fd->has_tally && cut_area(r, r->form, fd, r->fields[i].tally_mm, &a) &&
+             tally_cell_patches(&a, fd, r->fields[i].tally_mm, out);
+    free(a.ink), free(a.dark);
+    return ok;
+}
+
+/* The grid's count from its cells' stroke counts, each cell's distribution given by the model: the
+ * count's distribution is theirs convolved (cells taken apart). Sets by_model and model_p. */
+static void model_count(const double *p, int n_cells, c1_tally *t)
+{
+    enum { MAX_COUNT = C1_MAX_TALLY_CELLS * (TALLY_CLASSES - 1) };
+    static const int top = TALLY_CLASSES - 1;
+    double dist[MAX_COUNT + 1] = {1}, next[MAX_COUNT + 1];
+    for (int c = 0, reach = 0; c < n_cells; c++, reach += top) {
+        memset(next, 0, sizeof(double) * (size_t)(reach + top + 1));
+        for (int v = 0; v <= reach; v++)
+            for (int k = 0; k < TALLY_CLASSES && dist[v] > 0; k++)
+                next[v + k] += dist[v] * p[c * TALLY_CLASSES + k];
+        memcpy(dist, next, sizeof(double) * (size_t)(reach + top + 1));
+    }
+    t->by_model = 0;
+    for (int v = 1; v <= n_cells * top; v++)
+        if (dist[v] > dist[t->by_model])
+            t->by_model = v;
+    t->model_p = dist[t->by_model];
+}
+
+/* A cell with no ink of its own (only its neighbours' round it, or none) holds no stroke: most of a
+ * grid's cells are such, and the network is run only on the others, packed into one batch. */
+static int cell_is_blank(const float *patch)
+{
+    const int x0 = (int)(TALLY_PATCH_W * TALLY_PATCH_REACH / (1 + 2 * TALLY_PATCH_REACH));
+    const int y0 = (int)(TALLY_PATCH_H * TALLY_PATCH_REACH / (1 + 2 * TALLY_PATCH_REACH));
+    for (int y = y0; y < TALLY_PATCH_H - y0; y++)
+        for (int x = x0; x < TALLY_PATCH_W - x0; x++)
+            if (patch[y * TALLY_PATCH_W + x] >= BLANK_CELL_INK)
+                return 0;
+    return 1;
+}
+
+static int classify_inked_cells(const digit_nets *nets, float *patches, int n, double *p)
+{
+    int inked = 0, at[C1_MAX_TALLY_CELLS];
+    for (int c = 0; c < n; c++) {
+        memset(p + c * TALLY_CLASSES, 0, sizeof(double) * TALLY_CLASSES);
+        if (cell_is_blank(patches + (size_t)c * TALLY_PATCH)) {
+            p[c * TALLY_CLASSES] = 1;
+            continue;
+        }
+        if (inked != c)
+            memmove(patches + (size_t)inked * TALLY_PATCH, patches + (size_t)c * TALLY_PATCH, sizeof(float) * TALLY_PATCH);
+        at[inked++] = c;
+    }
+    double *q = malloc(sizeof(double) * TALLY_CLASSES * (size_t)(inked ? inked : 1));
+    int ok = q && (inked == 0 || model_count_tally(nets, patches, inked, TALLY_PATCH_H, TALLY_PATCH_W, q));
+    for (int k = 0; ok && k < inked; k++)
+        memcpy(p + at[k] * TALLY_CLASSES, q + k * TALLY_CLASSES, sizeof(double) * TALLY_CLASSES);
+    free(q);
+    return ok;
+}
+
+/* The cell model as a third counter, failing otherwise than the two tracing the strokes (it sees a
+ * cell's picture, not its paths), and right more often than either (docs/design.md, "Tally cell
+ * model"). Where it is surely right its count and cells are the tally's: as sure as before when both
+ * tracers agree with it, sure enough to be evidence when one does or it is very sure, in doubt
+ * otherwise. Unsure, it leaves the tracers' verdict. */
+static void weigh_model(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const digit_nets *nets,
+                        c1_tally *t)
+{
+    const int n = fd->tally_cols * fd->tally_rows;
+    float *patches = malloc(sizeof(float) * TALLY_PATCH * (size_t)n);
+    double *p = malloc(sizeof(double) * TALLY_CLASSES * (size_t)n);
+    t->by_model = -1;
+    if (nets && patches && p && n <= C1_MAX_TALLY_CELLS && tally_cell_patches(a, fd, grid_mm, patches) &&
+        classify_inked_cells(nets, patches, n, p))
+        model_count(p, n, t);
+    if (t->by_model >= 0 && t->model_p >= MODEL_SPEAKS) {
+        const int backed = (t->by_model == t->by_strokes) + (t->by_model == t->by_groups);
+        if (backed < 2)
+            t->confidence = backed == 1 || t->model_p >= MODEL_SURE ? 0.9 : 0.5;
+        t->value = t->by_model;
+        t->n_doubtful = 0;
+        for (int c = 0; c < n; c++) {
+            int best = 0;
+            for (int k = 1; k < TALLY_CLASSES; k++)
+                best = p[c * TALLY_CLASSES + k] > p[c * TALLY_CLASSES + best] ? k : best;
+            if (best != t->cells[c] || p[c * TALLY_CLASSES + best] < MODEL_SPEAKS)
+                t->doubtful[t->n_doubtful++] = c;
+            t->cells[c] = best;
+        }
+    }
+    free(patches), free(p);
+}
+
+static void read_one(const c1_result *r, const c1_form *f, int i, const digit_nets *nets, c1_tally *t)
 {
     const c1_form_field *fd = &f->fields[i];
     const c1_field_result *fr = &r->fields[i];
     ink_area a = {0};   /* `t` comes zeroed: an area that cannot be cut leaves it invalid */
-    if (cut_area(r, f, fd, fr->tally_mm, &a))
+    if (cut_area(r, f, fd, fr->tally_mm, &a)) {
         tally_count(&a, fd, fr->tally_mm, t);
+        weigh_model(&a, fd, fr->tally_mm, nets, t);
+    }
     /* An empty grid says nothing: faint strokes lost on a soft photo leave it as empty as no votes do. */
     if (t->valid && t->value == 0 && t->by_strokes == 0 && t->by_groups == 0 && t->n_doubtful == 0)
         t->valid = 0, t->empty = 1;
@@ -1099,17 +1253,19 @@ static void read_one(const c1_result *r, const c1_form *f, int i, c1_tally *t)
      * pass for a crossing stroke: a count may be right, never sure (measured: docs/design.md "Tally counter"). */
     if (r->blur_mm > MAX_SURE_BLUR_MM)
         t->confidence = fmin(t->confidence, 0.9);
-    free(a.ink);
+    free(a.ink), free(a.dark);
 }
 
 c1_error read_tallies(const c1_engine *e, c1_result *r)
 {
-    (void)e;
+    digit_nets *nets = pool_take(&e->digit_nets);
     for (int i = 0; i < r->n_fields; i++)
         if (r->form->fields[i].has_tally) {
             r->fields[i].tally = calloc(1, sizeof(c1_tally));
             if (r->fields[i].tally)
-                read_one(r, r->form, i, r->fields[i].tally);
+                read_one(r, r->form, i, nets, r->fields[i].tally);
         }
+    if (nets)
+        pool_give(&e->digit_nets, nets);
     return C1_OK;
 }

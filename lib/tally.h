@@ -10,7 +10,19 @@ typedef struct {
     int w, h;
     double x_mm, y_mm;             /* page position of pixel (0, 0) */
     uint8_t *ink;                  /* 0 paper, else INK and which stroke's core it may be, or FAINT */
+    uint8_t *dark;                 /* how far under its paper each pixel is, print left out (0 paper);
+                                      NULL for areas drawn by hand in tests */
 } ink_area;
+
+/* The tally cell model's input: each cell of a grid with a fifth of a cell round it, resampled to
+ * TALLY_PATCH_H x TALLY_PATCH_W, 0 paper to 1 the grid's darkest ink. */
+#define TALLY_PATCH_W 48
+#define TALLY_PATCH_H 32
+#define TALLY_PATCH (TALLY_PATCH_W * TALLY_PATCH_H)
+#define TALLY_PATCH_REACH 0.2
+int tally_cell_patches(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], float *out);
+/* The same from a read page: field i's grid cut as the counter cuts it; 0 when it cannot be cut. */
+int tally_field_patches(const c1_result *r, int i, float *out);
 /* FAINT: lighter than ink, yet clearly under the paper: where a fifth stroke drawn lightly is looked for. */
 enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4, FAINT = 8 };
 
