@@ -648,6 +648,9 @@ class ReadingConventions(unittest.TestCase):
         for lab, r in self.results.values():
             for fid, n in lab.get("tally", {}).items():
                 t = r["fields"][fid]["tally"]
+                if t.get("empty"):   # no mark found at all: neither evidence nor objection
+                    self.assertNotIn("tally", r["fields"][fid]["evidence"], fid)
+                    continue
                 counted += 1
                 exact += t["value"] == n
                 f = r["fields"][fid]
@@ -660,7 +663,12 @@ class ReadingConventions(unittest.TestCase):
                     witnesses = {"row_counts", "bubbles", "row_counts_and_bubbles", "row_counts_and_sum"}
                     self.assertTrue(witnesses & set(f["evidence"]), fid)
                 if t["by_strokes"] != t["by_groups"]:
-                    self.assertLess(t["confidence"], 0.5)
+                    # the tracers split: in doubt, unless the cell model, surely, settles it (as a witness
+                    # at most, never as sure as all three agreeing)
+                    settled = t.get("model_p", 0) >= 0.9
+                    self.assertLessEqual(t["confidence"], 0.9 if settled else 0.499, fid)
+                    if settled:
+                        self.assertEqual(t["value"], t["by_model"], fid)
                 self.assertEqual(len(t["cells"]), 60)
         self.assertGreaterEqual(counted, 20)
 
