@@ -23,6 +23,10 @@ HELD_OUT_FONT := Humor-Sans
 # same) is never taken for it.
 TRAIN_SEEDS := 20000 20600
 TRAIN_DIR   := $(DATA)/train-v$(GEN_VERSION)-$(subst $() ,-,$(TRAIN_SEEDS))-without-$(HELD_OUT_FONT)
+# Running rows (tallies drawn along a row, ignoring its cells) are one writer in ten in TRAIN_DIR:
+# the tally cell model gets pages 2 and 3 of these stations too, every writer running.
+TALLY_RUNNING_SEEDS := 20600 20800
+TALLY_RUNNING_DIR   := $(DATA)/train-running-v$(GEN_VERSION)-$(subst $() ,-,$(TALLY_RUNNING_SEEDS))-without-$(HELD_OUT_FONT)
 CALIB_SEEDS := 30000 30070
 CALIB_DIR   := $(DATA)/calib-v$(GEN_VERSION)-$(subst $() ,-,$(CALIB_SEEDS))-without-$(HELD_OUT_FONT)
 # Every page written in one font: the held-out one, and one the model learned from, to compare.
@@ -342,10 +346,11 @@ tally-model: data
 	@$(MAKE) --no-print-directory all $(BUILD)/tallycells
 	$(call generate,$(TRAIN_DIR),--mnist train --range $(TRAIN_SEEDS) --set hold_out_font=$(HELD_OUT_FONT))
 	$(call generate,$(CALIB_DIR),--mnist holdout --range $(CALIB_SEEDS) --set hold_out_font=$(HELD_OUT_FONT))
+	$(call generate,$(TALLY_RUNNING_DIR),--mnist train --range $(TALLY_RUNNING_SEEDS) --pages 2,3 --set running_row=1 --set hold_out_font=$(HELD_OUT_FONT))
 	rm -rf $(BUILD)/train-tally $(BUILD)/calib-tally && mkdir -p $(BUILD)/train-tally $(BUILD)/calib-tally
-	ls $(TRAIN_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/train-tally
+	ls $(TRAIN_DIR)/*-[23].jpg $(TALLY_RUNNING_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/train-tally
 	ls $(CALIB_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/calib-tally
-	$(PYTHON) tools/train_tally.py $(BUILD)/train-tally $(BUILD)/calib-tally $(TRAIN_DIR) $(CALIB_DIR) --out models
+	$(PYTHON) tools/train_tally.py $(BUILD)/train-tally $(BUILD)/calib-tally $(TRAIN_DIR),$(TALLY_RUNNING_DIR) $(CALIB_DIR) --out models
 
 # The held-out hand: every page written in the font the model never learned from, beside one it did
 # (make model keeps $(HELD_OUT_FONT) out of its photos); c1score's figures for each.

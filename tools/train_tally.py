@@ -2,10 +2,10 @@
 """train_tally: trains the tally cell model (how many strokes a cell of a tally grid holds, 0-10) on
 the cells lib/tally.c cuts from labelled photos, and exports models/tally.onnx and models/tally.json.
 
-    train_tally.py TRAIN_CELLS CALIB_CELLS TRAIN_LABELS CALIB_LABELS [--epochs N] [--out models]
+    train_tally.py TRAIN_CELLS CALIB_CELLS TRAIN_LABELS[,DIR...] CALIB_LABELS [--epochs N] [--out models]
 
 TRAIN_CELLS holds STEM.FIELD.pgm mosaics from `build/tallycells` (cols x rows cells of 48 x 32);
-the labels are the photos' JSON (`tally_cells`). The calibration photos fit the temperature and say
+the labels are the photos' JSON (`tally_cells`), looked for in each labels folder given. The calibration photos fit the temperature and say
 how often a cell is misread. Needs torch (python3-torch); the library only reads the ONNX file.
 """
 import argparse
@@ -20,11 +20,16 @@ import numpy as np
 PATCH_W, PATCH_H, N_CLASSES = 48, 32, 11
 
 
-def load(cells_dir, labels_dir):
+def load(cells_dir, labels_dirs):
+    """The cells of every mosaic whose photo's label is in one of labels_dirs (comma-separated)."""
     xs, ys = [], []
+    dirs = labels_dirs.split(",")
     for path in sorted(glob.glob(os.path.join(cells_dir, "*.pgm"))):
         stem, field = os.path.basename(path)[:-4].rsplit(".", 1)
-        with open(os.path.join(labels_dir, stem + ".json")) as fh:
+        labels = [os.path.join(d, stem + ".json") for d in dirs if os.path.exists(os.path.join(d, stem + ".json"))]
+        if not labels:
+            continue
+        with open(labels[0]) as fh:
             counts = json.load(fh).get("tally_cells", {}).get(field)
         if not counts:
             continue
