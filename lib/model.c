@@ -176,15 +176,17 @@ void model_nets_free(void *nets)
     free(d);
 }
 
-/* Adds weight * softmax(logits) to p: the members' calibrated probabilities are averaged. */
-static void add_softmax(const float *logits, double weight, double *p)
+/* Adds weight * softmax(logits) to p, n classes (at most MAX_CLASSES): the members' calibrated
+ * probabilities are averaged. */
+#define MAX_CLASSES (C1_N_CLASSES > TALLY_CLASSES ? C1_N_CLASSES : TALLY_CLASSES)
+static void add_softmax(const float *logits, int n, double weight, double *p)
 {
-    double m = logits[0], sum = 0, q[C1_N_CLASSES];
-    for (int k = 1; k < C1_N_CLASSES; k++)
+    double m = logits[0], sum = 0, q[MAX_CLASSES];
+    for (int k = 1; k < n; k++)
         m = fmax(m, logits[k]);
-    for (int k = 0; k < C1_N_CLASSES; k++)
+    for (int k = 0; k < n; k++)
         sum += q[k] = exp(logits[k] - m);
-    for (int k = 0; k < C1_N_CLASSES; k++)
+    for (int k = 0; k < n; k++)
         p[k] += weight * q[k] / sum;
 }
 
@@ -207,7 +209,7 @@ int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
     for (int m = 0; ok && m < nets->n; m++) {
         ok = cv_dnn_forward(nets->net[m], cells, n, 28, 28, logits, C1_N_CLASSES);
         for (int k = 0; ok && k < n; k++)
-            add_softmax(logits + C1_N_CLASSES * k, 1.0 / nets->n, p + C1_N_CLASSES * k);
+            add_softmax(logits + C1_N_CLASSES * k, C1_N_CLASSES, 1.0 / nets->n, p + C1_N_CLASSES * k);
     }
     for (int k = 0; ok && k < n; k++)
         calibrate_average(p + C1_N_CLASSES * k, nets->temperature);
@@ -219,15 +221,10 @@ int model_count_tally(const digit_nets *nets, const float *cells, int n, int h, 
 {
     float *logits = malloc(sizeof(float) * TALLY_CLASSES * (size_t)(n > 0 ? n : 1));
     int ok = logits && n > 0 && cv_dnn_forward(nets->tally, cells, n, h, w, logits, TALLY_CLASSES);
-    for (int k = 0; ok && k < n; k++) {
-        double m = logits[TALLY_CLASSES * k], sum = 0;
-        for (int c = 1; c < TALLY_CLASSES; c++)
-            m = fmax(m, logits[TALLY_CLASSES * k + c]);
-        for (int c = 0; c < TALLY_CLASSES; c++)
-            sum += p[TALLY_CLASSES * k + c] = exp(logits[TALLY_CLASSES * k + c] - m);
-        for (int c = 0; c < TALLY_CLASSES; c++)
-            p[TALLY_CLASSES * k + c] /= sum;
-    }
+    if (ok)
+        memset(p, 0, sizeof(double) * TALLY_CLASSES * (size_t)n);
+    for (int k = 0; ok && k < n; k++)
+        add_softmax(logits + TALLY_CLASSES * k, TALLY_CLASSES, 1, p + TALLY_CLASSES * k);
     free(logits);
     return ok;
 }

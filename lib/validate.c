@@ -440,7 +440,6 @@ static double digits_only_threshold(const c1_result *r, int familiar_hand)
     return posteriors_overconfident(r, familiar_hand) ? g[C1_GATE_ACCEPT_DIGITS_ONLY_STRICT] : g[C1_GATE_ACCEPT_DIGITS_ONLY];
 }
 
-
 /* A rule holds with the chosen values, as the digits read them or mended by a second look. */
 static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
 {

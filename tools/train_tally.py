@@ -132,14 +132,7 @@ def main():
     print(f"temperature {temperature:.4f}; misread {int(wrong.sum())} of {len(yc)}; at p >= 0.99: {sure_wrong}",
           flush=True)
 
-    class Calibrated(torch.nn.Module):
-        def __init__(self, inner, t):
-            super().__init__()
-            self.inner = inner
-            self.register_buffer("inv_t", torch.tensor(1.0 / t))
-
-        def forward(self, xin):
-            return self.inner(xin) * self.inv_t
+    from train_digits import Calibrated   # the digit model's: logits divided by the temperature
     os.makedirs(a.out, exist_ok=True)
     path = os.path.join(a.out, "tally.onnx")
     torch.onnx.export(Calibrated(model, temperature).eval(), torch.zeros(1, 1, PATCH_H, PATCH_W), path,
