@@ -1208,7 +1208,7 @@ static int classify_inked_cells(const digit_nets *nets, float *patches, int n, d
  * cell's picture, not its paths), and right more often than either (docs/design.md, "Tally cell
  * model"). Where it is surely right its count and cells are the tally's: as sure as before when both
  * tracers agree with it, sure enough to be evidence when one does or it is very sure, in doubt
- * otherwise. Unsure, it leaves the tracers' verdict. */
+ * otherwise. Unsure, it leaves the tracers' verdict where they agree. */
 static void weigh_model(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const digit_nets *nets,
                         c1_tally *t)
 {
@@ -1219,9 +1219,13 @@ static void weigh_model(const ink_area *a, const c1_form_field *fd, const double
     if (nets && patches && p && n <= C1_MAX_TALLY_CELLS && tally_cell_patches(a, fd, grid_mm, patches) &&
         classify_inked_cells(nets, patches, n, p))
         model_count(p, n, t);
-    if (t->by_model >= 0 && t->model_p >= MODEL_SPEAKS) {
+    const int speaks = t->by_model >= 0 && t->model_p >= MODEL_SPEAKS;
+    /* Less sure, it is still likelier right than the tracers where they split (their verdict then
+     * mixes the two: measured, docs/design.md "Tally cell model"): its count is given, in doubt. */
+    const int likeliest = t->by_model >= 0 && !speaks && t->by_strokes != t->by_groups;
+    if (speaks || likeliest) {
         const int backed = (t->by_model == t->by_strokes) + (t->by_model == t->by_groups);
-        if (backed < 2)
+        if (speaks && backed < 2)
             t->confidence = backed == 1 || t->model_p >= MODEL_SURE ? 0.9 : 0.5;
         t->value = t->by_model;
         t->n_doubtful = 0;

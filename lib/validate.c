@@ -385,11 +385,13 @@ static int misread_explains(const c1_result *r, const c1_form_rule *rule, const 
  * the digits' value: measured on 2 900 generated forms (eval, validation, training photos and both
  * stress sets, one with an officer's tally off in every form), such a count was never wrong, so it
  * backs the digits. Further apart, it once hid an officer's tally one short (lib/tally.c takes the
- * convention's count then), and stays in doubt. */
+ * convention's count then), and stays in doubt. The count given must be one of theirs: an unsure cell
+ * model's count, given where the tracers split, is not backed by them. */
 static int tally_one_off_but_agrees(const c1_field_result *f)
 {
     const c1_tally *t = f->tally;
-    return t->valid && abs(t->by_strokes - t->by_groups) == 1 && t->value == f->ocr.value;
+    return t->valid && abs(t->by_strokes - t->by_groups) == 1 && t->value == f->ocr.value &&
+           (t->by_strokes == t->value || t->by_groups == t->value);
 }
 
 /* A box both readers take for empty was judged once, by one rule on one ink map (lib/digits.c

@@ -539,6 +539,18 @@ static void test_tally_methods_must_agree(void)
                   "41 published beside a tally of %d: %s", value[k], why);
         free_result(r);
     }
+
+    /* The tracers at 42 and 43, the cell model unsure at 41 (the tally given as it counts): the
+     * digits' value backed by neither tracer, so the tally stays in doubt. */
+    r = agreeing_form();
+    f = field(r, "paslon1");
+    f->tally->by_strokes = 42, f->tally->by_groups = 43, f->tally->value = f->tally->by_model = 41;
+    f->tally->model_p = 0.6, f->tally->confidence = 0.2;
+    validate_fields(NULL, r);
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"),
+          "41 published on an unsure cell model's 41, the tracers at 42 and 43: %s", why);
+    free_result(r);
 }
 
 /* A box holding a mark the model cannot name (p(other) = 0.4): where the tally and the sum agree with

@@ -255,6 +255,14 @@ class Harness(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("MISSED REVIEW " + f, p.stdout)
 
+    def test_empty_tally_grid_counts_no_marks(self):
+        import c1score
+        label = {"tally": {"paslon1": 0, "paslon2": 7}}
+        self.assertIn("tally_ok", c1score.tally_keys(label, "paslon1", {"empty": True}))
+        self.assertNotIn("tally_ok", c1score.tally_keys(label, "paslon2", {"empty": True}))
+        self.assertNotIn("tally_ok", c1score.tally_keys(label, "paslon1", {}))
+        self.assertNotIn("tally_sure", c1score.tally_keys(label, "paslon1", {"empty": True}))
+
     def test_hostile_photo_read_is_reported(self):
         self.write_all(self.honest())
         self.write("bad_not_image", {"status": "read", "fields": {}})

@@ -241,10 +241,12 @@ def row_keys(label, fid, r):
 
 def tally_keys(label, fid, t):
     """The tally's figures: exact, exact where nobody spoiled the grid (a scribble or a crossed-out
-    group), whether its two methods agree, and wrong counts given with confidence >= 0.99."""
+    group), whether its two methods agree, and wrong counts given with confidence >= 0.99. A grid
+    found empty counts no marks: right where none were drawn (it is no evidence either way, but the
+    count is the count)."""
     truth = label["tally"][fid]
     spoiled = bool((label.get("conventions") or {}).get(fid, {}).get("spoil"))
-    right = t.get("value") == truth
+    right = (0 if t.get("empty") else t.get("value")) == truth
     keys = ["tally_fields", "tally_ok" if right else None, None if spoiled else "tally_unspoiled",
             "tally_ok_unspoiled" if right and not spoiled else None,
             "tally_agree" if t.get("by_strokes") == t.get("by_groups") else None]
