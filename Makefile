@@ -258,7 +258,9 @@ score: $(BUILD)/c1scan
 	$(BUILD)/c1scan --quiet --force --jobs 2 --out $(RESULTS) $(FIXTURES)
 	$(PYTHON) tools/c1score.py $(FIXTURES) $(RESULTS)
 
-# $(call generate,DIR,C1GEN ARGS): generated photos, made once and kept in .cache/.
+# $(call generate,DIR,C1GEN ARGS): generated photos, made once and kept in .cache/. A comma in the
+# arguments would end them (make splits a call's arguments at commas): write it $(comma).
+comma := ,
 generate = @test -f $(1)/.complete || { $(PYTHON) tools/c1gen.py $(2) --out $(1) --jobs 2 2>/dev/null && touch $(1)/.complete; }
 
 # make bench: the time of a read against the floor, decoding the photo once (libjpeg-turbo, grey), on
@@ -317,7 +319,7 @@ eval-mistakes: deps data
 
 eval-tally-mistakes: deps data
 	@$(MAKE) --no-print-directory all
-	$(call generate,$(TALLY_MISTAKE_DIR),--mnist holdout --range $(TALLY_MISTAKE_SEEDS) --pages 2,3 --set p_tally_error=1)
+	$(call generate,$(TALLY_MISTAKE_DIR),--mnist holdout --range $(TALLY_MISTAKE_SEEDS) --pages 2$(comma)3 --set p_tally_error=1)
 	$(call read_and_score,$(TALLY_MISTAKE_DIR),$(BUILD)/tally-mistake-results)
 
 # The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
@@ -346,7 +348,7 @@ tally-model: data
 	@$(MAKE) --no-print-directory all $(BUILD)/tallycells
 	$(call generate,$(TRAIN_DIR),--mnist train --range $(TRAIN_SEEDS) --set hold_out_font=$(HELD_OUT_FONT))
 	$(call generate,$(CALIB_DIR),--mnist holdout --range $(CALIB_SEEDS) --set hold_out_font=$(HELD_OUT_FONT))
-	$(call generate,$(TALLY_RUNNING_DIR),--mnist train --range $(TALLY_RUNNING_SEEDS) --pages 2,3 --set running_row=1 --set hold_out_font=$(HELD_OUT_FONT))
+	$(call generate,$(TALLY_RUNNING_DIR),--mnist train --range $(TALLY_RUNNING_SEEDS) --pages 2$(comma)3 --set running_row=1 --set hold_out_font=$(HELD_OUT_FONT))
 	rm -rf $(BUILD)/train-tally $(BUILD)/calib-tally && mkdir -p $(BUILD)/train-tally $(BUILD)/calib-tally
 	ls $(TRAIN_DIR)/*-[23].jpg $(TALLY_RUNNING_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/train-tally
 	ls $(CALIB_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/calib-tally

@@ -566,6 +566,13 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         if (f->tally->valid && f->tally->value == chosen[i])
             field_add_evidence(f, "tally");
     }
+    /* A grid found empty is no evidence, for 0 or any number (a faint tally is lost on a soft photo),
+     * but under a number above 0 it is the officer's tally and number at odds, or a tally lost: a
+     * person looks. Measured: an officer who wrote 1 or 2 invalid votes over an empty grid was
+     * published otherwise (the page's sum holds); no other field above 0 over an empty grid had been
+     * accepted on any set (docs/measurements.md, 2026-12-07). */
+    if (f->tally && f->tally->empty && v > 0)
+        field_add_reason(f, "ocr_tally_mismatch");
     /* A rule that holds with the chosen values, as the digits read them or mended by a second look,
      * is evidence (the JSON names it: what agrees with the value besides its digits); a sum or bound
      * that does not is a reason. A hint of the law that does not hold is neither. */

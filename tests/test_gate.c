@@ -553,6 +553,22 @@ static void test_tally_methods_must_agree(void)
     free_result(r);
 }
 
+/* A grid found empty under a number above 0 (an officer who wrote 1 invalid vote and drew no
+ * stroke, or a tally lost on a soft photo): the sums hold, yet a person looks. Under 0 it is no
+ * objection, nor evidence. */
+static void test_empty_grid_under_a_number(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "paslon1");
+    f->tally->valid = 0, f->tally->empty = 1, f->tally->value = 0;
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "ocr_tally_mismatch"), "41 published over an empty grid: %s", why);
+    CHECK(field(r, "paslon2")->status == C1_FIELD_ACCEPTED, "the other candidates held by an empty grid");
+    free_result(r);
+}
+
 /* A box holding a mark the model cannot name (p(other) = 0.4): where the tally and the sum agree with
  * the value the field is published; on its digits alone (tps) it goes to review. */
 static void test_unreadable_cell_needs_evidence(void)
@@ -912,6 +928,7 @@ int main(void)
     test_reserve_backs_dpt();
     test_reserve_not_kept_is_no_objection();
     test_tally_methods_must_agree();
+    test_empty_grid_under_a_number();
     test_unreadable_cell_needs_evidence();
     test_impossible_reading_breaks_no_rule();
     test_known_value_is_evidence_not_a_value();

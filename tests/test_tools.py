@@ -737,6 +737,30 @@ class TallyModel(unittest.TestCase):
         self.assertEqual(int(logits[1].argmax()), 5)
 
 
+class GeneratedSets(unittest.TestCase):
+    """What make passes to the generator is what the Makefile writes: a comma in a $(call generate)
+    argument once cut the page list and every option after it (a tally stress set of page 2 alone, its
+    officers' tally mistakes at the default rate)."""
+
+    def commands(self, target, **dirs):
+        over = [f"{k}={v}" for k, v in dirs.items()]
+        p = run("make", "-n", "--no-print-directory", target, *over)
+        return [line for line in p.stdout.splitlines() if "tools/c1gen.py" in line]
+
+    def test_options_after_a_page_list_reach_the_generator(self):
+        tmp = tempfile.mkdtemp()
+        try:
+            cmds = self.commands("eval-tally-mistakes", TALLY_MISTAKE_DIR=os.path.join(tmp, "t"))
+            self.assertEqual(len(cmds), 1, cmds)
+            self.assertIn("--pages 2,3 --set p_tally_error=1", cmds[0])
+            cmds = self.commands("tally-model", TALLY_RUNNING_DIR=os.path.join(tmp, "r"), TRAIN_DIR=os.path.join(tmp, "tr"),
+                                 CALIB_DIR=os.path.join(tmp, "c"))
+            for option in ("running_row=1",):
+                self.assertTrue(any(f"--pages 2,3 --set {option}" in c for c in cmds), (option, cmds))
+        finally:
+            shutil.rmtree(tmp)
+
+
 class EnsembleTemperature(unittest.TestCase):
     """tools/calibration.py, which tools/fit_ensemble.py fits the average's temperature with."""
 
