@@ -82,10 +82,21 @@ extern "C" int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_s
         } else {
             cv::blur(g, local, cv::Size(win, win));
         }
-        cv::Mat gf, lf;
-        g.convertTo(gf, CV_32F);
-        local.convertTo(lf, CV_32F);
-        dark = gf < lf * 0.62;
+        /* Dark: below 0.62 of the neighbourhood, as float arithmetic has it (g < l * 0.62f). Both are
+         * bytes, so the test is a threshold per neighbourhood level, looked up: the same pixels as the
+         * float images (every pair of levels checked), without three float copies of the image. */
+        cv::Mat levels(1, 256, CV_32F), below(1, 256, CV_8U), threshold;
+        for (int l = 0; l < 256; l++)
+            levels.at<float>(l) = (float)l;
+        cv::Mat scaled = levels * 0.62;
+        for (int l = 0; l < 256; l++) {
+            int n = 0;
+            while (n < 256 && (float)n < scaled.at<float>(l))
+                n++;
+            below.at<uchar>(l) = (uchar)std::min(n, 255);
+        }
+        cv::LUT(local, below, threshold);
+        dark = g < threshold;
         std::vector<std::vector<cv::Point>> contours;
         cv::findContours(dark, contours, cv::RETR_LIST, cv::CHAIN_APPROX_NONE);  /* marks can sit inside a dark frame */
         int n = 0;
