@@ -569,6 +569,31 @@ static void test_empty_grid_under_a_number(void)
     free_result(r);
 }
 
+/* The invalid votes' digits say 5, unsurely, and its tally says 3 surely: the form's best reading gives
+ * it none of its readings. The sum of the page holds as written, so suara_sah (read apart, and
+ * backed by the candidates' sum) is not put in doubt by it; total_suara, made from the disputed
+ * number, stays in doubt. */
+static void test_unlisted_term_leaves_the_other_terms(void)
+{
+    c1_result *r = agreeing_form();
+    c1_field_result *f = field(r, "suara_tidak_sah");
+    set_reading(&f->ocr, 5, 0.5, -1, 0);
+    set_reading(&f->segments, 5, 0.5, -1, 0);
+    f->tally->value = f->tally->by_strokes = f->tally->by_groups = 3;
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_REVIEW && f->confidence == 0, "the invalid votes not left unlisted: %.4f %s", f->confidence, why);
+    c1_field_result *valid = field(r, "suara_sah"), *total = field(r, "total_suara");
+    reasons(valid, why, sizeof why);
+    CHECK(valid->status == C1_FIELD_ACCEPTED && !has_reason(valid, "rule_violated:total_sum"),
+          "suara_sah held by a disputed invalid count: %s", why);
+    reasons(total, why, sizeof why);
+    CHECK(total->status == C1_FIELD_REVIEW && has_reason(total, "rule_violated:total_sum"),
+          "total_suara, made from a disputed invalid count, published: %s", why);
+    free_result(r);
+}
+
 /* A box holding a mark the model cannot name (p(other) = 0.4): where the tally and the sum agree with
  * the value the field is published; on its digits alone (tps) it goes to review. */
 static void test_unreadable_cell_needs_evidence(void)
@@ -929,6 +954,7 @@ int main(void)
     test_reserve_not_kept_is_no_objection();
     test_tally_methods_must_agree();
     test_empty_grid_under_a_number();
+    test_unlisted_term_leaves_the_other_terms();
     test_unreadable_cell_needs_evidence();
     test_impossible_reading_breaks_no_rule();
     test_known_value_is_evidence_not_a_value();
