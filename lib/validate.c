@@ -347,12 +347,12 @@ static int rule_involves(const c1_form_rule *rule, int i)
 }
 
 /* Rule q is laid on another field's misreading than i (misread_blamed, blamed[q]), or it holds as
- * written but one of its terms is none of its readings (unlisted_term, blamed[C1_MAX_RULES + q]): for
- * i it is unknown. The total, made from that term, stays with the rule. */
+ * written but one of its terms is disputed (disputed_term, blamed[C1_MAX_RULES + q]): for i it is
+ * unknown. The total, made from that term, stays with the rule. */
 static int laid_elsewhere(const c1_form *form, const int *blamed, int q, int i)
 {
-    const int unlisted = blamed[C1_MAX_RULES + q];
-    return (blamed[q] >= 0 && blamed[q] != i) || (unlisted >= 0 && unlisted != i && form->rules[q].target != i);
+    const int disputed = blamed[C1_MAX_RULES + q];
+    return (blamed[q] >= 0 && blamed[q] != i) || (disputed >= 0 && disputed != i && form->rules[q].target != i);
 }
 
 /* Does some sum rule pin this field (the others in it being read)? Whether it holds is judged apart:
@@ -481,25 +481,25 @@ static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const in
                ? changed : -1;
 }
 
-/* A sum that holds as the digits read it, where the form's most probable reading gives one term none
- * of its readings (its tally and row counts say another number than its digits: an officer's tally
- * off, or a number written wrong). That term goes to a person; the other terms, read apart, are not
- * in doubt for it, nor backed by it (the rule is unknown to them); the total, made from the disputed
- * term, stays in doubt with it. Returns the term, or -1. */
-static int unlisted_term(const c1_form_rule *rule, const int *chosen, const int *written)
+/* A sum that holds as the digits read it, where the form's most probable reading gives one term
+ * another value than its digits, or none of its readings (its tally and row counts say another
+ * number: an officer's tally off, or a number written wrong). That term goes to a person; the other
+ * terms, read apart, are not in doubt for it, nor backed by it (the rule is unknown to them); the
+ * total, made from the disputed term, stays in doubt with it. Returns the term, or -1. */
+static int disputed_term(const c1_form_rule *rule, const int *chosen, const int *written)
 {
     if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 1 || chosen[rule->target] != written[rule->target])
         return -1;
-    int unlisted = -1;
+    int disputed = -1;
     for (int k = 0; k < rule->n_terms; k++) {
         int j = rule->terms[k];
         if (chosen[j] == written[j])
             continue;
-        if (chosen[j] != UNLISTED || unlisted >= 0)
+        if (disputed >= 0)
             return -1;
-        unlisted = j;
+        disputed = j;
     }
-    return unlisted;
+    return disputed;
 }
 
 /* A sum of the page (no hint, no bound) that holds for field i, and not because its terms read 0:
@@ -707,7 +707,7 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
     int blamed[2 * C1_MAX_RULES];
     for (int q = 0; q < r->form->n_rules; q++) {
         blamed[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior, familiar_hand);
-        blamed[C1_MAX_RULES + q] = unlisted_term(&r->form->rules[q], beam[0].value, written);
+        blamed[C1_MAX_RULES + q] = disputed_term(&r->form->rules[q], beam[0].value, written);
     }
     for (int i = 0; i < r->n_fields; i++)
         judge_field(r, i, beam[0].value, written, blamed, posterior[i], familiar_hand);
