@@ -346,18 +346,24 @@ static int rule_involves(const c1_form_rule *rule, int i)
     return involved;
 }
 
-/* Rule q is laid on another field's misreading than i (misread_blamed, blamed[q]), or it holds as
- * written but one of its terms is disputed (disputed_term, blamed[C1_MAX_RULES + q]): for i it is
- * unknown. The total, made from that term, stays with the rule. */
-static int laid_elsewhere(const c1_form *form, const int *blamed, int q, int i)
+/* Per rule of the form, the field it is laid on (-1: none): a misreading that mends it
+ * (misread_blamed), or a disputed term where it holds as written (disputed_term). */
+typedef struct {
+    int misread[C1_MAX_RULES];
+    int disputed[C1_MAX_RULES];
+} rule_blame;
+
+/* Rule q is laid on another field than i: for i it is unknown. The total of a sum with a disputed
+ * term, made from that term, stays with the rule. */
+static int laid_elsewhere(const c1_form *form, const rule_blame *blamed, int q, int i)
 {
-    const int disputed = blamed[C1_MAX_RULES + q];
-    return (blamed[q] >= 0 && blamed[q] != i) || (disputed >= 0 && disputed != i && form->rules[q].target != i);
+    const int misread = blamed->misread[q], disputed = blamed->disputed[q];
+    return (misread >= 0 && misread != i) || (disputed >= 0 && disputed != i && form->rules[q].target != i);
 }
 
 /* Does some sum rule pin this field (the others in it being read)? Whether it holds is judged apart:
  * a sum that fails is a reason of its own. */
-static int pinned_by_rule(const c1_form *form, int i, const int *chosen, const int *blamed)
+static int pinned_by_rule(const c1_form *form, int i, const int *chosen, const rule_blame *blamed)
 {
     for (int q = 0; q < form->n_rules; q++)
         if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i) && !all_zero(&form->rules[q], chosen) &&
@@ -455,6 +461,22 @@ static int rule_holds_read(const c1_result *r, const c1_form_rule *rule, const i
            (rule_holds(rule, written) == 1 || (!rule->hint && misread_explains(r, rule, chosen, written)));
 }
 
+/* The one field of a rule (a term or its total) whose chosen value is not its digits' reading, or -1
+ * where none or several are. */
+static int only_field_changed(const c1_form_rule *rule, const int *chosen, const int *written)
+{
+    int changed = -1;
+    for (int k = -1; k < rule->n_terms; k++) {
+        int j = k < 0 ? rule->target : rule->terms[k];
+        if (chosen[j] == written[j])
+            continue;
+        if (changed >= 0)
+            return -1;
+        changed = j;
+    }
+    return changed;
+}
+
 /* A sum that fails as read, which the form's most probable reading mends by one field alone, the
  * others as read: that field's misreading is likelier than the officer's wrong sum (the beam weighed
  * both), and the field goes to a person with the rule named. The others are not put in doubt by a
@@ -468,15 +490,7 @@ static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const in
     if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 0 || rule_holds(rule, chosen) != 1 ||
         rule_holds_read(r, rule, chosen, written))
         return -1;
-    int changed = -1;
-    for (int k = -1; k < rule->n_terms; k++) {
-        int j = k < 0 ? rule->target : rule->terms[k];
-        if (chosen[j] == written[j])
-            continue;
-        if (changed >= 0)
-            return -1;
-        changed = j;
-    }
+    const int changed = only_field_changed(rule, chosen, written);
     return changed >= 0 && posterior[changed] >= bar && reading_allows(&r->fields[changed].ocr, chosen[changed])
                ? changed : -1;
 }
@@ -488,18 +502,10 @@ static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const in
  * total, made from the disputed term, stays in doubt with it. Returns the term, or -1. */
 static int disputed_term(const c1_form_rule *rule, const int *chosen, const int *written)
 {
-    if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 1 || chosen[rule->target] != written[rule->target])
+    if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 1)
         return -1;
-    int disputed = -1;
-    for (int k = 0; k < rule->n_terms; k++) {
-        int j = rule->terms[k];
-        if (chosen[j] == written[j])
-            continue;
-        if (disputed >= 0)
-            return -1;
-        disputed = j;
-    }
-    return disputed;
+    const int disputed = only_field_changed(rule, chosen, written);
+    return disputed != rule->target ? disputed : -1;
 }
 
 /* A sum of the page (no hint, no bound) that holds for field i, and not because its terms read 0:
@@ -515,7 +521,7 @@ static int page_sum_backs(const c1_result *r, int i, const int *chosen, const in
     return 0;
 }
 
-static void judge_field(c1_result *r, int i, const int *chosen, const int *written, const int *blamed,
+static void judge_field(c1_result *r, int i, const int *chosen, const int *written, const rule_blame *blamed,
                         double posterior, int familiar_hand)
 {
     const c1_form *form = r->form;
@@ -704,13 +710,13 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
                 mass += exp(beam[b].score - top);
         posterior[i] = mass / total;
     }
-    int blamed[2 * C1_MAX_RULES];
+    rule_blame blamed;
     for (int q = 0; q < r->form->n_rules; q++) {
-        blamed[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior, familiar_hand);
-        blamed[C1_MAX_RULES + q] = disputed_term(&r->form->rules[q], beam[0].value, written);
+        blamed.misread[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior, familiar_hand);
+        blamed.disputed[q] = disputed_term(&r->form->rules[q], beam[0].value, written);
     }
     for (int i = 0; i < r->n_fields; i++)
-        judge_field(r, i, beam[0].value, written, blamed, posterior[i], familiar_hand);
+        judge_field(r, i, beam[0].value, written, &blamed, posterior[i], familiar_hand);
     free(beam);
     return C1_OK;
 }
