@@ -39,6 +39,11 @@ MISTAKE_DIR   := $(DATA)/sumerr-v$(GEN_VERSION)
 # digits): a tally read wrong must never make such a count look agreed (make eval-tally-mistakes).
 TALLY_MISTAKE_SEEDS := 41000 41100
 TALLY_MISTAKE_DIR   := $(DATA)/tallyerr-v$(GEN_VERSION)
+# Stations whose page 3 counts the valid or invalid votes off by a few from pages 1 and 2, every one
+# (held-out digits): each rule across the pages that then breaks must send its fields to a person
+# (make eval-station-mistakes).
+STATION_MISTAKE_SEEDS := 43000 43100
+STATION_MISTAKE_DIR   := $(DATA)/stationerr-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libapriltag-dev libcjson-dev \
@@ -77,7 +82,7 @@ CLI_SRC := cli/c1scan.c cli/known.c
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/test_match $(BUILD)/cellprep
 
 .PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
-        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-hands model tally-model score fixtures form clean bench
+        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-station-mistakes eval-hands model tally-model score fixtures form clean bench
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -321,6 +326,11 @@ eval-tally-mistakes: deps data
 	@$(MAKE) --no-print-directory all
 	$(call generate,$(TALLY_MISTAKE_DIR),--mnist holdout --range $(TALLY_MISTAKE_SEEDS) --pages 2$(comma)3 --set p_tally_error=1)
 	$(call read_and_score,$(TALLY_MISTAKE_DIR),$(BUILD)/tally-mistake-results)
+
+eval-station-mistakes: deps data
+	@$(MAKE) --no-print-directory all
+	$(call generate,$(STATION_MISTAKE_DIR),--mnist holdout --range $(STATION_MISTAKE_SEEDS) --set p_station_error=1)
+	$(call read_and_score,$(STATION_MISTAKE_DIR),$(BUILD)/station-mistake-results)
 
 # The digit model: two networks (seeds 1 and 2) trained from scratch on the MNIST training split,
 # drawn as cells and written on generated photos that the library cuts into cells, and averaged by

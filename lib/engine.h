@@ -24,6 +24,7 @@ typedef struct {
     station_term target;        /* the terms add up to it */
     char reason[C1_ID_LEN + 32]; /* "station_rule_violated:<id>" */
     char evidence[C1_ID_LEN + 16]; /* "station_rule:<id>" */
+    char unchecked[C1_ID_LEN + 32]; /* "station_rule_unchecked:<id>" */
 } station_rule;
 
 typedef struct {

@@ -11,6 +11,8 @@
 #include "stages.h"
 
 #define MAX_LINE 512
+#define STATION_MISTAKE_P 0.05   /* a station's officer writes page 3 off from pages 1 and 2: the prior the
+                                  * generator uses (docs/design.md, "a station's pages") */
 #define STATION_LR 30.0   /* a rule across pages holding with its other fields accepted: the odds of the
                            * field's value (docs/design.md, "a station's pages") */
 
@@ -71,6 +73,7 @@ static c1_error parse_station_rule(const c1_engine *e, station_rules *s, char **
         return rules_error(msg, size, name, line, "the total names no page and field of the form");
     snprintf(r->reason, sizeof r->reason, "station_rule_violated:%s", w[0]);
     snprintf(r->evidence, sizeof r->evidence, "station_rule:%s", w[0]);
+    snprintf(r->unchecked, sizeof r->unchecked, "station_rule_unchecked:%s", w[0]);
     s->n_rules++;
     return C1_OK;
 }
@@ -192,30 +195,56 @@ static int only_wanted_evidence(const c1_field_result *f)
     return 1;
 }
 
-/* A rule that fails where exactly one of its fields is in doubt, and that field's own reading allows
- * the value that would make it hold: the failure is that field's misreading as likely as the officer's
- * sum, and the field is with a person already. The others, each accepted on evidence of its own, are
- * not put in doubt by a number nobody has read surely; the rule is unknown. */
+/* A value a field in review truly holds, as surely as a published number, by its own readings rather
+ * than an officer's mistake across the pages: its digits give it odds that outweigh the prior of that
+ * mistake at the gate's bar, or two of its other witnesses (tally, bubbles, row counts) read it alike.
+ * A value the digits merely allow is not enough: an officer's page 3 off by a few is met by some
+ * reading's alternative as often as not. */
+static int field_holds(const c1_station *s, const c1_field_result *f, int v)
+{
+    const double bar = s->engine->gate.value[C1_GATE_ACCEPT_WITH_EVIDENCE], p = reading_value_p(&f->ocr, v);
+    const double prior_odds = STATION_MISTAKE_P / (1 - STATION_MISTAKE_P), bar_odds = bar / (1 - bar);
+    const int by_digits = p >= 1 || p / (1 - p) >= prior_odds * bar_odds;
+    const int witnesses = (f->tally && f->tally->valid && !f->tally->empty && f->tally->value == v) +
+                          (f->bubbles.read && f->bubbles.value == v) + (f->rows.read && f->rows.sum == v);
+    return by_digits || witnesses >= 2;
+}
+
+/* A rule that fails where one of its fields in review, the others taken as read, holds by its own
+ * readings the value that would make it hold: the failure is that field's misreading, and the field
+ * is with a person already. The others, each accepted on evidence of its own, are not put in doubt by
+ * a number nobody has read surely; the rule is unknown. */
 static int misread_explains(c1_station *s, const station_rule *rule, c1_field_result **f, int n, int sum, int q)
 {
-    int doubtful = -1;
-    for (int k = 0; k < n; k++)
-        if (f[k]->status == C1_FIELD_REVIEW) {
-            if (doubtful >= 0)
-                return 0;
-            doubtful = k;
-        }
-    if (doubtful < 0)
-        return 0;
-    int needed = doubtful == n - 1 ? sum : f[n - 1]->value - (sum - f[doubtful]->value);
-    if (needed < 0 || !reading_allows(&f[doubtful]->ocr, needed))
-        return 0;
-    const station_term *t = doubtful < rule->n_terms ? &rule->terms[doubtful] : &rule->target;
+    for (int k = 0; k < n; k++) {
+        if (f[k]->status != C1_FIELD_REVIEW)
+            continue;
+        const int needed = k == n - 1 ? sum : f[n - 1]->value - (sum - f[k]->value);
+        if (needed < 0 || !field_holds(s, f[k], needed))
+            continue;
+        const station_term *t = k < rule->n_terms ? &rule->terms[k] : &rule->target;
+        s->verdict[q] = C1_RULE_UNKNOWN;
+        snprintf(s->why[q], sizeof s->why[q], "fails as read; page %d's %s, in review, reads %d by its own witnesses, "
+                 "which keeps it", t->page, s->pages[t->page]->form->fields[t->field].id, needed);
+        field_add_reason(f[k], rule->reason);
+        return 1;
+    }
+    return 0;
+}
+
+/* A term on a page of the station that was read, but whose value was not: the rule cannot be checked,
+ * and an officer's mistake across the pages cannot be ruled out, so every term waits for a person (a
+ * page not read at all leaves the others as they are: the station names it missing). */
+static void rule_unchecked(c1_station *s, const station_rule *rule, int q, const station_term *unread)
+{
     s->verdict[q] = C1_RULE_UNKNOWN;
-    snprintf(s->why[q], sizeof s->why[q], "fails as read; page %d's %s, in review, may read %d, which keeps it", t->page,
-             s->pages[t->page]->form->fields[t->field].id, needed);
-    field_add_reason(f[doubtful], rule->reason);
-    return 1;
+    snprintf(s->why[q], sizeof s->why[q], "page %d's %s not read: the rule cannot be checked", unread->page,
+             s->pages[unread->page]->form->fields[unread->field].id);
+    for (int k = 0; k <= rule->n_terms; k++) {
+        c1_field_result *f = term_field(s, k < rule->n_terms ? &rule->terms[k] : &rule->target);
+        field_add_reason(f, rule->unchecked);
+        f->status = C1_FIELD_REVIEW;
+    }
 }
 
 static void judge_rule(c1_station *s, int q)
@@ -223,18 +252,25 @@ static void judge_rule(c1_station *s, int q)
     const station_rule *rule = &s->rules->rules[q];
     c1_field_result *f[C1_MAX_FIELDS + 1] = {0};
     int n = rule->n_terms + 1, sum = 0, all_zero = 1, accepted = 0;
+    const station_term *unread = NULL;
     for (int k = 0; k < n; k++) {
         const station_term *t = k < rule->n_terms ? &rule->terms[k] : &rule->target;
         f[k] = term_field(s, t);
-        if (!f[k] || f[k]->value < 0) {
+        if (!f[k]) {
             s->verdict[q] = C1_RULE_UNKNOWN;
-            snprintf(s->why[q], sizeof s->why[q], f[k] ? "page %d: a value not read" : "page %d missing", t->page);
+            snprintf(s->why[q], sizeof s->why[q], "page %d missing", t->page);
             return;
         }
+        if (f[k]->value < 0)
+            unread = t;
         all_zero &= f[k]->value == 0;
         accepted += f[k]->status == C1_FIELD_ACCEPTED;
         if (k < rule->n_terms)
             sum += f[k]->value;
+    }
+    if (unread) {
+        rule_unchecked(s, rule, q, unread);
+        return;
     }
     if (sum != f[n - 1]->value && misread_explains(s, rule, f, n, sum, q))
         return;

@@ -916,6 +916,125 @@ static void test_reading_probability_beyond_its_alternatives(void)
     CHECK(reading_value_p(&rd, 78) == 0, "a reader that did not run gives nothing");
 }
 
+/* ---- a station's pages (lib/station.c), on the real form's engine */
+
+/* A page of the real form read as nothing: every field unread and in review, to be filled in. */
+static c1_result *unread_page(const c1_engine *e, int page)
+{
+    c1_result *r = calloc(1, sizeof *r);
+    for (int i = 0; i < e->n_forms; i++)
+        if (e->forms[i].page == page)
+            r->form = &e->forms[i];
+    r->status = C1_PHOTO_READ;
+    r->n_fields = r->form->n_fields;
+    for (int i = 0; i < r->n_fields; i++)
+        r->fields[i].value = -1, r->fields[i].status = C1_FIELD_REVIEW;
+    return r;
+}
+
+static c1_field_result *page_field(c1_result *r, const char *id) { return &r->fields[form_field_index(r->form, id)]; }
+
+static void set_accepted(c1_result *r, const char *id, int value)
+{
+    c1_field_result *f = page_field(r, id);
+    set_reading(&f->ocr, value, 0.9999, -1, 0);
+    f->value = value, f->status = C1_FIELD_ACCEPTED, f->confidence = 0.9999;
+}
+
+/* Page 2's total for the second pair, written 56, with page 2's other totals 119 and 85 and page 3's
+ * valid votes 260 read and accepted; the rule across the pages then holds only if that total is 56. */
+typedef struct {
+    c1_result *p2, *p3;
+    c1_station *s;
+    c1_field_result *doubtful;
+} station_case;
+
+static station_case station_with_doubtful_total(const c1_engine *e)
+{
+    station_case c = {unread_page(e, 2), unread_page(e, 3), NULL, NULL};
+    set_accepted(c.p2, "paslon1", 119), set_accepted(c.p2, "paslon3", 85), set_accepted(c.p3, "suara_sah", 260);
+    c.doubtful = page_field(c.p2, "paslon2");
+    c.doubtful->tally = calloc(1, sizeof *c.doubtful->tally);
+    c1_station_create(e, "doubtful", &c.s);
+    return c;
+}
+
+static c1_rule_verdict check_station(station_case *c, const char *rule)
+{
+    c1_station_add(c->s, c->p2, "p2"), c1_station_add(c->s, c->p3, "p3");
+    c1_station_check(c->s);
+    for (int k = 0; k < c1_station_rule_count(c->s); k++)
+        if (!strcmp(c1_station_rule_id(c->s, k), rule))
+            return c1_station_rule_verdict(c->s, k);
+    return -1;
+}
+
+static int others_have(station_case *c, c1_field_status status)
+{
+    return page_field(c->p2, "paslon1")->status == status && page_field(c->p2, "paslon3")->status == status &&
+           page_field(c->p3, "suara_sah")->status == status;
+}
+
+static void free_station_case(station_case *c)
+{
+    c1_station_free(c->s);
+    free_result(c->p2), free_result(c->p3);
+}
+
+/* Its digits misread 86, nothing else allowed. Where its tally and row counts (or bubbles) count 56,
+ * the failure is that misreading: the rule is unknown and the others stay accepted. Where only one
+ * witness says 56, it may be a miscount meeting an officer's page 3 off by a few: the rule is broken
+ * and every term goes to review. */
+static void test_station_misread_term_with_witnesses(const c1_engine *e)
+{
+    for (int witnesses = 1; witnesses <= 2; witnesses++) {
+        station_case c = station_with_doubtful_total(e);
+        set_reading(&c.doubtful->ocr, 86, 0.6, -1, 0);
+        c.doubtful->value = 86, c.doubtful->confidence = 0.6;
+        c.doubtful->tally->valid = 1, c.doubtful->tally->value = 56, c.doubtful->tally->confidence = 0.9;
+        c.doubtful->rows.read = 1, c.doubtful->rows.sum = witnesses == 2 ? 56 : 86;
+        c.doubtful->bubbles.read = 1, c.doubtful->bubbles.value = 86;
+        const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
+        CHECK(v == (witnesses == 2 ? C1_RULE_UNKNOWN : C1_RULE_BROKEN), "%d witness(es) for 56: verdict %d", witnesses, v);
+        CHECK(others_have(&c, witnesses == 2 ? C1_FIELD_ACCEPTED : C1_FIELD_REVIEW),
+              "%d witness(es) for 56: the other terms' status", witnesses);
+        CHECK(c.doubtful->status == C1_FIELD_REVIEW && has_reason(c.doubtful, "station_rule_violated:valid_is_sum_of_pairs"),
+              "the misread term stays in review and names the rule");
+        free_station_case(&c);
+    }
+}
+
+/* Its digits read 86 at 0.6 and 56 at 0.4: 56 is allowed, but an officer's page 3 off by a few (the
+ * prior, 0.05) is not outweighed at the gate's bar: the rule is broken. At 56 p 0.95 it is. */
+static void test_station_misread_term_needs_odds(const c1_engine *e)
+{
+    for (int sure = 0; sure <= 1; sure++) {
+        station_case c = station_with_doubtful_total(e);
+        c1_reading *rd = &c.doubtful->ocr;
+        set_reading(rd, 86, 0.6, 56, 0.4);
+        rd->cells[1][8] = sure ? 0.05 : 0.6, rd->cells[1][5] = sure ? 0.95 : 0.4;
+        c.doubtful->value = 86, c.doubtful->confidence = 0.6;
+        const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
+        CHECK(v == (sure ? C1_RULE_UNKNOWN : C1_RULE_BROKEN), "56 at p %.2f: verdict %d", rd->cells[1][5], v);
+        CHECK(others_have(&c, sure ? C1_FIELD_ACCEPTED : C1_FIELD_REVIEW), "56 at p %.2f: the other terms' status",
+              rd->cells[1][5]);
+        free_station_case(&c);
+    }
+}
+
+/* Its value not read at all, on a page that was: the rule cannot be checked, and an officer's mistake
+ * across the pages cannot be ruled out; every term waits, naming the rule unchecked. */
+static void test_station_unread_term_holds_the_rule(const c1_engine *e)
+{
+    station_case c = station_with_doubtful_total(e);
+    const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
+    CHECK(v == C1_RULE_UNKNOWN, "a term not read: verdict %d", v);
+    CHECK(others_have(&c, C1_FIELD_REVIEW) &&
+              has_reason(page_field(c.p3, "suara_sah"), "station_rule_unchecked:valid_is_sum_of_pairs"),
+          "a term not read: the others wait, naming the rule");
+    free_station_case(&c);
+}
+
 int main(void)
 {
     char msg[256];
@@ -963,6 +1082,12 @@ int main(void)
     test_row_counts_vouch_for_a_doubtful_tally();
     test_three_writings_of_one_number();
     test_all_zero_sum_is_no_evidence();
+    c1_engine *e = NULL;
+    CHECK(c1_engine_create(NULL, &e, msg, sizeof msg) == C1_OK, "engine: %s", msg);
+    if (e)
+        test_station_misread_term_with_witnesses(e), test_station_misread_term_needs_odds(e),
+            test_station_unread_term_holds_the_rule(e);
+    c1_engine_free(e);
     form_release(&form);
     return CHECK_SUMMARY();
 }

@@ -72,6 +72,29 @@ class GeneratorLabels(unittest.TestCase):
             for page in (1, 2, 3):
                 self.assertEqual(c1gen.broken_rules(v, page), [], page)
 
+    def test_station_labels_follow_what_is_written(self):
+        """The fields a station's check must send to a person are those of the rules across pages that
+        break on what the officer wrote on each page: a sum gone wrong on page 1 breaks one as surely as
+        page 3 written off by a few."""
+        page1_sums_off = 0
+        for seed in range(80):
+            values = c1gen.sample_station(np.random.default_rng(seed))
+            opts = {"p_sum_error": 1, "p_station_error": 0, "p_tally_error": 0}
+            self.assertEqual(c1gen.station_mistake(seed, values, opts), values)
+            must = c1gen.station_must_review(seed, values, values, opts)
+            page1 = c1gen.make_mistakes(np.random.default_rng([seed, 1]), 1, values, opts)[0]
+            page3 = c1gen.make_mistakes(np.random.default_rng([seed, 3]), 3, values, opts)[0]
+            if page1["pengguna_total"] != page3["total_suara"]:
+                page1_sums_off += page1["pengguna_total"] != values["pengguna_total"]
+                self.assertIn((1, "pengguna_total"), must)
+                self.assertIn((3, "total_suara"), must)
+            else:
+                self.assertNotIn((1, "pengguna_total"), must)
+            opts = {"p_sum_error": 0, "p_station_error": 1, "p_tally_error": 0}
+            page3 = c1gen.station_mistake(seed, values, opts)
+            self.assertEqual(bool(c1gen.station_must_review(seed, values, page3, opts)), page3 != values, seed)
+        self.assertGreater(page1_sums_off, 0)
+
     def test_values_are_plausible(self):
         for name, lab in page_labels().items():
             for fid, v in lab["fields"].items():

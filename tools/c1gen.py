@@ -243,22 +243,32 @@ def plan_conventions(rng, page, values, opts):
 def station_mistake(seed, values, opts):
     """An officer's mistake across pages, decided once for the station (every page's generator makes
     the same decision): page 3 counts the valid or the invalid votes off by a few, and adds its own
-    sum right, so that only the rules across pages break. Returns page 3's values and the fields of
-    every page in a broken cross-page rule."""
+    sum right, so that only the rules across pages break. Returns page 3's values."""
     rng = np.random.default_rng([seed, 0])
     if rng.random() >= float(opts.get("p_station_error", 0.05)):
-        return values, []
+        return values
     off = dict(values)
     field = "suara_sah" if rng.random() < 0.5 else "suara_tidak_sah"
     delta = int(rng.choice([-3, -2, -1, 1, 2, 3]))
     if not (0 <= off[field] + delta and off["total_suara"] + delta <= FIELDS[3]["total_suara"]["max"]):
-        return values, []
+        return values
     off[field] += delta
     off["total_suara"] += delta
+    return off
+
+
+def station_must_review(seed, values, page3_values, opts):
+    """The fields of every page in a rule across pages that breaks on what the officer wrote: each
+    page's numbers after its own mistakes too (a sum put right on page 3 can undo a mistake across
+    the pages, or a sum gone wrong on page 1 make one). Each page's mistakes come from that page's
+    own stream, so any page's generator can replay the others'."""
+    written = {}
+    for page in PAGES:
+        page_values = page3_values if page == 3 else values
+        written[page] = make_mistakes(np.random.default_rng([seed, page]), page, page_values, opts)[0]
     broken = [r for r in LAYOUT["cross_page_rules"]
-              if sum(off[f] if p == 3 else values[f] for p, f in r["sum"]) !=
-              (off if r["equals"][0] == 3 else values)[r["equals"][1]]]
-    return off, sorted({tuple(t) for r in broken for t in list(r["sum"]) + [r["equals"]]})
+              if sum(written[p][f] for p, f in r["sum"]) != written[r["equals"][0]][r["equals"][1]]]
+    return sorted({tuple(t) for r in broken for t in list(r["sum"]) + [r["equals"]]})
 
 
 def make_mistakes(rng, page, values, opts):
@@ -305,7 +315,8 @@ def generate(seed, opts, mnist):
     rng = np.random.default_rng(seed)
     writer = hand.Writer(rng, opts.get("style"), opts)   # one officer fills all three pages
     values = sample_station(rng)
-    page3_values, station_must = station_mistake(seed, values, opts)
+    page3_values = station_mistake(seed, values, opts)
+    station_must = station_must_review(seed, values, page3_values, opts)
     values = page3_values if page == 3 else values
     rng = np.random.default_rng([seed, page])             # then each page its own stream
     written, tally, conditions = make_mistakes(rng, page, values, opts)

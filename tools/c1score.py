@@ -289,12 +289,21 @@ def main(argv=None):
         print(f"c1score: no labelled photos in {a.fixtures}", file=sys.stderr)
         return 2
     stations_checked = any(name.endswith(".station.json") for _, _, names in os.walk(a.results) for name in names)
-    # a station's mistake across pages can be caught only where all its pages are in the set
-    pages_of = collections.defaultdict(set)
-    for _, label_path in labels:
+    # a station's mistake across pages can be caught only where all its pages are in the set and read:
+    # a page rejected leaves the others as they are, and the station names it missing
+    pages_of, labelled_pages_of = collections.defaultdict(set), collections.defaultdict(set)
+    for rel, label_path in labels:
         with open(label_path) as fh:
             lab = json.load(fh)
-        pages_of[lab.get("station")].add(lab.get("page"))
+        labelled_pages_of[lab.get("station")].add(lab.get("page"))
+        try:
+            with open(os.path.join(a.results, rel + ".json")) as fh:
+                read = json.load(fh).get("status") == "read"
+        except (OSError, ValueError):
+            read = False
+        if read:
+            pages_of[lab.get("station")].add(lab.get("page"))
+    unchecked = 0
     for rel, label_path in labels:
         with open(label_path) as fh:
             label = json.load(fh)
@@ -312,8 +321,12 @@ def main(argv=None):
             if label.get("page"):   # the coverage targets are per page, on intact photos
                 groups.append(by_cond[f"intact_page{label['page']}"])
         whole = pages_of[label.get("station")] >= {1, 2, 3}
+        if not whole and labelled_pages_of[label.get("station")] >= {1, 2, 3} and result.get("status") == "read":
+            unchecked += len(label.get("station_must_review", []))
         score_photo(label, result, groups, problems, rel, by_field, stations_checked and whole)
     print_report(overall, by_cond, by_field)
+    if stations_checked:
+        print(f"station_must_review_unchecked: {unchecked} fields on read pages of stations with a page not read")
     for p in problems + missing:
         print(p)
     if a.report:
