@@ -232,19 +232,31 @@ static int misread_explains(c1_station *s, const station_rule *rule, c1_field_re
     return 0;
 }
 
-/* A term on a page of the station that was read, but whose value was not: the rule cannot be checked,
- * and an officer's mistake across the pages cannot be ruled out, so every term waits for a person (a
- * page not read at all leaves the others as they are: the station names it missing). */
-static void rule_unchecked(c1_station *s, const station_rule *rule, int q, const station_term *unread)
+/* A term on a page of the station that was read, but whose value was not: unless it is the only one
+ * and its own witnesses hold the value that keeps the rule, the rule cannot be checked and an
+ * officer's mistake across the pages cannot be ruled out, so every term waits for a person (a page not
+ * read at all leaves the others as they are: the station names it missing). */
+static void rule_unchecked(c1_station *s, const station_rule *rule, int q, c1_field_result **f, int n)
 {
+    int unread = -1, n_unread = 0, sum = 0;
+    for (int k = 0; k < n; k++)
+        if (f[k]->value < 0)
+            unread = k, n_unread++;
+        else if (k < n - 1)
+            sum += f[k]->value;
+    const station_term *t = unread < rule->n_terms ? &rule->terms[unread] : &rule->target;
+    const char *id = s->pages[t->page]->form->fields[t->field].id;
+    const int needed = unread == n - 1 ? sum : f[n - 1]->value - sum;
     s->verdict[q] = C1_RULE_UNKNOWN;
-    snprintf(s->why[q], sizeof s->why[q], "page %d's %s not read: the rule cannot be checked", unread->page,
-             s->pages[unread->page]->form->fields[unread->field].id);
-    for (int k = 0; k <= rule->n_terms; k++) {
-        c1_field_result *f = term_field(s, k < rule->n_terms ? &rule->terms[k] : &rule->target);
-        field_add_reason(f, rule->unchecked);
-        f->status = C1_FIELD_REVIEW;
+    if (n_unread == 1 && needed >= 0 && field_holds(s, f[unread], needed)) {
+        snprintf(s->why[q], sizeof s->why[q], "page %d's %s not read by its digits; its own witnesses read %d, "
+                 "which keeps it", t->page, id, needed);
+        field_add_reason(f[unread], rule->unchecked);
+        return;
     }
+    snprintf(s->why[q], sizeof s->why[q], "page %d's %s not read: the rule cannot be checked", t->page, id);
+    for (int k = 0; k < n; k++)
+        field_add_reason(f[k], rule->unchecked), f[k]->status = C1_FIELD_REVIEW;
 }
 
 static void judge_rule(c1_station *s, int q)
@@ -252,7 +264,7 @@ static void judge_rule(c1_station *s, int q)
     const station_rule *rule = &s->rules->rules[q];
     c1_field_result *f[C1_MAX_FIELDS + 1] = {0};
     int n = rule->n_terms + 1, sum = 0, all_zero = 1, accepted = 0;
-    const station_term *unread = NULL;
+    int unread = 0;
     for (int k = 0; k < n; k++) {
         const station_term *t = k < rule->n_terms ? &rule->terms[k] : &rule->target;
         f[k] = term_field(s, t);
@@ -261,15 +273,14 @@ static void judge_rule(c1_station *s, int q)
             snprintf(s->why[q], sizeof s->why[q], "page %d missing", t->page);
             return;
         }
-        if (f[k]->value < 0)
-            unread = t;
+        unread |= f[k]->value < 0;
         all_zero &= f[k]->value == 0;
         accepted += f[k]->status == C1_FIELD_ACCEPTED;
         if (k < rule->n_terms)
             sum += f[k]->value;
     }
     if (unread) {
-        rule_unchecked(s, rule, q, unread);
+        rule_unchecked(s, rule, q, f, n);
         return;
     }
     if (sum != f[n - 1]->value && misread_explains(s, rule, f, n, sum, q))

@@ -1023,16 +1023,24 @@ static void test_station_misread_term_needs_odds(const c1_engine *e)
 }
 
 /* Its value not read at all, on a page that was: the rule cannot be checked, and an officer's mistake
- * across the pages cannot be ruled out; every term waits, naming the rule unchecked. */
+ * across the pages cannot be ruled out; every term waits, naming the rule unchecked. Unless its tally
+ * and row counts read 56, the value that keeps the rule: then the others stay as they are. */
 static void test_station_unread_term_holds_the_rule(const c1_engine *e)
 {
-    station_case c = station_with_doubtful_total(e);
-    const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
-    CHECK(v == C1_RULE_UNKNOWN, "a term not read: verdict %d", v);
-    CHECK(others_have(&c, C1_FIELD_REVIEW) &&
-              has_reason(page_field(c.p3, "suara_sah"), "station_rule_unchecked:valid_is_sum_of_pairs"),
-          "a term not read: the others wait, naming the rule");
-    free_station_case(&c);
+    for (int witnesses = 0; witnesses <= 1; witnesses++) {
+        station_case c = station_with_doubtful_total(e);
+        if (witnesses) {
+            c.doubtful->tally->valid = 1, c.doubtful->tally->value = 56, c.doubtful->tally->confidence = 0.9;
+            c.doubtful->rows.read = 1, c.doubtful->rows.sum = 56;
+        }
+        const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
+        CHECK(v == C1_RULE_UNKNOWN, "a term not read: verdict %d", v);
+        CHECK(others_have(&c, witnesses ? C1_FIELD_ACCEPTED : C1_FIELD_REVIEW) &&
+                  has_reason(page_field(c.p3, "suara_sah"), "station_rule_unchecked:valid_is_sum_of_pairs") == !witnesses,
+              "a term not read, %s: the other terms' status", witnesses ? "its witnesses reading 56" : "nothing else");
+        CHECK(has_reason(c.doubtful, "station_rule_unchecked:valid_is_sum_of_pairs"), "the term not read names the rule");
+        free_station_case(&c);
+    }
 }
 
 int main(void)
