@@ -27,7 +27,7 @@ struct c1_station {
     char *unread[C1_MAX_STATION_PHOTOS];  /* photos rejected, or of another form */
     int n_unread;
     c1_rule_verdict verdict[C1_MAX_STATION_RULES];
-    char why[C1_MAX_STATION_RULES][96];
+    char why[C1_MAX_STATION_RULES][160];   /* room for two field ids, a number and the verdict's words */
     int checked;
 };
 
