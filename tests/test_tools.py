@@ -278,6 +278,31 @@ class Harness(unittest.TestCase):
         self.assertEqual(p.returncode, 1)
         self.assertIn("MISSED REVIEW " + f, p.stdout)
 
+    def test_mistake_across_pages_counts_where_the_station_was_read_whole(self):
+        """A field a station's check must send to a person is a missed review only where every page
+        of its station was read: a page rejected leaves the others as they are, and those fields are
+        printed apart instead."""
+        label = self.labels["p1_sum_error"]
+        self.assertEqual(label["station_must_review"], ["pengguna_total", "ss_digunakan"])
+        for page in (2, 3):   # the station's other pages, with nothing of their own to score
+            other = dict(label, page=page, fields={}, must_review=[], station_must_review=[], boxes={})
+            with open(os.path.join(self.fx, f"p{page}_same_station.json"), "w") as fh:
+                json.dump(other, fh)
+            shutil.copy(os.path.join(self.fx, "p1_sum_error.jpg"), os.path.join(self.fx, f"p{page}_same_station.jpg"))
+        res = self.honest()
+        res["p1_sum_error"]["fields"]["ss_digunakan"]["status"] = "accepted"   # its page's sums hold
+        res["p2_same_station"] = dict(perfect_result(dict(label, page=2, fields={})), fields={})
+        res["p3_same_station"] = dict(perfect_result(dict(label, page=3, fields={})), fields={})
+        self.write("s00105.station", {"station": "s00105"})
+        self.write_all(res)
+        p = self.score()
+        self.assertIn("MISSED REVIEW ss_digunakan", p.stdout)
+        self.assertIn("station_must_review_unchecked: 0 ", p.stdout)
+        self.write("p3_same_station", {"status": "rejected", "error": {"code": "too_blurred", "message": "x"}})
+        p = self.score()
+        self.assertNotIn("MISSED REVIEW", p.stdout)
+        self.assertIn("station_must_review_unchecked: 2 ", p.stdout)
+
     def test_empty_tally_grid_counts_no_marks(self):
         import c1score
         label = {"tally": {"paslon1": 0, "paslon2": 7}}
