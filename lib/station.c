@@ -174,6 +174,18 @@ c1_error c1_station_add(c1_station *s, c1_result *page, const char *file)
     return C1_OK;
 }
 
+/* A rule's k-th term, its total after the last. */
+static const station_term *rule_term(const station_rule *rule, int k)
+{
+    return k < rule->n_terms ? &rule->terms[k] : &rule->target;
+}
+
+/* The field id of a term whose page the station holds. */
+static const char *term_id(const c1_station *s, const station_term *t)
+{
+    return s->pages[t->page]->form->fields[t->field].id;
+}
+
 static c1_field_result *term_field(const c1_station *s, const station_term *t)
 {
     c1_result *r = s->pages[t->page];
@@ -222,10 +234,10 @@ static int misread_explains(c1_station *s, const station_rule *rule, c1_field_re
         const int needed = k == n - 1 ? sum : f[n - 1]->value - (sum - f[k]->value);
         if (needed < 0 || !field_holds(s, f[k], needed))
             continue;
-        const station_term *t = k < rule->n_terms ? &rule->terms[k] : &rule->target;
+        const station_term *t = rule_term(rule, k);
         s->verdict[q] = C1_RULE_UNKNOWN;
         snprintf(s->why[q], sizeof s->why[q], "fails as read; page %d's %s, in review, reads %d by its own witnesses, "
-                 "which keeps it", t->page, s->pages[t->page]->form->fields[t->field].id, needed);
+                 "which keeps it", t->page, term_id(s, t), needed);
         field_add_reason(f[k], rule->reason);
         return 1;
     }
@@ -244,8 +256,8 @@ static void rule_unchecked(c1_station *s, const station_rule *rule, int q, c1_fi
             unread = k, n_unread++;
         else if (k < n - 1)
             sum += f[k]->value;
-    const station_term *t = unread < rule->n_terms ? &rule->terms[unread] : &rule->target;
-    const char *id = s->pages[t->page]->form->fields[t->field].id;
+    const station_term *t = rule_term(rule, unread);
+    const char *id = term_id(s, t);
     const int needed = unread == n - 1 ? sum : f[n - 1]->value - sum;
     s->verdict[q] = C1_RULE_UNKNOWN;
     if (n_unread == 1 && needed >= 0 && field_holds(s, f[unread], needed)) {
@@ -266,7 +278,7 @@ static void judge_rule(c1_station *s, int q)
     int n = rule->n_terms + 1, sum = 0, all_zero = 1, accepted = 0;
     int unread = 0;
     for (int k = 0; k < n; k++) {
-        const station_term *t = k < rule->n_terms ? &rule->terms[k] : &rule->target;
+        const station_term *t = rule_term(rule, k);
         f[k] = term_field(s, t);
         if (!f[k]) {
             s->verdict[q] = C1_RULE_UNKNOWN;
@@ -369,7 +381,7 @@ static cJSON *rule_json(const c1_station *s, int q)
     char text[600] = "";
     size_t at = 0;
     for (int k = 0; k <= rule->n_terms; k++) {
-        const station_term *t = k < rule->n_terms ? &rule->terms[k] : &rule->target;
+        const station_term *t = rule_term(rule, k);
         const c1_field_result *f = term_field(s, t);
         const c1_form *form = s->pages[t->page] ? s->pages[t->page]->form : NULL;
         at += (size_t)snprintf(text + at, sizeof text - at, "%s%d:%s", k == 0 ? "" : k == rule->n_terms ? " = " : " + ",

@@ -65,7 +65,7 @@ static void free_result(c1_result *r)
     free(r);
 }
 
-static c1_field_result *field(c1_result *r, const char *id) { return &r->fields[form_field_index(&form, id)]; }
+static c1_field_result *field(c1_result *r, const char *id) { return &r->fields[form_field_index(r->form, id)]; }
 
 static int has_reason(const c1_field_result *f, const char *reason)
 {
@@ -932,11 +932,9 @@ static c1_result *unread_page(const c1_engine *e, int page)
     return r;
 }
 
-static c1_field_result *page_field(c1_result *r, const char *id) { return &r->fields[form_field_index(r->form, id)]; }
-
 static void set_accepted(c1_result *r, const char *id, int value)
 {
-    c1_field_result *f = page_field(r, id);
+    c1_field_result *f = field(r, id);
     set_reading(&f->ocr, value, 0.9999, -1, 0);
     f->value = value, f->status = C1_FIELD_ACCEPTED, f->confidence = 0.9999;
 }
@@ -953,7 +951,7 @@ static station_case station_with_doubtful_total(const c1_engine *e)
 {
     station_case c = {unread_page(e, 2), unread_page(e, 3), NULL, NULL};
     set_accepted(c.p2, "paslon1", 119), set_accepted(c.p2, "paslon3", 85), set_accepted(c.p3, "suara_sah", 260);
-    c.doubtful = page_field(c.p2, "paslon2");
+    c.doubtful = field(c.p2, "paslon2");
     c.doubtful->tally = calloc(1, sizeof *c.doubtful->tally);
     c1_station_create(e, "doubtful", &c.s);
     return c;
@@ -971,8 +969,8 @@ static c1_rule_verdict check_station(station_case *c, const char *rule)
 
 static int others_have(station_case *c, c1_field_status status)
 {
-    return page_field(c->p2, "paslon1")->status == status && page_field(c->p2, "paslon3")->status == status &&
-           page_field(c->p3, "suara_sah")->status == status;
+    return field(c->p2, "paslon1")->status == status && field(c->p2, "paslon3")->status == status &&
+           field(c->p3, "suara_sah")->status == status;
 }
 
 static void free_station_case(station_case *c)
@@ -1036,7 +1034,7 @@ static void test_station_unread_term_holds_the_rule(const c1_engine *e)
         const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
         CHECK(v == C1_RULE_UNKNOWN, "a term not read: verdict %d", v);
         CHECK(others_have(&c, witnesses ? C1_FIELD_ACCEPTED : C1_FIELD_REVIEW) &&
-                  has_reason(page_field(c.p3, "suara_sah"), "station_rule_unchecked:valid_is_sum_of_pairs") == !witnesses,
+                  has_reason(field(c.p3, "suara_sah"), "station_rule_unchecked:valid_is_sum_of_pairs") == !witnesses,
               "a term not read, %s: the other terms' status", witnesses ? "its witnesses reading 56" : "nothing else");
         CHECK(has_reason(c.doubtful, "station_rule_unchecked:valid_is_sum_of_pairs"), "the term not read names the rule");
         free_station_case(&c);

@@ -292,18 +292,7 @@ def main(argv=None):
     # a station's mistake across pages can be caught only where all its pages are in the set and read:
     # a page rejected leaves the others as they are, and the station names it missing
     pages_of, labelled_pages_of = collections.defaultdict(set), collections.defaultdict(set)
-    for rel, label_path in labels:
-        with open(label_path) as fh:
-            lab = json.load(fh)
-        labelled_pages_of[lab.get("station")].add(lab.get("page"))
-        try:
-            with open(os.path.join(a.results, rel + ".json")) as fh:
-                read = json.load(fh).get("status") == "read"
-        except (OSError, ValueError):
-            read = False
-        if read:
-            pages_of[lab.get("station")].add(lab.get("page"))
-    unchecked = 0
+    photos = []   # (name, label, result or None), each file read once
     for rel, label_path in labels:
         with open(label_path) as fh:
             label = json.load(fh)
@@ -312,6 +301,14 @@ def main(argv=None):
                 result = json.load(fh)
         except (OSError, ValueError) as e:
             missing.append(f"{rel}: no readable result ({e.__class__.__name__})")
+            result = None
+        labelled_pages_of[label.get("station")].add(label.get("page"))
+        if result is not None and result.get("status") == "read":
+            pages_of[label.get("station")].add(label.get("page"))
+        photos.append((rel, label, result))
+    unchecked = 0
+    for rel, label, result in photos:
+        if result is None:
             continue
         groups = [overall] + [by_cond[c] for c in label.get("conditions", [])]
         if label.get("page"):
