@@ -141,6 +141,8 @@ struct c1_result {
     int n_known_given;
     int is_known[C1_MAX_FIELDS];   /* the caller gave the value from outside the photo: */
     int known[C1_MAX_FIELDS];      /* this one */
+    int from_station[C1_MAX_FIELDS]; /* 1 + the value a rule across the station's pages gives the field,
+                                        its other pages' fields accepted on their own evidence; 0: none */
     float *model_inputs;           /* the 28x28 cells the digit model read, 784 floats each */
     int model_input_of[C1_MAX_FIELDS][C1_DIGITS];   /* 1 + index into model_inputs; 0: none */
 };

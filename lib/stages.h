@@ -42,7 +42,11 @@ c1_error read_row_counts(const c1_engine *e, c1_result *r);
 /* station.c: a form's rules across the pages of a station, from its station.rules text. */
 c1_error station_rules_parse(const c1_engine *e, const char *text, size_t size, const char *name, station_rules *s,
                              char *msg, size_t msg_size);
-/* validate.c: the publish gate. */
+/* A rule across a station's pages holding with a field's value, its other fields accepted on their
+ * own evidence on other pages: the odds it gives that value (docs/design.md, "a station's pages"). */
+#define STATION_LR 30.0
+/* validate.c: the publish gate; run again by station.c with the values other pages give
+ * (c1_result.from_station). */
 c1_error validate_fields(const c1_engine *e, c1_result *r);
 
 #endif

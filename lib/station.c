@@ -13,8 +13,6 @@
 #define MAX_LINE 512
 #define STATION_MISTAKE_P 0.05   /* a station's officer writes page 3 off from pages 1 and 2: the prior the
                                   * generator uses (docs/design.md, "a station's pages") */
-#define STATION_LR 30.0   /* a rule across pages holding with its other fields accepted: the odds of the
-                           * field's value (docs/design.md, "a station's pages") */
 
 struct c1_station {
     const c1_engine *engine;
@@ -207,6 +205,13 @@ static int only_wanted_evidence(const c1_field_result *f)
     return 1;
 }
 
+/* Whether judge_rule's rule that holds may carry this field in review on its own: nothing but its
+ * digits spoke for it, and the value is theirs. */
+static int carried_by_rule(const c1_field_result *f)
+{
+    return only_wanted_evidence(f) && f->value == f->ocr.value;
+}
+
 /* A value a field in review truly holds, as surely as a published number, by its own readings rather
  * than an officer's mistake across the pages: its digits give it odds that outweigh the prior of that
  * mistake at the gate's bar, or two of its other witnesses (tally, bubbles, row counts) read it alike.
@@ -317,13 +322,60 @@ static void judge_rule(c1_station *s, int q)
          * to, which its digits say too. Another page's writing of the number, read apart, lands on a
          * misread value only where the officer erred as well: it weighs as a witness. */
         int others_accepted = accepted - (f[k]->status == C1_FIELD_ACCEPTED) == n - 1;
-        if (f[k]->status != C1_FIELD_REVIEW || !others_accepted || !only_wanted_evidence(f[k]) ||
-            f[k]->value != f[k]->ocr.value)
+        const station_term *t = rule_term(rule, k);
+        if (f[k]->status != C1_FIELD_REVIEW || !others_accepted || !carried_by_rule(f[k]) ||
+            s->pages[t->page]->from_station[t->field])   /* weighed in its page's judgement already */
             continue;
         const double c = f[k]->confidence, odds = c / (1 - c) * STATION_LR;
         const double posterior = c >= 1 ? 1 : odds / (1 + odds);
         if (posterior >= with_evidence)
             f[k]->confidence = posterior, f[k]->n_reasons = 0, f[k]->status = C1_FIELD_ACCEPTED;
+    }
+}
+
+/* A rule that holds with the values as read, all but one of its fields accepted on their own
+ * evidence: the one left, in review for a doubt the rule alone cannot carry (a sum of its page
+ * that fails as its digits read it, a reader that disagrees), is given the rule's value as another
+ * writing of the number, and its page judged again with it (validate.c weighs it as STATION_LR): a
+ * sum of the page that failed by another box's misreading may then be laid on that box. Returns
+ * whether a page of the station was given a value. */
+static int lend_rule_value(c1_station *s, const station_rule *rule)
+{
+    c1_field_result *f[C1_MAX_FIELDS + 1];
+    int n = rule->n_terms + 1, sum = 0, accepted = 0, all_zero = 1;
+    for (int k = 0; k < n; k++) {
+        if (!(f[k] = term_field(s, rule_term(rule, k))) || f[k]->value < 0)
+            return 0;
+        sum += k < n - 1 ? f[k]->value : 0;
+        accepted += f[k]->status == C1_FIELD_ACCEPTED;
+        all_zero &= f[k]->value == 0;
+    }
+    if (sum != f[n - 1]->value || all_zero || accepted != n - 1)
+        return 0;
+    for (int k = 0; k < n; k++)
+        if (f[k]->status == C1_FIELD_REVIEW && !carried_by_rule(f[k])) {
+            const station_term *t = rule_term(rule, k);
+            s->pages[t->page]->from_station[t->field] = f[k]->value + 1;
+            return 1;
+        }
+    return 0;   /* the one in review is carried by judge_rule */
+}
+
+static void lend_values(c1_station *s)
+{
+    int lent = 0;
+    for (int q = 0; s->rules && q < s->rules->n_rules; q++)
+        lent |= lend_rule_value(s, &s->rules->rules[q]);
+    for (int p = 1; lent && p <= C1_MAX_PAGES; p++) {
+        c1_result *r = s->pages[p];
+        int given = 0;
+        for (int i = 0; r && i < r->n_fields; i++)
+            given |= r->from_station[i] != 0;
+        if (!given)
+            continue;
+        for (int i = 0; i < r->n_fields; i++)
+            r->fields[i].n_reasons = 0, r->fields[i].n_evidence = 0;
+        validate_fields(s->engine, r);
     }
 }
 
@@ -337,6 +389,8 @@ c1_error c1_station_check(c1_station *s)
     int twice = 0;
     for (int p = 1; p <= C1_MAX_PAGES; p++)
         twice = twice ? twice : s->duplicate[p] ? p : 0;
+    if (!twice)
+        lend_values(s);
     for (int q = 0; s->rules && q < s->rules->n_rules; q++) {
         if (twice) {   /* two photos of one page: two stations' photos, or a page taken again */
             s->verdict[q] = C1_RULE_UNKNOWN;

@@ -211,6 +211,11 @@ static void gather_candidates(const c1_result *r, int i, int written, candidates
     if (r->is_known[i] && r->known[i] == written)
         for (int k = 0; k < c->n; k++)
             c->weight[k] += log(c->values[k] == written ? 1 - KNOWN_MISSED : KNOWN_MISSED);
+    /* Another page of the station writes the number too (lib/station.c): a second writing by the
+     * officer, read apart, backs the value this page's readings chose, never one they did not list. */
+    for (int k = 0; r->from_station[i] && k < c->n; k++)
+        if (c->values[k] == r->from_station[i] - 1)
+            c->weight[k] += log(STATION_LR);
 }
 
 /* 1 holds, 0 broken, -1 unknown (a field of it has an unlisted value). */
@@ -643,7 +648,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
     int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen, blamed) || backed_by_hint || known_agrees ||
-                   bubbles_agree(f, v) || rows_back;
+                   bubbles_agree(f, v) || rows_back || (r->from_station[i] && r->from_station[i] == v + 1);
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
     /* The digits' own best reading, the bubbles and the row counts all on one value: three writings of

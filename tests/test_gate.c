@@ -1041,6 +1041,59 @@ static void test_station_unread_term_holds_the_rule(const c1_engine *e)
     }
 }
 
+/* Page 3 as the real form's page-3 photo e01067-3 was read: valid votes written 110 and read 112 at
+ * `p112`, 110 at `p110`; invalid votes 2 and votes cast 112, both read surely. Page 3's sum fails as
+ * read; its most probable reading mends it by the valid votes alone, but not surely enough to lay the
+ * failure on them. Page 2's three totals, accepted, add up to 110. */
+static station_case station_with_page3_sum_misread(const c1_engine *e, double p112, double p110)
+{
+    station_case c = {unread_page(e, 2), unread_page(e, 3), NULL, NULL};
+    set_accepted(c.p2, "paslon1", 40), set_accepted(c.p2, "paslon2", 30), set_accepted(c.p2, "paslon3", 40);
+    c.p3->gate = &gate;
+    const char *ids[3] = {"suara_sah", "suara_tidak_sah", "total_suara"};
+    const int values[3] = {112, 2, 112};
+    for (int k = 0; k < 3; k++) {
+        c1_field_result *f = field(c.p3, ids[k]);
+        set_reading(&f->ocr, values[k], 0.9999, -1, 0);
+        set_reading(&f->segments, values[k], 0.999, -1, 0);
+    }
+    c.doubtful = field(c.p3, "suara_sah");
+    for (int r = 0; r < 2; r++) {
+        c1_reading *rd = r ? &c.doubtful->segments : &c.doubtful->ocr;
+        set_reading(rd, 112, p112, 110, p110);
+        rd->cells[2][2] = p112, rd->cells[2][0] = p110;
+    }
+    validate_fields(NULL, c.p3);
+    c1_station_create(e, "page3-sum", &c.s);
+    return c;
+}
+
+/* The rule across the pages holds with the 110 page 3's sum chose, page 2's totals accepted: a second
+ * writing of the number. Weighed with the page's own readings (110 at 0.28 against 112 at 0.66), it
+ * lays page 3's failed sum on the valid votes' misreading, and the invalid votes and the votes cast
+ * no longer wait on it; the valid votes themselves, their digits reading another number, stay in
+ * review. At 0.03 against 0.95 it does not: the sum still holds all three. */
+static void test_station_value_lays_a_page_sum_on_a_misreading(const c1_engine *e)
+{
+    for (int sure = 0; sure <= 1; sure++) {
+        station_case c = station_with_page3_sum_misread(e, sure ? 0.66 : 0.95, sure ? 0.28 : 0.03);
+        CHECK(c.doubtful->value == 110 && has_reason(c.doubtful, "rule_violated:total_sum"),
+              "page 3 alone: 110 chosen (%d), its sum held (p %.4f)", c.doubtful->value, c.doubtful->confidence);
+        const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
+        const c1_field_result *invalid = field(c.p3, "suara_tidak_sah"), *cast = field(c.p3, "total_suara");
+        char why[256];
+        reasons(invalid, why, sizeof why);
+        CHECK(v == C1_RULE_HOLDS, "110 at p %.2f: the rule across the pages holds (%d)", c.doubtful->ocr.alts[1].p, v);
+        CHECK(has_reason(invalid, "rule_violated:total_sum") == !sure && has_reason(cast, "rule_violated:total_sum") == !sure,
+              "110 at p %.2f: page 3's sum %s the others (%s)", c.doubtful->ocr.alts[1].p, sure ? "leaves" : "holds", why);
+        CHECK(!sure || (invalid->status == C1_FIELD_ACCEPTED && cast->status == C1_FIELD_ACCEPTED),
+              "110 at p 0.28: the invalid votes and votes cast accepted (%s)", why);
+        CHECK(c.doubtful->status == C1_FIELD_REVIEW && c.doubtful->value == 110 && has_reason(c.doubtful, "ocr_disagrees"),
+              "the valid votes stay in review at 110");
+        free_station_case(&c);
+    }
+}
+
 int main(void)
 {
     char msg[256];
@@ -1092,7 +1145,7 @@ int main(void)
     CHECK(c1_engine_create(NULL, &e, msg, sizeof msg) == C1_OK, "engine: %s", msg);
     if (e)
         test_station_misread_term_with_witnesses(e), test_station_misread_term_needs_odds(e),
-            test_station_unread_term_holds_the_rule(e);
+            test_station_unread_term_holds_the_rule(e), test_station_value_lays_a_page_sum_on_a_misreading(e);
     c1_engine_free(e);
     form_release(&form);
     return CHECK_SUMMARY();
