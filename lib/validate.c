@@ -192,22 +192,30 @@ static void gather_candidates(const c1_result *r, int i, int written, candidates
     if (rows_speak(&f->rows))
         add_candidate(c, f->rows.sum);
     double ocr_left = 1, seg_left = 1;
-    double tally_left = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES ? 1 - f->tally->confidence : 1;
-    double bubbles_left = f->bubbles.read && f->bubbles.value >= 0 ? 1 - f->bubbles.confidence : 1;
-    double rows_left = rows_speak(&f->rows) ? 1 - f->rows.sum_p : 1;
     for (int k = 0; k < c->n; k++) {
         c->weight[k] = field_log_score(r, i, c->values[k]);
         ocr_left -= reading_p(&f->ocr, c->values[k]);
         seg_left -= reading_p(&f->segments, c->values[k]);
     }
-    /* Some value none of the readers listed: it keeps the probability they did not give out, so that a
-     * field whose readings are all weak cannot look certain just because its candidates are few. The
-     * readers' leftovers are taken as if they fell on the same value (the worst case), except an
-     * uninformative segment reader's, which is spread evenly as it is for listed values. */
+    /* Some value none of the readers listed: it keeps the probability the readers of the count did
+     * not give out, so that a field whose readings are all weak cannot look certain just because its
+     * candidates are few. The digits' and the tally's leftovers are taken as if they fell on the same
+     * value (the worst case), except an uninformative segment reader's, which is spread evenly as it is
+     * for listed values. The bubbles and the row counts are the officer's writings of a number read
+     * apart: each sure enough to vouch with the other (judge_field), it names a listed number, and
+     * under an unlisted value it misread and landed there, as under any listed value other than its
+     * own (bubbles_p, rows_p). Less sure, its leftover too is taken whole. */
     double ws = segment_weight(r, i);
+    double tally_left = f->tally && f->tally->valid && f->tally->confidence >= TALLY_AGREES ? 1 - f->tally->confidence : 1;
+    double bubbles_left = f->bubbles.read && f->bubbles.value >= 0 ? 1 - f->bubbles.confidence : 1;
+    double rows_left = rows_speak(&f->rows) ? 1 - f->rows.sum_p : 1;
+    if (f->bubbles.read && f->bubbles.value >= 0 && f->bubbles.confidence >= BUBBLES_WITH_ROWS)
+        bubbles_left /= WITNESS_LANDS;
+    if (rows_speak(&f->rows) && f->rows.sum_p >= ROWS_WITH_BUBBLES)
+        rows_left /= WITNESS_LANDS;
     c->values[c->n] = UNLISTED;
     c->weight[c->n++] = log(fmax(ocr_left, 1e-9)) + 0.5 * log(ws * fmax(seg_left, 1e-9) + (1 - ws) * 1e-3) +
-                        log(fmax(tally_left, 1e-9)) + log(fmax(bubbles_left, 1e-9)) + log(fmax(rows_left, 1e-9));
+                        log(fmax(tally_left, 1e-9)) + log(fmax(bubbles_left, 1e-12)) + log(fmax(rows_left, 1e-12));
     if (r->is_known[i] && r->known[i] == written)
         for (int k = 0; k < c->n; k++)
             c->weight[k] += log(c->values[k] == written ? 1 - KNOWN_MISSED : KNOWN_MISSED);

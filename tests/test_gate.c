@@ -811,11 +811,13 @@ static void test_row_counts_vouch_for_a_doubtful_tally(void)
 
 /* Digits unsure between two values that the page's sum cannot tell apart (its total as unsure between
  * the two sums): the bubbles and the row counts both on the digits' best, each unsure as on a blurred
- * page, raise its posterior by their likelihood ratio and it is published; the row counts too unsure
- * to count, or the bubbles spelling the other value, leave it in review. */
+ * page, raise its posterior by their likelihood ratio and it is published; the bubbles left empty and
+ * the row counts too unsure to count, or the bubbles spelling the other value, leave it in review.
+ * (Bubbles on 41 with row counts at 0.15 publish it since 2026-12-07: under a value no reader listed
+ * the bubbles too would have misread and landed on 41, validate.c gather_candidates.) */
 static void test_three_writings_of_one_number(void)
 {
-    const char *const cases[] = {"bubbles and row counts on 41", "row counts too unsure", "the bubbles spelling 47"};
+    const char *const cases[] = {"bubbles and row counts on 41", "bubbles empty, row counts too unsure", "the bubbles spelling 47"};
     for (int kind = 0; kind < 3; kind++) {
         c1_field_result *f;
         c1_result *r = doubtful_tally_form(&f);
@@ -823,7 +825,7 @@ static void test_three_writings_of_one_number(void)
         set_reading(&f->segments, 41, 0.4, 47, 0.3);
         set_reading(&field(r, "suara_sah")->ocr, 200, 0.5, 206, 0.45);
         set_reading(&field(r, "suara_sah")->segments, 200, 0.5, 206, 0.45);
-        set_bubbles(f, kind == 2 ? 47 : 41, 0.512);
+        set_bubbles(f, kind == 2 ? 47 : kind == 1 ? -1 : 41, 0.512);
         set_rows(f, 41, kind == 1 ? 0.15 : 0.328);
         validate_fields(NULL, r);
         char why[256];
@@ -1094,6 +1096,34 @@ static void test_station_value_lays_a_page_sum_on_a_misreading(const c1_engine *
     }
 }
 
+/* A real page-2 total as eval photo e01116-2's third was read on a blurred page: its digits 56 at 0.57,
+ * its bubbles 56 at 0.51 and its row counts 56 at 0.30 (a blurred page holds each column and row near
+ * 0.8), its tally unsure. Under a value none of them listed, the bubbles and the row counts would each
+ * have misread and landed on 56, as under any listed value but 56: the digits' unplaced 0.4 is no
+ * match for three writings on 56, and the total is accepted on them. (Until 2026-12-07 each reader's
+ * leftover counted whole for the unlisted value, which won: confidence 0.) */
+static void test_three_unsure_writings_beat_an_unlisted_value(const c1_engine *e)
+{
+    c1_result *r = unread_page(e, 2);
+    r->gate = &gate;
+    c1_field_result *f = field(r, "paslon2");
+    set_reading(&f->ocr, 56, 0.5657, 58, 0.0194);
+    f->segments.value = -1;
+    f->tally = calloc(1, sizeof *f->tally);
+    f->tally->valid = 1, f->tally->value = 56, f->tally->confidence = 0.2;
+    set_bubbles(f, 56, 0.512), set_rows(f, 56, 0.3018);
+    validate_fields(NULL, r);
+    char why[256];
+    reasons(f, why, sizeof why);
+    CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 56, "three unsure writings on 56: status %d, value %d, p %.4f (%s)",
+          f->status, f->value, f->confidence, why);
+    set_bubbles(f, 58, 0.512);   /* the bubbles on another number: the writings split, a person looks */
+    f->n_reasons = f->n_evidence = 0;
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_REVIEW, "bubbles on 58 under digits and row counts on 56: accepted at p %.4f", f->confidence);
+    free_result(r);
+}
+
 int main(void)
 {
     char msg[256];
@@ -1145,7 +1175,8 @@ int main(void)
     CHECK(c1_engine_create(NULL, &e, msg, sizeof msg) == C1_OK, "engine: %s", msg);
     if (e)
         test_station_misread_term_with_witnesses(e), test_station_misread_term_needs_odds(e),
-            test_station_unread_term_holds_the_rule(e), test_station_value_lays_a_page_sum_on_a_misreading(e);
+            test_station_unread_term_holds_the_rule(e), test_station_value_lays_a_page_sum_on_a_misreading(e),
+            test_three_unsure_writings_beat_an_unlisted_value(e);
     c1_engine_free(e);
     form_release(&form);
     return CHECK_SUMMARY();
