@@ -45,7 +45,11 @@ void *identify_reader_create(const void *ctx)
     }
     apriltag_detector_add_family(t->td, t->family);
     t->td->nthreads = 1;
-    t->td->quad_decimate = 1;
+    /* The crop is 5 px/mm, finer than most photos: at half that the quads are found in a quarter of
+     * the time, and under blur more often (the decimation smooths; the code is still read at full
+     * resolution). Measured 2026-12-07: on every cached set the decoder read 141 markers that only
+     * their cells had told, and lost none (docs/measurements.md). */
+    t->td->quad_decimate = 2;
     return t;
 }
 

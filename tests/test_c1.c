@@ -903,6 +903,22 @@ static c1_result *read_fixture(const c1_engine *e, const char *name)
     return r;
 }
 
+/* A page marker under 1 mm of blur (st_p3_faint): the decoder reads it at half its crop's resolution
+ * (quad_decimate 2), where at full resolution it found no quad and the page was told by the marker's
+ * cells alone (registration.marker_cells); the page and its reading are the same either way. */
+static void test_blurred_marker_decoded(const c1_engine *e)
+{
+    c1_result *r = read_fixture(e, "st_p3_faint");
+    char *text = r ? c1_result_to_json(r, "st_p3_faint.jpg") : NULL;
+    cJSON *j = text ? cJSON_Parse(text) : NULL, *reg = j ? cJSON_GetObjectItem(j, "registration") : NULL;
+    CHECK(reg && cJSON_GetObjectItem(reg, "marker") && cJSON_GetObjectItem(reg, "marker")->valueint == 103 &&
+              !cJSON_GetObjectItem(reg, "marker_cells"),
+          "st_p3_faint's marker: decoded, not matched by its cells");
+    cJSON_Delete(j);
+    c1_string_free(text);
+    c1_result_free(r);
+}
+
 /* Thin and faint pens, blur, a quarter turn: the two stroke tracers disagree on most of these grids
  * (p2_faint_pen's first: 68 and 74 for 70). The cell model counts every one as drawn; the tally given
  * is its count where it is sure (p >= 0.9), and in doubt elsewhere. */
@@ -1125,6 +1141,7 @@ int main(void)
     test_faint_tally_on_a_soft_photo(e);
     test_faint_pen_low_resolution(e);
     test_tally_cell_model(e);
+    test_blurred_marker_decoded(e);
     test_real_photos(e);
     test_blur_estimate(e);
     test_bubbles(e);
