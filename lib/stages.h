@@ -48,5 +48,8 @@ c1_error station_rules_parse(const c1_engine *e, const char *text, size_t size, 
 /* validate.c: the publish gate; run again by station.c with the values other pages give
  * (c1_result.from_station). */
 c1_error validate_fields(const c1_engine *e, c1_result *r);
+/* Whether field i taking v would keep every sum of its page that it is in, the page's other values
+ * as they are, one of them failing with its own value: the page's arithmetic speaks for v. */
+int page_sums_kept_by(const c1_result *r, int i, int v);
 
 #endif

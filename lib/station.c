@@ -333,12 +333,14 @@ static void judge_rule(c1_station *s, int q)
     }
 }
 
-/* A rule that holds with the values as read, all but one of its fields accepted on their own
- * evidence: the one left, in review for a doubt the rule alone cannot carry (a sum of its page
- * that fails as its digits read it, a reader that disagrees), is given the rule's value as another
- * writing of the number, and its page judged again with it (validate.c weighs it as STATION_LR): a
- * sum of the page that failed by another box's misreading may then be laid on that box. Returns
- * whether a page of the station was given a value. */
+/* A rule all but one of whose fields are accepted on their own evidence: the one left in review is
+ * given the rule's value as another writing of the number, and its page judged again with it
+ * (validate.c weighs it as STATION_LR beside the field's readings, never in place of them). Where the
+ * rule holds as read, that is for a doubt the rule alone cannot carry (a sum of its page failing as
+ * its digits read it, a reader that disagrees): the page's failed sum may then be laid on its
+ * misreading. Where it fails by that field alone, only a value its digits allow that keeps every sum
+ * of its own page, failing as read, is lent: an officer's page off from the others adds its own sums
+ * right, so they would fail with the value. Returns whether a page of the station was given a value. */
 static int lend_rule_value(c1_station *s, const station_rule *rule)
 {
     c1_field_result *f[C1_MAX_FIELDS + 1];
@@ -350,15 +352,25 @@ static int lend_rule_value(c1_station *s, const station_rule *rule)
         accepted += f[k]->status == C1_FIELD_ACCEPTED;
         all_zero &= f[k]->value == 0;
     }
-    if (sum != f[n - 1]->value || all_zero || accepted != n - 1)
+    if (all_zero || accepted != n - 1)
         return 0;
-    for (int k = 0; k < n; k++)
-        if (f[k]->status == C1_FIELD_REVIEW && !carried_by_rule(f[k])) {
-            const station_term *t = rule_term(rule, k);
-            s->pages[t->page]->from_station[t->field] = f[k]->value + 1;
+    for (int k = 0; k < n; k++) {
+        if (f[k]->status != C1_FIELD_REVIEW)
+            continue;
+        const station_term *t = rule_term(rule, k);
+        c1_result *page = s->pages[t->page];
+        if (sum == f[n - 1]->value && !carried_by_rule(f[k])) {
+            page->from_station[t->field] = f[k]->value + 1;
             return 1;
         }
-    return 0;   /* the one in review is carried by judge_rule */
+        const int needed = k == n - 1 ? sum : f[n - 1]->value - (sum - f[k]->value);
+        if (sum != f[n - 1]->value && needed >= 0 && reading_allows(&f[k]->ocr, needed) &&
+            page_sums_kept_by(page, t->field, needed)) {
+            page->from_station[t->field] = needed + 1;
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static void lend_values(c1_station *s)

@@ -1124,6 +1124,45 @@ static void test_three_unsure_writings_beat_an_unlisted_value(const c1_engine *e
     free_result(r);
 }
 
+/* Page 3 as eval photo e01087-3 was read: valid votes written 198, read 190 at 0.56, 192 at 0.32 and
+ * 198 at 0.0012; invalid votes 1 and votes cast `cast`, read surely. Page 2's three accepted totals
+ * add up to 198. With votes cast 199, 198 keeps page 3's own sum, which fails as read: two writings
+ * speak for it, and the station lends it; the page's reading then chooses it, the rule across the
+ * pages holds, and page 2's totals are not held. With votes cast 191 page 3's sum holds as read with
+ * 190: page 3 is off from page 2 as written (an officer's mistake across the pages), and all wait. */
+static void test_station_value_kept_by_the_page_sum(const c1_engine *e)
+{
+    for (int cast = 191; cast <= 199; cast += 8) {
+        station_case c = {unread_page(e, 2), unread_page(e, 3), NULL, NULL};
+        set_accepted(c.p2, "paslon1", 100), set_accepted(c.p2, "paslon2", 50), set_accepted(c.p2, "paslon3", 48);
+        c.p3->gate = &gate;
+        const char *ids[3] = {"suara_sah", "suara_tidak_sah", "total_suara"};
+        const int values[3] = {190, 1, cast};
+        for (int k = 0; k < 3; k++) {
+            c1_field_result *f = field(c.p3, ids[k]);
+            set_reading(&f->ocr, values[k], 0.9999, -1, 0);
+            set_reading(&f->segments, values[k], 0.999, -1, 0);
+        }
+        c.doubtful = field(c.p3, "suara_sah");
+        c1_reading *rd = &c.doubtful->ocr;
+        set_reading(rd, 190, 0.5582, 192, 0.3228);
+        rd->alts[rd->n_alts++] = (c1_alternative){198, 0.0012};
+        rd->cells[2][0] = 0.5582, rd->cells[2][2] = 0.3228, rd->cells[2][8] = 0.0012;
+        c.doubtful->segments.value = -1, c.doubtful->segments.n_alts = 0;
+        validate_fields(NULL, c.p3);
+        c1_station_create(e, "page3-kept", &c.s);
+        const c1_rule_verdict v = check_station(&c, "valid_is_sum_of_pairs");
+        const int kept = cast == 199;
+        CHECK(v == (kept ? C1_RULE_HOLDS : C1_RULE_BROKEN), "votes cast %d: verdict %d (valid votes %d at p %.3f)", cast, v,
+              c.doubtful->value, c.doubtful->confidence);
+        CHECK(field(c.p2, "paslon1")->status == (kept ? C1_FIELD_ACCEPTED : C1_FIELD_REVIEW) &&
+                  field(c.p2, "paslon3")->status == (kept ? C1_FIELD_ACCEPTED : C1_FIELD_REVIEW),
+              "votes cast %d: page 2's totals %s", cast, kept ? "held" : "published");
+        CHECK(c.doubtful->status == C1_FIELD_REVIEW, "votes cast %d: the valid votes stay with a person", cast);
+        free_station_case(&c);
+    }
+}
+
 int main(void)
 {
     char msg[256];
@@ -1176,7 +1215,8 @@ int main(void)
     if (e)
         test_station_misread_term_with_witnesses(e), test_station_misread_term_needs_odds(e),
             test_station_unread_term_holds_the_rule(e), test_station_value_lays_a_page_sum_on_a_misreading(e),
-            test_three_unsure_writings_beat_an_unlisted_value(e);
+            test_three_unsure_writings_beat_an_unlisted_value(e),
+            test_station_value_kept_by_the_page_sum(e);
     c1_engine_free(e);
     form_release(&form);
     return CHECK_SUMMARY();
