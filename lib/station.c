@@ -1,7 +1,9 @@
 /* Station: the pages of one polling station read together, and the rules that tie them (page 3's valid
  * votes are page 2's totals added; its votes cast are page 1's voters). Parses a form's station rules
  * (forms/SET/station.rules) for the engine, and checks them on a station's page results, which it
- * borrows and updates: a broken rule sends its fields to review, one that holds is their evidence. */
+ * borrows and updates: a page's field that another page writes too is weighed with that writing (the
+ * page judged again by validate.c), a broken rule sends its fields to review, one that holds is their
+ * evidence. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

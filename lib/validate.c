@@ -683,21 +683,20 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
 
 int page_sums_kept_by(const c1_result *r, int i, int v)
 {
-    int value[C1_MAX_FIELDS], broken = 0, involved = 0;
+    int value[C1_MAX_FIELDS], broken = 0;
     for (int j = 0; j < r->n_fields; j++)
         value[j] = r->fields[j].value >= 0 ? r->fields[j].value : UNLISTED;
     for (int q = 0; q < r->form->n_rules; q++) {
         const c1_form_rule *rule = &r->form->rules[q];
         if (rule->kind != C1_RULE_SUM || rule->hint || !rule_involves(rule, i))
             continue;
-        involved = 1;
         value[i] = r->fields[i].value >= 0 ? r->fields[i].value : UNLISTED;
         broken |= rule_holds(rule, value) == 0;
         value[i] = v;
         if (rule_holds(rule, value) != 1)
             return 0;
     }
-    return involved && broken;
+    return broken;
 }
 
 /* What the digits say was written: their most probable value that the field can hold. A 727 where a
