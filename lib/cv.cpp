@@ -356,15 +356,3 @@ extern "C" void cv_put_text(uint8_t *rgb, int w, int h, int x, int y, const char
     }
 }
 
-extern "C" double cv_correlate(const c1_pix *a, const c1_pix *b)
-{
-    try {
-        if (a->w != b->w || a->h != b->h)
-            return -1;
-        cv::Mat res;
-        cv::matchTemplate(as_mat(a), as_mat(b), res, cv::TM_CCOEFF_NORMED);
-        return res.at<float>(0, 0);
-    } catch (...) {
-        return -1;
-    }
-}

@@ -275,7 +275,7 @@ static int by_layout(const c1_engine *e, c1_result *r, const c1_form **form, int
         c1_pix *page = warp_area(r->photo, r->h_candidates[c], (c1_rect){0, 0, f0->page_w, f0->page_h},
                                  LAYOUT_PX_PER_MM);
         for (int i = 0; page && i < e->n_forms; i++) {
-            double s = cv_correlate(page, e->blanks_small[i]);
+            double s = pix_correlate(page, e->blanks_small[i]);
             if (s > best)
                 second = best, best = s, *form = &e->forms[i], *cand = c;
             else if (s > second)

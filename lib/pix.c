@@ -119,6 +119,22 @@ c1_pix *pix_crop(const c1_pix *p, int x0, int y0, int x1, int y1)
     return c;
 }
 
+double pix_correlate(const c1_pix *a, const c1_pix *b)
+{
+    if (a->w != b->w || a->h != b->h || a->channels != 1 || b->channels != 1)
+        return -1;
+    double sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0;
+    for (int y = 0; y < a->h; y++) {
+        const uint8_t *ra = pix_row(a, y), *rb = pix_row(b, y);
+        long ya = 0, yb = 0, yaa = 0, ybb = 0, yab = 0;   /* a row's sums are exact in integers */
+        for (int x = 0; x < a->w; x++)
+            ya += ra[x], yb += rb[x], yaa += ra[x] * ra[x], ybb += rb[x] * rb[x], yab += ra[x] * rb[x];
+        sa += ya, sb += yb, saa += yaa, sbb += ybb, sab += yab;
+    }
+    const double n = (double)a->w * a->h, va = saa - sa * sa / n, vb = sbb - sb * sb / n;
+    return va > 0 && vb > 0 ? (sab - sa * sb / n) / sqrt(va * vb) : 0;
+}
+
 c1_pix *pix_crop_mm(const c1_pix *page, c1_rect r, double margin)
 {
     const double k = C1_PAGE_PX_PER_MM;

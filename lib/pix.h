@@ -17,6 +17,7 @@ void pix_destroy(c1_pix **pix);
 c1_pix *pix_gray(const c1_pix *src);                                /* a grey copy of a colour or grey image */
 double pix_sample(const c1_pix *p, double x, double y);             /* bilinear, pixel centres at +0.5; -1 outside */
 c1_pix *pix_crop(const c1_pix *p, int x0, int y0, int x1, int y1);  /* clipped to the image; NULL if empty */
+double pix_correlate(const c1_pix *a, const c1_pix *b);             /* grey, same size: Pearson's r; -1 if not */
 static inline uint8_t *pix_row(const c1_pix *p, int y) { return p->data + (size_t)y * p->stride; }
 
 /* A rectangle on the printed page, mm from its top-left corner. */

@@ -1,6 +1,7 @@
 /* Tests of the template match that places each field's boxes (lib/cv.cpp, cv_match): its fast path
  * (a half-resolution search, then full resolution round the peak) must find what a search of every
- * position finds, on print sharp and soft, faint and busy. */
+ * position finds, on print sharp and soft, faint and busy; and of the page's correlation with a blank
+ * (lib/pix.c, pix_correlate). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,8 +63,30 @@ static void expect_same_peak(const char *what, c1_pix *area, int tx, int ty, int
     pix_destroy(&t);
 }
 
+/* The page compared with each page's blank (lib/identify.c, by_layout): Pearson's r of two images of
+ * one size, as TM_CCOEFF_NORMED gives it at the one position (search_everywhere); 1 with itself, none
+ * with a blank sheet, -1 for images of two sizes. */
+static void test_correlate(void)
+{
+    c1_pix *print = paper_with_print(300, 200, 5u, 100), *soft = cv_gaussian(print, 3.0), *other = paper_with_print(300, 200, 9u, 40);
+    c1_pix *sheet = pix_create(300, 200, 1), *smaller = paper_with_print(200, 200, 5u, 100);
+    for (int y = 0; y < sheet->h; y++)
+        for (int x = 0; x < sheet->w; x++)
+            pix_row(sheet, y)[x] = 240;
+    int bx, by;
+    double direct;
+    search_everywhere(soft, print, &bx, &by, &direct);
+    CHECK(fabs(pix_correlate(soft, print) - direct) < 1e-9, "r %.9f, the direct sum %.9f", pix_correlate(soft, print), direct);
+    search_everywhere(other, print, &bx, &by, &direct);
+    CHECK(fabs(pix_correlate(other, print) - direct) < 1e-9, "another print: r %.9f, direct %.9f", pix_correlate(other, print), direct);
+    CHECK(fabs(pix_correlate(print, print) - 1) < 1e-12, "an image with itself: %.12f", pix_correlate(print, print));
+    CHECK(pix_correlate(print, sheet) == 0 && pix_correlate(print, smaller) == -1, "a blank sheet, another size");
+    pix_destroy(&print), pix_destroy(&soft), pix_destroy(&other), pix_destroy(&sheet), pix_destroy(&smaller);
+}
+
 int main(void)
 {
+    test_correlate();
     /* A field group's size at 5 px/mm (three boxes and margins, 320 x 110 px) in its search area. */
     const int contrasts[] = {120, 25};
     for (int k = 0; k < 2; k++) {
