@@ -199,12 +199,15 @@ C1_API void c1_station_free(c1_station *station);
  * listed as unread; a second photo of a page already added is counted, not used. `file` is copied and
  * may be NULL. */
 C1_API c1_error c1_station_add(c1_station *station, c1_result *page, const char *file);
-/* Checks every rule across the pages. A rule that breaks puts each field it names in review with the
+/* Checks every rule across the pages. Where all of a rule's fields but one are accepted, that one is
+ * weighed with the value the rule gives it and its page judged again (the page's values, confidences,
+ * reasons and evidence may change). A rule that breaks puts each field it names in review with the
  * reason "station_rule_violated:<id>"; one that holds is added to their evidence as
  * "station_rule:<id>", and accepts a field whose only doubt was that nothing but its digits spoke for
- * it when the rule's other fields are accepted. A rule with a page missing or a value unread is
- * C1_RULE_UNKNOWN and changes nothing; so is one that holds only because every value in it is 0.
- * Calling it again does nothing. */
+ * it when the rule's other fields are accepted. A value not read on a page that was holds the rule's
+ * fields in review ("station_rule_unchecked:<id>"). A rule with a page missing is C1_RULE_UNKNOWN and
+ * changes nothing; so is one that holds only because every value in it is 0. Calling it again does
+ * nothing. */
 C1_API c1_error c1_station_check(c1_station *station);
 C1_API int c1_station_page_count(const c1_station *station);       /* its form's pages; 0 if no page was read */
 C1_API int c1_station_has_page(const c1_station *station, int page); /* 1: a photo of that page was read */
