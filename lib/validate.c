@@ -508,6 +508,29 @@ static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const in
                ? changed : -1;
 }
 
+/* A sum of the page that cannot be checked because one of its fields reads as none of its readings
+ * (a correction, a box no reader can name), all of whose other fields another page of the station
+ * writes too, and agrees (from_station): their values are the other pages' as well, so the sum can
+ * fail only by that one field, which goes to a person; to the others the sum is unknown. Returns the
+ * field, or -1. */
+static int unread_term_blamed(const c1_result *r, const c1_form_rule *rule, const int *chosen)
+{
+    if (rule->kind != C1_RULE_SUM || rule->hint)
+        return -1;
+    int unread = -1;
+    for (int k = -1; k < rule->n_terms; k++) {
+        const int j = k < 0 ? rule->target : rule->terms[k];
+        if (chosen[j] == UNLISTED) {
+            if (unread >= 0)
+                return -1;
+            unread = j;
+        } else if (r->from_station[j] != chosen[j] + 1) {
+            return -1;
+        }
+    }
+    return unread;
+}
+
 /* A sum that holds as the digits read it, where the form's most probable reading gives one term
  * another value than its digits, or none of its readings (its tally and row counts say another
  * number: an officer's tally off, or a number written wrong). That term goes to a person; the other
@@ -744,6 +767,8 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
     rule_blame blamed;
     for (int q = 0; q < r->form->n_rules; q++) {
         blamed.misread[q] = misread_blamed(r, &r->form->rules[q], beam[0].value, written, posterior, familiar_hand);
+        if (blamed.misread[q] < 0)
+            blamed.misread[q] = unread_term_blamed(r, &r->form->rules[q], beam[0].value);
         blamed.disputed[q] = disputed_term(&r->form->rules[q], beam[0].value, written);
     }
     for (int i = 0; i < r->n_fields; i++)
