@@ -17,7 +17,6 @@ typedef struct {
     double axis[2], elongation;
 } cv_shape;
 int cv_find_dark_shapes(const c1_pix *gray, int relative_to_max, cv_shape *out, int max_shapes);
-/* Normalised correlation of two images of one size (-1..1). */
 /* The darkest pixel within `reach` px (a square), for every pixel: outside the image counts as white. */
 c1_pix *cv_min_filter(const c1_pix *src, int reach);
 /* A Gaussian blur of sigma px. */

@@ -207,6 +207,12 @@ static int only_wanted_evidence(const c1_field_result *f)
     return 1;
 }
 
+/* The value field k of a rule must have for the rule to hold, the others as read (`sum`: the terms'). */
+static int value_keeping(c1_field_result *const *f, int n, int sum, int k)
+{
+    return k == n - 1 ? sum : f[n - 1]->value - (sum - f[k]->value);
+}
+
 /* Whether judge_rule's rule that holds may carry this field in review on its own: nothing but its
  * digits spoke for it, and the value is theirs. */
 static int carried_by_rule(const c1_field_result *f)
@@ -238,7 +244,7 @@ static int misread_explains(c1_station *s, const station_rule *rule, c1_field_re
     for (int k = 0; k < n; k++) {
         if (f[k]->status != C1_FIELD_REVIEW)
             continue;
-        const int needed = k == n - 1 ? sum : f[n - 1]->value - (sum - f[k]->value);
+        const int needed = value_keeping(f, n, sum, k);
         if (needed < 0 || !field_holds(s, f[k], needed))
             continue;
         const station_term *t = rule_term(rule, k);
@@ -365,7 +371,7 @@ static int lend_rule_value(c1_station *s, const station_rule *rule)
             page->from_station[t->field] = f[k]->value + 1;
             return 1;
         }
-        const int needed = k == n - 1 ? sum : f[n - 1]->value - (sum - f[k]->value);
+        const int needed = value_keeping(f, n, sum, k);
         if (sum != f[n - 1]->value && needed >= 0 && reading_allows(&f[k]->ocr, needed) &&
             page_sums_kept_by(page, t->field, needed)) {
             page->from_station[t->field] = needed + 1;
