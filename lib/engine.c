@@ -160,7 +160,7 @@ static c1_error load_forms(c1_engine *e, char *msg, size_t msg_size)
             err = C1_ERR_FORM_TEMPLATE;
         }
         if (!err)
-            err = identify_learn_marker(f, msg, msg_size);
+            err = identify_learn_marker(f, e->markers, msg, msg_size);
         if (!err && !(e->blanks_small[e->n_forms - 1] = cv_resize(f->blank, (int)lround(f->page_w), (int)lround(f->page_h))))
             err = C1_ERR_NO_MEMORY;
     }
@@ -190,7 +190,11 @@ c1_error c1_engine_create(const c1_engine_options *options, c1_engine **out, cha
     snprintf(e->data_dir, sizeof e->data_dir, "%s", dir);
     e->max_pixels = o.max_pixels ? o.max_pixels : DEFAULT_MAX_PIXELS;
     int readers = o.tesseract_instances > 0 ? o.tesseract_instances : 2;
-    c1_error err = load_forms(e, msg, msg_size);
+    c1_error err = (e->markers = identify_family_create()) ? C1_OK : C1_ERR_NO_MEMORY;
+    if (err)
+        set_message(msg, msg_size, "out of memory");
+    else
+        err = load_forms(e, msg, msg_size);
     if (!err)
         err = model_load(&e->model, &e->gate, e->data_dir, msg, msg_size);
     if (!err)
@@ -215,6 +219,7 @@ void c1_engine_free(c1_engine *e)
         return;
     pool_release(&e->tesseract);
     pool_release(&e->tag_readers);
+    identify_family_free(e->markers);   /* after its decoders */
     pool_release(&e->digit_nets);
     model_release(&e->model);
     for (int i = 0; i < e->n_forms; i++) {

@@ -33,6 +33,8 @@ typedef struct {
     int n_rules;
 } station_rules;
 
+typedef struct marker_family marker_family;   /* the page marker's family and decoding table (identify.c) */
+
 struct c1_engine {
     char data_dir[512];
     size_t max_pixels;
@@ -43,6 +45,7 @@ struct c1_engine {
     int n_station_rules;
     c1_gate gate;
     c1_pool tesseract;        /* title readers: most photos never need one */
+    marker_family *markers;   /* shared by the page-marker decoders, read-only */
     c1_pool tag_readers;      /* page-marker decoders */
     c1_pool digit_nets;       /* the digit model, one set of networks per concurrent read */
     digit_model model;

@@ -12,6 +12,7 @@
 
 #include <apriltag/apriltag.h>
 #include <apriltag/tag36h10.h>
+#include <apriltag/common/zarray.h>
 #include <tesseract/capi.h>
 
 #include "cv.h"
@@ -30,20 +31,56 @@
 
 /* ---- the page marker */
 
+/* The family's decoding table (every code within two bits of one, 144 MB for tag36h10) is built once
+ * per engine and shared by its decoders, which only read it: libapriltag keeps the table in the
+ * family and builds it when a detector first takes the family, and frees it when one lets go. The
+ * owner, a detector that never detects, builds and frees it; the decoders take the family as built
+ * and let go of it unfreed. Built anew for each decoder and page, it took most of an engine's memory
+ * and start (docs/measurements.md, 2026-12-07). */
+struct marker_family {
+    apriltag_detector_t *owner;
+    apriltag_family_t *family;
+};
+
+marker_family *identify_family_create(void)
+{
+    marker_family *m = calloc(1, sizeof *m);
+    if (!m || !(m->owner = apriltag_detector_create()) || !(m->family = tag36h10_create())) {
+        identify_family_free(m);
+        return NULL;
+    }
+    apriltag_detector_add_family(m->owner, m->family);
+    return m;
+}
+
+const void *identify_family_table(const marker_family *m)
+{
+    return m && m->family ? m->family->impl : NULL;
+}
+
+void identify_family_free(marker_family *m)
+{
+    if (!m)
+        return;
+    if (m->owner)
+        apriltag_detector_destroy(m->owner);
+    if (m->family)
+        tag36h10_destroy(m->family);
+    free(m);
+}
+
 typedef struct {
     apriltag_detector_t *td;
-    apriltag_family_t *family;
 } tag_reader;
 
-void *identify_reader_create(const void *ctx)
+static tag_reader *reader_create(const marker_family *m)
 {
-    (void)ctx;
     tag_reader *t = calloc(1, sizeof *t);
-    if (!t || !(t->td = apriltag_detector_create()) || !(t->family = tag36h10_create())) {
+    if (!t || !m || !(t->td = apriltag_detector_create())) {
         identify_reader_free(t);
         return NULL;
     }
-    apriltag_detector_add_family(t->td, t->family);
+    apriltag_detector_add_family(t->td, m->family);
     t->td->nthreads = 1;
     /* The crop is 5 px/mm, finer than most photos: at half that the quads are found in a quarter of
      * the time, and under blur more often (the decimation smooths; the code is still read at full
@@ -53,15 +90,20 @@ void *identify_reader_create(const void *ctx)
     return t;
 }
 
+void *identify_reader_create(const void *engine)
+{
+    return reader_create(((const c1_engine *)engine)->markers);
+}
+
 void identify_reader_free(void *reader)
 {
     tag_reader *t = reader;
     if (!t)
         return;
-    if (t->td)
+    if (t->td) {
+        zarray_clear(t->td->tag_families);   /* the family and its table are the engine's */
         apriltag_detector_destroy(t->td);
-    if (t->family)
-        tag36h10_destroy(t->family);
+    }
     free(t);
 }
 
@@ -178,10 +220,10 @@ static void learn_cells(c1_form *f, const c1_pix *blank)
             f->tag.cells[i] = v[i] < 128 ? -1 : 1;
 }
 
-c1_error identify_learn_marker(c1_form *f, char *msg, size_t msg_size)
+c1_error identify_learn_marker(c1_form *f, const marker_family *markers, char *msg, size_t msg_size)
 {
     learn_cells(f, f->blank);
-    tag_reader *t = identify_reader_create(NULL);
+    tag_reader *t = reader_create(markers);
     c1_rect area = tag_area(f);
     c1_pix *crop = t ? pix_crop_mm(f->blank, area, 0) : NULL;
     double margin;

@@ -19,10 +19,13 @@ int quality_too_blurred(double blur_mm);
 /* identify.c: which form and page, which way up (the page marker, else the print and the title); the
  * page rectified. */
 c1_error identify_form(const c1_engine *e, c1_result *r);
-void *identify_reader_create(const void *ctx);   /* a page-marker decoder, a pool item */
+marker_family *identify_family_create(void);      /* the marker family, its decoding table built */
+void identify_family_free(marker_family *m);
+const void *identify_family_table(const marker_family *m);   /* its decoding table, NULL when freed */
+void *identify_reader_create(const void *engine); /* a page-marker decoder of the engine's family, a pool item */
 void identify_reader_free(void *reader);
 /* Reads the marker off the page's own blank: where its first corner lies when the page is upright. */
-c1_error identify_learn_marker(c1_form *f, char *msg, size_t msg_size);
+c1_error identify_learn_marker(c1_form *f, const marker_family *markers, char *msg, size_t msg_size);
 /* locate.c: every box and grid, corrected locally. */
 c1_error locate_boxes(const c1_engine *e, c1_result *r);
 /* digits.c (with cell.c, segments.c, correction.c): both digit readings of every field. */

@@ -1,12 +1,14 @@
 /* Tests of the template match that places each field's boxes (lib/cv.cpp, cv_match): its fast path
  * (a half-resolution search, then full resolution round the peak) must find what a search of every
- * position finds, on print sharp and soft, faint and busy; and of the page's correlation with a blank
- * (lib/pix.c, pix_correlate). */
+ * position finds, on print sharp and soft, faint and busy; of the page's correlation with a blank
+ * (lib/pix.c, pix_correlate); and of the page marker's family, whose decoding table an engine's
+ * decoders share (lib/identify.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cv.h"
+#include "stages.h"
 #include "check.h"
 
 /* A page-like area: white paper, dark box lines and dots, a little noise; deterministic. */
@@ -84,9 +86,34 @@ static void test_correlate(void)
     pix_destroy(&print), pix_destroy(&soft), pix_destroy(&other), pix_destroy(&sheet), pix_destroy(&smaller);
 }
 
+/* Decoders made of one family come and go (each page's marker is learned by a decoder freed after it):
+ * the family's table is built once and outlives every one of them. Were a decoder to free it, another
+ * still at work would look codes up in no table, and the next made would build it again. */
+static void test_marker_family_outlives_its_decoders(void)
+{
+    marker_family *m = identify_family_create();
+    char msg[256] = "";
+    CHECK(m != NULL && identify_family_table(m) != NULL, "the marker family, its table built");
+    for (int page = 1; m && page <= 3; page++) {
+        char name[64];
+        c1_form f;
+        snprintf(name, sizeof name, "c-hasil-ppwp-2024/page%d", page);
+        if (form_load("forms", name, &f, msg, sizeof msg) != C1_OK) {
+            CHECK(0, "%s: %s", name, msg);
+            continue;
+        }
+        for (int twice = 0; twice < 2; twice++)
+            CHECK(identify_learn_marker(&f, m, msg, sizeof msg) == C1_OK, "%s, decoder %d: %s", name, twice + 1, msg);
+        form_release(&f);
+        CHECK(identify_family_table(m) != NULL, "%s: the table freed with a decoder", name);
+    }
+    identify_family_free(m);
+}
+
 int main(void)
 {
     test_correlate();
+    test_marker_family_outlives_its_decoders();
     /* A field group's size at 5 px/mm (three boxes and margins, 320 x 110 px) in its search area. */
     const int contrasts[] = {120, 25};
     for (int k = 0; k < 2; k++) {
