@@ -28,15 +28,17 @@
 #define LAYOUT_PX_PER_MM 1.0  /* the page compared with the blanks at this resolution */
 #define LAYOUT_MIN 0.45       /* a page's print correlates at least this with its own blank ... */
 #define LAYOUT_LEAD 0.08      /* ... and this much more than with any other page or way up */
+#define MARKER_BITS_CORRECTED 1   /* a code read this many bits off a marker's is that marker */
 
 /* ---- the page marker */
 
-/* The family's decoding table (every code within two bits of one, 144 MB for tag36h10) is built once
- * per engine and shared by its decoders, which only read it: libapriltag keeps the table in the
- * family and builds it when a detector first takes the family, and frees it when one lets go. The
- * owner, a detector that never detects, builds and frees it; the decoders take the family as built
- * and let go of it unfreed. Built anew for each decoder and page, it took most of an engine's memory
- * and start (docs/measurements.md, 2026-12-07). */
+/* The family's decoding table is built once per engine and shared by its decoders, which only read
+ * it: libapriltag keeps the table in the family and builds it when a detector first takes the family,
+ * and frees it when one lets go. The owner, a detector that never detects, builds and frees it; the
+ * decoders take the family as built and let go of it unfreed. It holds every code within one bit of
+ * a marker's (4 MB for tag36h10). Within two bits it took 144 MB and most of an engine's start, and on
+ * 1 150 generated photos and the real ones no marker was read with two bits wrong (four with one):
+ * a marker that blurred lets the decoder down is told by its cells (docs/measurements.md, 2026-12-07). */
 struct marker_family {
     apriltag_detector_t *owner;
     apriltag_family_t *family;
@@ -49,7 +51,7 @@ marker_family *identify_family_create(void)
         identify_family_free(m);
         return NULL;
     }
-    apriltag_detector_add_family(m->owner, m->family);
+    apriltag_detector_add_family_bits(m->owner, m->family, MARKER_BITS_CORRECTED);
     return m;
 }
 
