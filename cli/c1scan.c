@@ -25,6 +25,7 @@
  * rejected), 1 for a usage or engine error, 2 when some result could not be written. */
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,8 +623,22 @@ static void take_shard(unit_list *u, int shard, int shards)
     u->n = k;
 }
 
+/* A read allocates and frees some tens of MB (the photo, the page, the networks' buffers). glibc hands
+ * blocks this large to mmap and gives freed memory back to the system at once, so each photo pays its
+ * page faults anew: keep it for the next photo instead (the peak is the same). Measured: one job's
+ * system time 2.5 -> 0.4 s on 90 photos, a fifth off its wall time (docs/measurements.md, 2026-12-07).
+ * 32 MB is the largest mmap threshold glibc takes on 64-bit machines. */
+static void keep_freed_memory(void)
+{
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    keep_freed_memory();
     options o;
     photo_list photos = {0};
     parse_args(argc, argv, &o, &photos);
