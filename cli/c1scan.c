@@ -25,13 +25,15 @@
  * rejected), 1 for a usage or engine error, 2 when some result could not be written. */
 #include <dirent.h>
 #include <errno.h>
-#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "c1.h"
 #include "known.h"

@@ -37,8 +37,8 @@
  * and frees it when one lets go. The owner, a detector that never detects, builds and frees it; the
  * decoders take the family as built and let go of it unfreed. It holds every code within one bit of
  * a marker's (4 MB for tag36h10). Within two bits it took 144 MB and most of an engine's start, and on
- * 1 150 generated photos and the real ones no marker was read with two bits wrong (four with one):
- * a marker that blurred lets the decoder down is told by its cells (docs/measurements.md, 2026-12-07). */
+ * 1 150 generated photos and the real ones no marker was read with two bits wrong (four with one);
+ * a marker blurred past the decoder is told by its cells (docs/measurements.md, 2026-12-07). */
 struct marker_family {
     apriltag_detector_t *owner;
     apriltag_family_t *family;

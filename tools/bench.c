@@ -12,7 +12,9 @@
 #include <setjmp.h>
 #include <stdio.h>   /* before jpeglib.h, which needs FILE */
 #include <jpeglib.h>
+#ifdef __GLIBC__
 #include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
