@@ -306,34 +306,42 @@ static void select_best(extension *e, int m, int k)
 }
 
 /* Fields in layout order; a rule is scored once its last field is assigned. Each extension is scored
- * in place on its parent and only the BEAM best are copied out. */
+ * in place on its parent and only the BEAM best are copied out, each as far as the fields assigned. */
 static int beam_search(const c1_result *r, const candidates *cand, assignment *beam)
 {
     const c1_form *form = r->form;
     extension *ext = malloc(sizeof(extension) * BEAM * MAX_CANDIDATES);
     assignment *next = malloc(sizeof(assignment) * BEAM);
     int ends_at[C1_MAX_RULES];
+    double broken[C1_MAX_RULES];
     if (!ext || !next) {
         free(ext), free(next);
         return 0;
     }
-    for (int q = 0; q < form->n_rules; q++)
+    for (int q = 0; q < form->n_rules; q++) {
         ends_at[q] = rule_last_field(&form->rules[q]);
+        broken[q] = log(form->rules[q].hint ? HINT_MISSED : RULE_BROKEN);
+    }
     int n = 1;
-    memset(&beam[0], 0, sizeof beam[0]);
+    assignment *cur = beam, *out = next;
+    memset(&cur[0], 0, sizeof cur[0]);
     for (int i = 0; i < r->n_fields; i++) {
-        int m = 0;
+        int closing[C1_MAX_RULES], n_closing = 0, m = 0;   /* the rules field i completes */
+        for (int q = 0; q < form->n_rules; q++)
+            if (ends_at[q] == i)
+                closing[n_closing++] = q;
         for (int b = 0; b < n; b++)
             for (int k = 0; k < cand[i].n; k++) {
-                beam[b].value[i] = cand[i].values[k];
-                double score = beam[b].score + cand[i].weight[k];
-                for (int q = 0; q < form->n_rules; q++)
+                cur[b].value[i] = cand[i].values[k];
+                double score = cur[b].score + cand[i].weight[k];
+                for (int c = 0; c < n_closing; c++) {
                     /* A rule with an unlisted value in it is as unlikely to hold as a broken one:
                      * "some other value" must not become a way around the form's arithmetic. Nor
                      * does a rule that holds only with every value 0 make 0 likelier. */
-                    if (ends_at[q] == i &&
-                        (rule_holds(&form->rules[q], beam[b].value) != 1 || all_zero(&form->rules[q], beam[b].value)))
-                        score += log(form->rules[q].hint ? HINT_MISSED : RULE_BROKEN);
+                    const c1_form_rule *rule = &form->rules[closing[c]];
+                    if (rule_holds(rule, cur[b].value) != 1 || all_zero(rule, cur[b].value))
+                        score += broken[closing[c]];
+                }
                 ext[m++] = (extension){score, b, k};
             }
         n = m < BEAM ? m : BEAM;
@@ -341,12 +349,16 @@ static int beam_search(const c1_result *r, const candidates *cand, assignment *b
             select_best(ext, m, n);
         qsort(ext, (size_t)n, sizeof *ext, by_score);
         for (int j = 0; j < n; j++) {
-            next[j] = beam[ext[j].from];
-            next[j].value[i] = cand[i].values[ext[j].candidate];
-            next[j].score = ext[j].score;
+            memcpy(out[j].value, cur[ext[j].from].value, sizeof(int) * (size_t)i);
+            out[j].value[i] = cand[i].values[ext[j].candidate];
+            out[j].score = ext[j].score;
         }
-        memcpy(beam, next, sizeof(assignment) * (size_t)n);
+        assignment *t = cur;
+        cur = out, out = t;
     }
+    if (cur != beam)
+        for (int j = 0; j < n; j++)
+            beam[j] = cur[j];
     free(ext), free(next);
     return n;
 }
@@ -744,24 +756,25 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
         gather_candidates(r, i, written[i], &cand[i]);
     }
     assignment *beam = malloc(sizeof(assignment) * BEAM);
-    int n = beam ? beam_search(r, cand, beam) : 0;
+    double *mass_of = malloc(sizeof(double) * BEAM);   /* each assignment's probability, to the best's */
+    int n = beam && mass_of ? beam_search(r, cand, beam) : 0;
     if (n == 0) {
         for (int i = 0; i < r->n_fields; i++)
             field_add_reason(&r->fields[i], "not_read");
-        free(beam);
+        free(beam), free(mass_of);
         return C1_OK;
     }
     /* Posterior of each field's chosen value: its share of the beam's probability mass. */
     double top = beam[0].score, total = 0;
     for (int b = 0; b < n; b++)
-        total += exp(beam[b].score - top);
+        total += mass_of[b] = exp(beam[b].score - top);
     int familiar_hand = sure_share(r) >= r->gate->value[C1_GATE_FAMILIAR_HAND];
     double posterior[C1_MAX_FIELDS];
     for (int i = 0; i < r->n_fields; i++) {
         double mass = 0;
         for (int b = 0; b < n; b++)
             if (beam[b].value[i] == beam[0].value[i])
-                mass += exp(beam[b].score - top);
+                mass += mass_of[b];
         posterior[i] = mass / total;
     }
     rule_blame blamed;
@@ -773,6 +786,6 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
     }
     for (int i = 0; i < r->n_fields; i++)
         judge_field(r, i, beam[0].value, written, &blamed, posterior[i], familiar_hand);
-    free(beam);
+    free(beam), free(mass_of);
     return C1_OK;
 }
