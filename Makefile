@@ -122,7 +122,7 @@ $(BUILD)/libc1.so.$(VERSION): $(LIB_OBJ) lib/libc1.map
 	$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script,lib/libc1.map -o $@ $(LIB_OBJ) $(LDLIBS)
 $(BUILD)/libc1.so: $(BUILD)/libc1.so.$(VERSION)
 	ln -sf libc1.so.$(VERSION) $(BUILD)/$(SONAME) && ln -sf libc1.so.$(VERSION) $@
-$(BUILD)/c1scan: $(CLI_SRC) cli/known.h $(BUILD)/libc1.a
+$(BUILD)/c1scan: $(CLI_SRC) cli/known.h cli/keep_memory.h $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(CLI_SRC) -o $@ $(BUILD)/libc1.a $(LDLIBS)
 $(BUILD)/example_read: examples/read_form.c $(BUILD)/libc1.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a $(LDLIBS)
@@ -274,7 +274,7 @@ generate = @test -f $(1)/.complete || { $(PYTHON) tools/c1gen.py $(2) --out $(1)
 # second core, and the speed-up would be measured against more than one core). Figures for the
 # README's table; nothing here passes or fails.
 BENCH_JOBS_PHOTOS ?= 180
-$(BUILD)/c1bench: tools/bench.c $(BUILD)/libc1.a include/c1.h
+$(BUILD)/c1bench: tools/bench.c cli/keep_memory.h $(BUILD)/libc1.a include/c1.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $< -o $@ $(BUILD)/libc1.a -ljpeg $(LDLIBS)
 
 bench: deps data

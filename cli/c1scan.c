@@ -31,12 +31,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "c1.h"
 #include "known.h"
+#include "keep_memory.h"
 
 typedef struct {
     char *path;   /* as found */
@@ -623,19 +621,6 @@ static void take_shard(unit_list *u, int shard, int shards)
             free(u->items[i].photos), free(u->items[i].station), free(u->items[i].out_rel);
     }
     u->n = k;
-}
-
-/* A read allocates and frees some tens of MB (the photo, the page, the networks' buffers). glibc hands
- * blocks this large to mmap and gives freed memory back to the system at once, so each photo pays its
- * page faults anew: keep it for the next photo instead (the peak is the same). Measured: one job's
- * system time 2.5 -> 0.4 s on 90 photos, a fifth off its wall time (docs/measurements.md, 2026-12-07).
- * 32 MB is the largest mmap threshold glibc takes on 64-bit machines. */
-static void keep_freed_memory(void)
-{
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
-#endif
 }
 
 int main(int argc, char **argv)

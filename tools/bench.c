@@ -12,9 +12,6 @@
 #include <setjmp.h>
 #include <stdio.h>   /* before jpeglib.h, which needs FILE */
 #include <jpeglib.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +22,7 @@
 #include <unistd.h>
 
 #include "c1.h"
+#include "keep_memory.h"
 
 static const char *const STAGES[] = {"load", "register", "identify", "quality", "locate", "digits", "tally",
                                      "bubbles", "rows", "validate"};
@@ -164,10 +162,7 @@ static void print_page(int pg, const int *page, const double *read, double *cons
 
 int main(int argc, char **argv)
 {
-#ifdef __GLIBC__
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);   /* freed memory kept for the next photo, as c1scan keeps it */
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
-#endif
+    keep_freed_memory();
     int limit = 1 << 30;
     const char *dir = NULL;
     for (int i = 1; i < argc; i++)
