@@ -18,6 +18,7 @@ PY = "/usr/bin/python3"
 C1SCAN = os.path.join(ROOT, "build", "c1scan")
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import c1gen  # noqa: E402
+import camera  # noqa: E402
 import cells  # noqa: E402
 import hand  # noqa: E402
 
@@ -62,6 +63,20 @@ class GeneratorLabels(unittest.TestCase):
             self.assertNotIn(held, os.path.basename(w.font))
             only = hand.Writer(np.random.default_rng(seed), "font", {"font": held})
             self.assertIn(held, os.path.basename(only.font))
+
+    def test_a_choice_of_pens_and_a_range_of_sizes(self):
+        """--set pen=faint|thin and --set long=1600-2200 (the digit model's extra training photos)."""
+        pens = {hand.Writer(np.random.default_rng(seed), "free", {"pen": "faint|faint|thin"}).pen
+                for seed in range(40)}
+        self.assertEqual(pens, {"faint", "thin"})
+        page = np.full((90, 60, 3), 255, np.float32)
+        for seed in range(3):
+            conditions = []
+            img, *_ = camera.photograph(np.random.default_rng(seed), page, {"long": "1600-2200", "blur": 0},
+                                        conditions, camera.Fold(np.random.default_rng(0), False, 60, 90),
+                                        60, 90, 1.0)
+            self.assertTrue(1600 <= max(img.shape[:2]) < 2200, img.shape)
+            self.assertIn("lowres", conditions)
 
     def test_a_station_keeps_the_rules_across_its_pages(self):
         rng = np.random.default_rng(3)

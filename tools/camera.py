@@ -95,7 +95,11 @@ def photograph(rng, page, opts, conditions, fold, page_w, page_h, pxmm):
     corners_mm = [(0, 0), (page_w, 0), (page_w, page_h), (0, page_h)]
     proj = apply_h(H0, fold.forward(corners_mm))
     span = proj.max(0) - proj.min(0)
-    long_side = int(opts.get("long", rng.choice([rng.integers(1600, 2400), rng.integers(2400, 4001)])))
+    long_side = opts.get("long", rng.choice([rng.integers(1600, 2400), rng.integers(2400, 4001)]))
+    if isinstance(long_side, str) and "-" in long_side:   # --set long=1600-2200: from 1600 up to 2199
+        lo, hi = (int(t) for t in long_side.split("-"))
+        long_side = rng.integers(lo, hi)
+    long_side = int(long_side)
     landscape = span[0] >= span[1]
     W, Hh = (long_side, long_side * 3 // 4) if landscape else (long_side * 3 // 4, long_side)
     fill = float(opts.get("fill", rng.uniform(0.72, 0.94)))

@@ -42,6 +42,8 @@ class Writer:
         self.style = style or str(rng.choice(["free", "free", "dots", "stroke", "font"]))
         pen = str(opts.get("pen", rng.choice(["blue_marker", "blue_marker", "blue_ball", "black", "dark_blue", "thin",
                                              "faint"])))
+        if "|" in pen:   # --set pen=faint|thin: each writer draws one of these
+            pen = str(rng.choice(pen.split("|")))
         self.pen = pen
         self.ink = INKS.get(pen, INKS["blue_ball"])
         self.width_mm = {"blue_marker": rng.uniform(0.7, 1.2), "thin": rng.uniform(0.25, 0.35),
