@@ -65,7 +65,8 @@ class GeneratorLabels(unittest.TestCase):
             self.assertIn(held, os.path.basename(only.font))
 
     def test_a_choice_of_pens_and_a_range_of_sizes(self):
-        """--set pen=faint|thin and --set long=1600-2200 (the digit model's extra training photos)."""
+        """--set pen=faint|thin and --set long=1600-2200: the faint-pen photos of docs/measurements.md
+        (2026-12-07), made again with them."""
         pens = {hand.Writer(np.random.default_rng(seed), "free", {"pen": "faint|faint|thin"}).pen
                 for seed in range(40)}
         self.assertEqual(pens, {"faint", "thin"})
