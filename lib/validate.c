@@ -36,6 +36,7 @@
  * officer's wrong sum (which would leave any of the sum's numbers in doubt) is left at most 1 in 100. */
 #define BLAME_SURE 0.99
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
+#define SUMS_NEED_DIGITS 0.5  /* on a page whose sums mostly fail, a sum backs no value its digits give less */
 
 typedef struct {
     int values[MAX_CANDIDATES];
@@ -716,6 +717,55 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         f->status = C1_FIELD_ACCEPTED;
 }
 
+static int names(const char *const *list, int n, const char *what)
+{
+    for (int k = 0; k < n; k++)
+        if (!strcmp(list[k], what))
+            return 1;
+    return 0;
+}
+
+/* The page's sums (no hint) named broken in some field's reasons, less those named held in some
+ * field's evidence. */
+static int sums_broken_over_held(const c1_result *r)
+{
+    int balance = 0;
+    for (int q = 0; q < r->form->n_rules; q++) {
+        const c1_form_rule *rule = &r->form->rules[q];
+        int broken = 0, held = 0;
+        for (int i = 0; i < r->n_fields; i++) {
+            broken |= names(r->fields[i].reasons, r->fields[i].n_reasons, rule->reason);
+            held |= names(r->fields[i].evidence, r->fields[i].n_evidence, rule->evidence);
+        }
+        balance += broken - (held && !rule->hint);
+    }
+    return balance;
+}
+
+static int only_sums_speak(const c1_field_result *f)
+{
+    for (int k = 0; k < f->n_evidence; k++)
+        if (strncmp(f->evidence[k], "rule:", 5))
+            return 0;
+    return f->n_evidence > 0;
+}
+
+/* A sum that holds is evidence because a misreading seldom lands on a value that keeps it. On a page
+ * where more sums fail than hold, the writer's digits are misread often and alike (one writer's 6 read
+ * as a filler in a term and in its total, 62 + 2 + 4 = 68 read 2 + 2 + 4 = 8, and published), so a sum
+ * kept by such readings is no witness: a field nothing but sums speaks for, whose digits give its
+ * value under even odds, goes to a person (docs/measurements.md, 2026-12-07). */
+static void doubt_sums_of_a_failing_page(c1_result *r)
+{
+    if (sums_broken_over_held(r) <= 0)
+        return;
+    for (int i = 0; i < r->n_fields; i++) {
+        c1_field_result *f = &r->fields[i];
+        if (f->status == C1_FIELD_ACCEPTED && only_sums_speak(f) && reading_p(&f->ocr, f->value) < SUMS_NEED_DIGITS)
+            field_add_reason(f, "sums_fail_on_page"), f->status = C1_FIELD_REVIEW;
+    }
+}
+
 int page_sums_kept_by(const c1_result *r, int i, int v)
 {
     int value[C1_MAX_FIELDS], broken = 0;
@@ -786,6 +836,7 @@ c1_error validate_fields(const c1_engine *e, c1_result *r)
     }
     for (int i = 0; i < r->n_fields; i++)
         judge_field(r, i, beam[0].value, written, &blamed, posterior[i], familiar_hand);
+    doubt_sums_of_a_failing_page(r);
     free(beam), free(mass_of);
     return C1_OK;
 }
