@@ -36,7 +36,8 @@
  * officer's wrong sum (which would leave any of the sum's numbers in doubt) is left at most 1 in 100. */
 #define BLAME_SURE 0.99
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
-#define SUMS_NEED_DIGITS 0.5  /* on a page whose sums mostly fail, a sum backs no value its digits give less */
+#define SUMS_NEED_DIGITS 0.5
+#define HIDDEN_DIGIT 0.05     /* a box read without a digit that gives digits this much may hide one */  /* on a page whose sums mostly fail, a sum backs no value its digits give less */
 
 typedef struct {
     int values[MAX_CANDIDATES];
@@ -387,13 +388,47 @@ static int laid_elsewhere(const c1_form *form, const rule_blame *blamed, int q, 
     return (misread >= 0 && misread != i) || (disputed >= 0 && disputed != i && form->rules[q].target != i);
 }
 
+/* Whether value v, right-aligned in the boxes, writes a digit in box d. */
+static int writes_box(int v, int d)
+{
+    return d == C1_DIGITS - 1 || v >= (d == 0 ? 100 : 10);
+}
+
+/* The probability a box holds a digit that adds to the value: 1-9 (a leading 0 adds nothing). */
+static double nonzero_mass(const double p[C1_N_CLASSES])
+{
+    return digit_mass(p) - p[0];
+}
+
+/* A sum holds as well with the same digit added in box d of a term and of the total, where neither
+ * chosen value has one. One writer's faint 1 lost in both (185 + 5 = 190 read 85 + 5 = 90 on a
+ * blurred page 3, each leading box read empty) is one misreading, not two, so the sum cannot tell
+ * the two readings apart: where either box may hide a digit, the sum is no witness to field i. */
+static int sum_blind_to_lost_digit(const c1_result *r, const c1_form_rule *rule, const int *chosen, int i)
+{
+    const int z = rule->target;
+    if (rule->kind != C1_RULE_SUM || chosen[z] < 0)
+        return 0;
+    for (int k = 0; k < rule->n_terms; k++) {
+        const int t = rule->terms[k];
+        if ((t != i && z != i) || chosen[t] < 0)
+            continue;
+        for (int d = 0; d < C1_DIGITS - 1; d++)
+            if (!writes_box(chosen[t], d) && !writes_box(chosen[z], d) &&
+                fmax(nonzero_mass(r->fields[t].ocr.cells[d]), nonzero_mass(r->fields[z].ocr.cells[d])) >= HIDDEN_DIGIT)
+                return 1;
+    }
+    return 0;
+}
+
 /* Does some sum rule pin this field (the others in it being read)? Whether it holds is judged apart:
  * a sum that fails is a reason of its own. */
-static int pinned_by_rule(const c1_form *form, int i, const int *chosen, const rule_blame *blamed)
+static int pinned_by_rule(const c1_result *r, int i, const int *chosen, const rule_blame *blamed)
 {
+    const c1_form *form = r->form;
     for (int q = 0; q < form->n_rules; q++)
         if (form->rules[q].kind == C1_RULE_SUM && rule_involves(&form->rules[q], i) && !all_zero(&form->rules[q], chosen) &&
-            !laid_elsewhere(form, blamed, q, i))
+            !laid_elsewhere(form, blamed, q, i) && !sum_blind_to_lost_digit(r, &form->rules[q], chosen, i))
             return 1;
     return 0;
 }
@@ -666,7 +701,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         int holds = rule_holds_read(r, rule, chosen, written);
         if (!holds && !rule->hint)
             field_add_reason(f, rule->reason);
-        else if (holds && rule->kind != C1_RULE_LE && !all_zero(rule, chosen))
+        else if (holds && rule->kind != C1_RULE_LE && !all_zero(rule, chosen) && !sum_blind_to_lost_digit(r, rule, chosen, i))
             field_add_evidence(f, rule->evidence), backed_by_hint |= rule->hint;
     }
     /* The station's list, known before the photo, is evidence of other ink than the form's: but only
@@ -691,7 +726,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         field_add_reason(f, "ambiguous_alignment");
     if (f->ocr.value > form->fields[i].max)
         field_add_reason(f, "exceeds_max");
-    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(form, i, chosen, blamed) || backed_by_hint || known_agrees ||
+    int evidence = (f->tally && f->tally->valid) || pinned_by_rule(r, i, chosen, blamed) || backed_by_hint || known_agrees ||
                    bubbles_agree(f, v) || rows_back || (r->from_station[i] && r->from_station[i] == v + 1);
     if (!evidence && chosen[i] != UNLISTED)
         posterior = f->confidence = fmin(posterior, empty_boxes_allow(f));
