@@ -44,6 +44,10 @@ TALLY_MISTAKE_DIR   := $(DATA)/tallyerr-v$(GEN_VERSION)
 # (make eval-station-mistakes).
 STATION_MISTAKE_SEEDS := 43000 43100
 STATION_MISTAKE_DIR   := $(DATA)/stationerr-v$(GEN_VERSION)
+# Every writer in a faint or a thin pen, photos 1 400-1 899 px on their long side: the pens an
+# independent check found the tally and the digits missed in (make eval-pens).
+PENS_SEEDS := 51000 51120
+PENS_DIR   := $(DATA)/pens-v$(GEN_VERSION)
 
 DEB_PACKAGES := build-essential pkg-config python3 python3-numpy python3-opencv python3-pil fonts-dejavu-core \
                 libtesseract-dev libleptonica-dev tesseract-ocr-eng libpng-dev libapriltag-dev libcjson-dev \
@@ -82,7 +86,7 @@ CLI_SRC := cli/c1scan.c cli/known.c
 TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/test_match $(BUILD)/cellprep
 
 .PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
-        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-station-mistakes eval-hands model tally-model score fixtures form clean bench
+        eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-station-mistakes eval-hands eval-pens model tally-model score fixtures form clean bench
 all: $(BUILD)/libc1.a $(BUILD)/libc1.so $(BUILD)/c1scan $(BUILD)/example_read
 
 # ---- set-up
@@ -372,6 +376,19 @@ eval-hands: deps data
 	$(call generate,$(DATA)/hand-learned-v$(GEN_VERSION),--range $(HANDS_SEEDS) --set style=font --set font=Breip)
 	$(call read_and_score,$(DATA)/hand-held-out-v$(GEN_VERSION),$(BUILD)/hand-held-out-results)
 	$(call read_and_score,$(DATA)/hand-learned-v$(GEN_VERSION),$(BUILD)/hand-learned-results)
+
+# Read as stations, then each page as a station of its own: no rule across the pages to catch what a
+# page alone would publish (c1_read on one photo).
+eval-pens: deps data
+	@$(MAKE) --no-print-directory all
+	$(call generate,$(PENS_DIR),--range $(PENS_SEEDS) --set 'pen=faint|thin' --set long=1400-1900)
+	$(call read_and_score,$(PENS_DIR),$(BUILD)/pens-results)
+	@echo "== each page alone"
+	rm -rf $(BUILD)/pens-alone-results
+	$(PYTHON) tools/c1stations.py --stations $(PENS_DIR) | awk -F, 'NR == 1 { print; next } { print $$1 "," $$1 }' \
+	  > $(BUILD)/pens-alone-results.stations.csv
+	$(BUILD)/c1scan --quiet --jobs 2 --stations $(BUILD)/pens-alone-results.stations.csv --out $(BUILD)/pens-alone-results $(PENS_DIR)
+	$(PYTHON) tools/c1score.py --pages-alone $(PENS_DIR) $(BUILD)/pens-alone-results
 
 eval-model: deps data
 	@dpkg -s fonts-dkg-handwriting fonts-breip fonts-humor-sans >/dev/null 2>&1 || { apt-get update -qq && \

@@ -318,6 +318,18 @@ class Harness(unittest.TestCase):
         p = self.score()
         self.assertNotIn("MISSED REVIEW", p.stdout)
         self.assertIn("station_must_review_unchecked: 2 ", p.stdout)
+        # Read whole again, but scored as pages read alone (make eval-pens): no station's check ran, so
+        # the mistake across the pages is not scored; the page's own must_review still is.
+        self.write("p3_same_station", res["p3_same_station"])
+        self.assertIn("MISSED REVIEW ss_digunakan", self.score().stdout)
+        p = run(PY, "tools/c1score.py", "--pages-alone", self.fx, self.res)
+        self.assertEqual(p.returncode, 0, p.stdout)
+        self.assertNotIn("station_must_review_unchecked", p.stdout)
+        res["p1_sum_error"]["fields"][label["must_review"][0]]["status"] = "accepted"
+        self.write("p1_sum_error", res["p1_sum_error"])
+        p = run(PY, "tools/c1score.py", "--pages-alone", self.fx, self.res)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("MISSED REVIEW " + label["must_review"][0], p.stdout)
 
     def test_empty_tally_grid_counts_no_marks(self):
         import c1score

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """c1score: scores c1scan's JSON results against labelled photos.
 
-    c1score.py [--report FILE] FIXTURES RESULTS
+    c1score.py [--report FILE] [--pages-alone] FIXTURES RESULTS
 
 FIXTURES holds photos with their labels (NAME.jpg + NAME.json, fixtures/README.md); RESULTS holds
 c1scan's output for that folder (RESULTS/NAME.json). Prints, overall and per condition: fields read,
@@ -281,6 +281,9 @@ def main(argv=None):
     ap.add_argument("fixtures")
     ap.add_argument("results")
     ap.add_argument("--report", help="also write the figures as JSON here")
+    ap.add_argument("--pages-alone", action="store_true",
+                    help="each page was read as a station of its own: a mistake across the pages cannot be "
+                         "seen, so station_must_review is not scored")
     a = ap.parse_args(argv)
     overall, by_cond, problems, missing = Tally(), collections.defaultdict(Tally), [], []
     by_field = collections.defaultdict(Tally)
@@ -288,7 +291,8 @@ def main(argv=None):
     if not labels:
         print(f"c1score: no labelled photos in {a.fixtures}", file=sys.stderr)
         return 2
-    stations_checked = any(name.endswith(".station.json") for _, _, names in os.walk(a.results) for name in names)
+    stations_checked = not a.pages_alone and any(name.endswith(".station.json")
+                                                 for _, _, names in os.walk(a.results) for name in names)
     # a station's mistake across pages can be caught only where all its pages are in the set and read:
     # a page rejected leaves the others as they are, and the station names it missing
     pages_of, labelled_pages_of = collections.defaultdict(set), collections.defaultdict(set)
