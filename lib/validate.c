@@ -36,8 +36,8 @@
  * officer's wrong sum (which would leave any of the sum's numbers in doubt) is left at most 1 in 100. */
 #define BLAME_SURE 0.99
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
-#define SUMS_NEED_DIGITS 0.5
-#define HIDDEN_DIGIT 0.05     /* a box read without a digit that gives digits this much may hide one */  /* on a page whose sums mostly fail, a sum backs no value its digits give less */
+#define SUMS_NEED_DIGITS 0.5  /* on a page whose sums mostly fail, a sum backs no value its digits give less */
+#define HIDDEN_DIGIT 0.05     /* a box read without a digit that gives digits 1-9 this much may hide one */
 
 typedef struct {
     int values[MAX_CANDIDATES];
