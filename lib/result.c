@@ -49,11 +49,18 @@ void result_fail(c1_result *r, c1_error code, const char *fmt, ...)
     r->status = C1_PHOTO_REJECTED;
 }
 
+int list_has(const char *const *list, int n, const char *what)
+{
+    for (int k = 0; k < n; k++)
+        if (!strcmp(list[k], what))
+            return 1;
+    return 0;
+}
+
 void field_add_reason(c1_field_result *f, const char *reason)
 {
-    for (int i = 0; i < f->n_reasons; i++)
-        if (!strcmp(f->reasons[i], reason))
-            return;
+    if (list_has(f->reasons, f->n_reasons, reason))
+        return;
     if (f->n_reasons < C1_MAX_REASONS)
         f->reasons[f->n_reasons++] = reason;
 }

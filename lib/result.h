@@ -149,6 +149,8 @@ struct c1_result {
 
 c1_result *result_create(const c1_gate *gate);
 void result_fail(c1_result *r, c1_error code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Whether `what` is among the n names of `list` (a field's reasons or evidence). */
+int list_has(const char *const *list, int n, const char *what);
 void field_add_reason(c1_field_result *f, const char *reason);
 void field_add_evidence(c1_field_result *f, const char *what);
 

@@ -752,14 +752,6 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         f->status = C1_FIELD_ACCEPTED;
 }
 
-static int lists(const char *const *list, int n, const char *what)
-{
-    for (int k = 0; k < n; k++)
-        if (!strcmp(list[k], what))
-            return 1;
-    return 0;
-}
-
 /* The page's rules (sums and bounds; a hint is neither) named broken in some field's reasons, less
  * those named held in some field's evidence (a sum that holds; a bound that holds is no evidence). */
 static int sums_broken_over_held(const c1_result *r)
@@ -769,8 +761,8 @@ static int sums_broken_over_held(const c1_result *r)
         const c1_form_rule *rule = &r->form->rules[q];
         int broken = 0, held = 0;
         for (int i = 0; i < r->n_fields; i++) {
-            broken |= lists(r->fields[i].reasons, r->fields[i].n_reasons, rule->reason);
-            held |= lists(r->fields[i].evidence, r->fields[i].n_evidence, rule->evidence);
+            broken |= list_has(r->fields[i].reasons, r->fields[i].n_reasons, rule->reason);
+            held |= list_has(r->fields[i].evidence, r->fields[i].n_evidence, rule->evidence);
         }
         balance += broken - (held && !rule->hint);
     }
