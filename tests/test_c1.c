@@ -960,6 +960,31 @@ static void test_tally_cell_model(const c1_engine *e)
           unsure_split_given, unsure_split);
 }
 
+/* A faint pen's grid whose third tally has one cell the model reads unsurely (48 drawn; the tracers
+ * count 47 and 50): read as cut it takes the cell for one stroke more (49), read again a pixel to
+ * either side as well it counts as drawn. Each grid's model count is the drawn one. */
+static void test_unsure_tally_cell_read_again(const c1_engine *e)
+{
+    c1_result *r = read_fixture(e, "p2_unsure_tally_cell");
+    char *text = c1_result_to_json(r, NULL);
+    cJSON *json = text ? cJSON_Parse(text) : NULL, *label = fixture_label("p2_unsure_tally_cell");
+    const cJSON *truth;
+    int grids = 0;
+    c1_string_free(text);
+    cJSON_ArrayForEach(truth, cJSON_GetObjectItem(label, "tally")) {
+        const cJSON *t = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(json, "fields"), truth->string), "tally");
+        const cJSON *model = cJSON_GetObjectItem(t, "by_model"), *value = cJSON_GetObjectItem(t, "value");
+        grids++;
+        CHECK(cJSON_IsNumber(model) && model->valueint == truth->valueint, "p2_unsure_tally_cell: %s drawn %d, the model counts %d",
+              truth->string, truth->valueint, cJSON_IsNumber(model) ? model->valueint : -1);
+        CHECK(cJSON_IsNumber(value) && value->valueint == truth->valueint, "p2_unsure_tally_cell: %s drawn %d, given %d",
+              truth->string, truth->valueint, cJSON_IsNumber(value) ? value->valueint : -1);
+    }
+    CHECK(grids == 3, "p2_unsure_tally_cell: %d tally grids labelled, 3 expected", grids);
+    cJSON_Delete(json), cJSON_Delete(label);
+    c1_result_free(r);
+}
+
 static cJSON *station_json(const c1_station *s)
 {
     char *text = c1_station_to_json(s);
@@ -1160,6 +1185,7 @@ int main(void)
     test_faint_tally_on_a_soft_photo(e);
     test_faint_pen_low_resolution(e);
     test_tally_cell_model(e);
+    test_unsure_tally_cell_read_again(e);
     test_blurred_marker_decoded(e);
     test_real_photos(e);
     test_blur_estimate(e);
