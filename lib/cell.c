@@ -18,6 +18,8 @@
 #define PRINT_EXPLAINS 1.2    /* print taken out with a margin for the blur's estimate ... */
 #define PRINT_SLACK 12.0      /* ... and the registration's last pixel */
 #define MAX_NOISE_INK 35.0   /* the paper's texture after the gain stays under this (of 255) */
+#define FAINT_MARK_SHARE 0.5  /* a faint mark this share of the box tall or wide is a stroke ... */
+#define FAINT_EDGE_SHARE 0.15 /* ... counted this share of the box inside its edges */
 
 static void cell_set_dots(cell *c, const c1_form *f, int guided, c1_rect box, int margin);
 
@@ -481,3 +483,64 @@ int cell_spill_margin_px(c1_rect box)
     return (int)lround(mm * C1_PAGE_PX_PER_MM);
 }
 
+/* Is (x, y) within `reach` of one of the cell's guide dots? */
+static int near_a_dot(const cell *c, int x, int y, int reach)
+{
+    for (int d = 0; d < c->n_dots; d++) {
+        double dx = x - c->dot_xy[d][0], dy = y - c->dot_xy[d][1];
+        if (dx * dx + dy * dy <= (double)reach * reach)
+            return 1;
+    }
+    return 0;
+}
+
+/* A digit too faint for the page's gain: a stroke lighter than INK_THRESHOLD, yet darker than the
+ * paper's texture can be after that gain (MAX_NOISE_INK). The cell's ink is lifted as far as the
+ * texture stays under the threshold, and of what then reaches it only marks of a stroke's size are
+ * kept (at least FAINT_MARK_SHARE of the box's height or width), inside FAINT_EDGE_SHARE of the box's
+ * edges and mostly away from the guide's dots: lifted, the box line's blurred inner edge and the dots'
+ * rims join into marks a reader takes for a 1 or a 7, and a speck of texture is never a stroke's
+ * size (a digit is written over half the box's height, in its middle). Returns how many marks were
+ * kept (the cell then holds them alone), 0 when the cell is left as it was. */
+int cell_lift_faint_mark(cell *c)
+{
+    enum { X0, Y0, X1, Y1, PIXELS, NEAR_DOT, KEEP, MARK_FIELDS };   /* what is kept of each mark */
+    const double lift = (INK_THRESHOLD - 1) / MAX_NOISE_INK;
+    const int n = c->w * c->h, reach = c->dot_r + 2;
+    cell *lifted = malloc(sizeof *lifted);
+    int *label = malloc(sizeof(int) * (size_t)n), *stack = malloc(sizeof(int) * (size_t)n), kept = 0;
+    int *mark = NULL, marks = -1;
+    if (lifted && label && stack) {
+        *lifted = *c;
+        cell_apply_gain(lifted, lift);
+        const int ex = (int)(FAINT_EDGE_SHARE * c->w), ey = (int)(FAINT_EDGE_SHARE * c->h);
+        for (int p = 0; p < n; p++)
+            if (p % c->w < ex || p % c->w >= c->w - ex || p / c->w < ey || p / c->w >= c->h - ey)
+                lifted->ink[p] = 0;
+        marks = cell_label_marks(lifted, label, stack);
+    }
+    if (marks > 0 && (mark = calloc((size_t)marks + 1, MARK_FIELDS * sizeof(int)))) {
+        for (int id = 1; id <= marks; id++) {
+            int *m = mark + MARK_FIELDS * id;
+            m[X0] = c->w, m[Y0] = c->h, m[X1] = m[Y1] = -1;
+        }
+        for (int p = 0; p < n; p++) {
+            int *m = mark + MARK_FIELDS * label[p], x = p % c->w, y = p / c->w;
+            if (!label[p])
+                continue;
+            m[X0] = x < m[X0] ? x : m[X0], m[Y0] = y < m[Y0] ? y : m[Y0];
+            m[X1] = x > m[X1] ? x : m[X1], m[Y1] = y > m[Y1] ? y : m[Y1];
+            m[PIXELS]++, m[NEAR_DOT] += near_a_dot(c, x, y, reach);
+        }
+        for (int id = 1; id <= marks; id++) {
+            int *m = mark + MARK_FIELDS * id;
+            int big = m[Y1] - m[Y0] + 1 >= FAINT_MARK_SHARE * c->h || m[X1] - m[X0] + 1 >= FAINT_MARK_SHARE * c->w;
+            m[KEEP] = big && 2 * m[NEAR_DOT] < m[PIXELS];
+            kept += m[KEEP];
+        }
+        for (int p = 0; kept && p < n; p++)
+            c->ink[p] = label[p] && mark[MARK_FIELDS * label[p] + KEEP] ? lifted->ink[p] : 0;
+    }
+    free(lifted), free(label), free(stack), free(mark);
+    return kept;
+}

@@ -58,6 +58,9 @@ int cell_prepare(const c1_form *f, int guided, const uint8_t *ink, int w, int h,
  * caps it (how faint a pen it reads). */
 double cells_ink_gain(cell *cells, const int *ok, int n);
 void cell_apply_gain(cell *c, double gain);
+/* Strokes too faint for the page's gain, lifted and kept alone in the cell: how many marks (0: none,
+ * the cell unchanged). */
+int cell_lift_faint_mark(cell *c);
 int cell_spill_margin_px(c1_rect box);
 /* A box judged empty by rule: its class probabilities. */
 void classes_blank(double p[C1_N_CLASSES]);

@@ -14,6 +14,7 @@
  * strokes an eighth of a clear pen's darkness. At most 4, its boxes were blank by rule or their
  * strokes broken, and read wrong or not at all (docs/measurements.md, 2026-12-06). */
 #define MAX_DIGIT_GAIN 8.0
+#define STRIPED_BOXES 4   /* this many boxes lifting into several marks (and a quarter of those lifted): texture */
 #define MISREAD_P 0.001   /* a value its reading gives this much is one the field may hold */
 
 /* ---- from three cells to a value */
@@ -86,9 +87,33 @@ typedef struct {
     int n;
 } page_boxes;
 
+/* Lifted, a paper's own pattern (a screen's moire, photographed) shows as parallel stripes across the
+ * empty boxes, several to a box, where a faint pen's digit lifts into one mark (on the eval and
+ * validation photos, 365 of 374 lifted boxes, and at most 3 boxes of a page with more). Where many
+ * boxes lift into several marks, the page's faint marks are its texture: none is lifted. */
+static int faint_marks_are_strokes(const page_boxes *b, int total, double gain)
+{
+    cell *tmp = malloc(sizeof *tmp);
+    int lifted = 0, striped = 0;
+    for (int k = 0; tmp && k < total; k++) {
+        if (!b->cut[k])
+            continue;
+        *tmp = b->cells[k];
+        cell_apply_gain(tmp, gain);
+        cell_clean_borders(tmp);
+        if (!cell_blank_but_dot_rims(tmp))
+            continue;
+        const int marks = cell_lift_faint_mark(tmp);
+        lifted += marks > 0, striped += marks > 1;
+    }
+    const int ok = tmp && !(striped >= STRIPED_BOXES && 4 * striped >= lifted);
+    free(tmp);
+    return ok;
+}
+
 /* Reads box k (field k / C1_DIGITS) with the segment reader and queues it for the model; a box that
  * is blank by rule or off the page is settled here for both readers. */
-static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, double gain)
+static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, double gain, int lift)
 {
     c1_field_result *fr = &r->fields[k / C1_DIGITS];
     const int d = k % C1_DIGITS, guided = f->fields[k / C1_DIGITS].guided;
@@ -100,7 +125,8 @@ static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, do
     }
     cell_apply_gain(c, gain);
     cell_clean_borders(c);
-    if (cell_blank_but_dot_rims(c)) {   /* is_blank, and more: rims round the dots are no ink */
+    /* is_blank, and more: rims round the dots are no ink; a stroke too faint for the page's gain is */
+    if (cell_blank_but_dot_rims(c) && !(lift && cell_lift_faint_mark(c) && !cell_blank_but_dot_rims(c))) {
         classes_blank(ocr), classes_blank(seg);
         return;
     }
@@ -167,8 +193,9 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
         b->cut[k] = cell_cut(r->page, f, fd->guided, fr->mm[d][0], fr->mm[d][1], fd->digits[d], &b->print, &b->cells[k]);
     }
     const double gain = fmin(cells_ink_gain(b->cells, b->cut, total), MAX_DIGIT_GAIN);
+    const int lift = faint_marks_are_strokes(b, total, gain);
     for (int k = 0; k < total; k++)
-        prepare_box(f, r, b, k, gain);
+        prepare_box(f, r, b, k, gain, lift);
     classify_boxes(e, r, b, gain);
     for (int i = 0; i < r->n_fields; i++) {
         combine_cells(&r->fields[i].ocr);

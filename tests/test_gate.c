@@ -941,6 +941,37 @@ static void test_sums_on_a_page_whose_sums_fail(void)
           status == C1_FIELD_REVIEW ? "in review" : "accepted", why);
 }
 
+/* The writer's 1 lost alike in the valid votes and the total, each leading box read empty with a
+ * little of a 1 in it (a faint stroke on a soft photo): 185 + 5 = 190 read 85 + 5 = 90 holds as read,
+ * one misreading that the sum cannot see. The sum is no witness to either (sum_blind_to_lost_digit);
+ * with the two boxes read surely empty it is. */
+static void digit_lost_in_term_and_total(double hidden, int *sum_is_evidence)
+{
+    c1_result *r = agreeing_form();
+    const char *ids[] = {"suara_sah", "total_suara"};
+    const int read_as[] = {85, 90};
+    for (int k = 0; k < 2; k++) {
+        c1_field_result *f = field(r, ids[k]);
+        set_reading(&f->ocr, read_as[k], 0.9999, -1, 0);
+        memset(f->ocr.cells[0], 0, sizeof f->ocr.cells[0]);
+        f->ocr.cells[0][CLASS_EMPTY] = 1 - hidden, f->ocr.cells[0][1] = hidden;
+        set_reading(&f->segments, read_as[k], 0.999, -1, 0);
+    }
+    validate_fields(NULL, r);
+    *sum_is_evidence = has_evidence(field(r, "total_suara"), "rule:total_sum") ||
+                       has_evidence(field(r, "suara_sah"), "rule:total_sum");
+    free_result(r);
+}
+
+static void test_digit_lost_alike_is_no_evidence(void)
+{
+    int evidence;
+    digit_lost_in_term_and_total(0.1, &evidence);
+    CHECK(!evidence, "85 + 5 = 90 read for 185 + 5 = 190, each leading box 0.1 a 1: the sum taken as evidence");
+    digit_lost_in_term_and_total(0.001, &evidence);
+    CHECK(evidence, "85 + 5 = 90 with both leading boxes surely empty: the sum not taken as evidence");
+}
+
 /* A reading's probability of a value from its boxes, not from the five values it lists: three unsure
  * boxes spread the probability over hundreds of values, and a value a rule across pages needs may
  * be likely enough to explain the rule's failure without being among the five. */
@@ -1303,6 +1334,7 @@ int main(void)
     test_three_writings_of_one_number();
     test_all_zero_sum_is_no_evidence();
     test_sums_on_a_page_whose_sums_fail();
+    test_digit_lost_alike_is_no_evidence();
     c1_engine *e = NULL;
     CHECK(c1_engine_create(NULL, &e, msg, sizeof msg) == C1_OK, "engine: %s", msg);
     if (e)
