@@ -369,6 +369,21 @@ void classes_blank(double p[C1_N_CLASSES])
     p[CLASS_OTHER] = 0.005;
 }
 
+/* Each mark's box, x0 y0 x1 y1 at 4 * id (id from 1, as cell_label_marks numbers them); NULL when
+ * there is no memory. */
+static int *mark_boxes(const cell *c, const int *label, int marks)
+{
+    int *box = malloc(sizeof(int) * 4 * ((size_t)marks + 1));
+    for (int id = 1; box && id <= marks; id++)
+        box[4 * id] = c->w, box[4 * id + 1] = c->h, box[4 * id + 2] = box[4 * id + 3] = -1;
+    for (int p = 0; box && p < c->w * c->h; p++) {
+        int *b = box + 4 * label[p], x = p % c->w, y = p / c->w;
+        if (label[p])
+            b[0] = x < b[0] ? x : b[0], b[1] = y < b[1] ? y : b[1], b[2] = x > b[2] ? x : b[2], b[3] = y > b[3] ? y : b[3];
+    }
+    return box;
+}
+
 /* Blank but for ink round the guide dots (a dot the fold, the lens or blur spread past its mask, or
  * JPEG's ringing about it) and a box line along the edge, slanted or blurred so that no single row or
  * column of it was mostly ink for cell_clean_borders. Seen as ink, either fits no segment pattern, and the
@@ -381,15 +396,8 @@ int cell_blank_but_dot_rims(const cell *c)
     const int reach = c->dot_r + 2, n = c->w * c->h;
     int *label = malloc(sizeof(int) * (size_t)n), *stack = malloc(sizeof(int) * (size_t)n), blank = 0;
     int *box = NULL, marks = label && stack ? cell_label_marks(c, label, stack) : -1;
-    if (marks < 0 || !(box = malloc(sizeof(int) * 4 * ((size_t)marks + 1))))
+    if (marks < 0 || !(box = mark_boxes(c, label, marks)))
         goto done;
-    for (int id = 1; id <= marks; id++)
-        box[4 * id] = c->w, box[4 * id + 1] = c->h, box[4 * id + 2] = box[4 * id + 3] = -1;
-    for (int p = 0; p < n; p++) {
-        int *b = box + 4 * label[p], x = p % c->w, y = p / c->w;
-        if (label[p])
-            b[0] = x < b[0] ? x : b[0], b[1] = y < b[1] ? y : b[1], b[2] = x > b[2] ? x : b[2], b[3] = y > b[3] ? y : b[3];
-    }
     /* the box line's blurred inner edge reaches further in the thicker the line is */
     const int band = c->line_half + 2 > EDGE_BAND_PX ? c->line_half + 2 : EDGE_BAND_PX;
     int x0 = c->w, y0 = c->h, x1 = -1, y1 = -1, count = 0;
@@ -504,12 +512,11 @@ static int near_a_dot(const cell *c, int x, int y, int reach)
  * kept (the cell then holds them alone), 0 when the cell is left as it was. */
 int cell_lift_faint_mark(cell *c)
 {
-    enum { X0, Y0, X1, Y1, PIXELS, NEAR_DOT, KEEP, MARK_FIELDS };   /* what is kept of each mark */
     const double lift = (INK_THRESHOLD - 1) / MAX_NOISE_INK;
     const int n = c->w * c->h, reach = c->dot_r + 2;
     cell *lifted = malloc(sizeof *lifted);
     int *label = malloc(sizeof(int) * (size_t)n), *stack = malloc(sizeof(int) * (size_t)n), kept = 0;
-    int *mark = NULL, marks = -1;
+    int *box = NULL, *count = NULL, marks = -1;   /* count: per mark, its pixels, those near a dot, kept */
     if (lifted && label && stack) {
         *lifted = *c;
         cell_apply_gain(lifted, lift);
@@ -519,28 +526,19 @@ int cell_lift_faint_mark(cell *c)
                 lifted->ink[p] = 0;
         marks = cell_label_marks(lifted, label, stack);
     }
-    if (marks > 0 && (mark = calloc((size_t)marks + 1, MARK_FIELDS * sizeof(int)))) {
+    if (marks > 0 && (box = mark_boxes(c, label, marks)) && (count = calloc(3 * ((size_t)marks + 1), sizeof(int)))) {
+        for (int p = 0; p < n; p++)
+            if (label[p])
+                count[3 * label[p]]++, count[3 * label[p] + 1] += near_a_dot(c, p % c->w, p / c->w, reach);
         for (int id = 1; id <= marks; id++) {
-            int *m = mark + MARK_FIELDS * id;
-            m[X0] = c->w, m[Y0] = c->h, m[X1] = m[Y1] = -1;
-        }
-        for (int p = 0; p < n; p++) {
-            int *m = mark + MARK_FIELDS * label[p], x = p % c->w, y = p / c->w;
-            if (!label[p])
-                continue;
-            m[X0] = x < m[X0] ? x : m[X0], m[Y0] = y < m[Y0] ? y : m[Y0];
-            m[X1] = x > m[X1] ? x : m[X1], m[Y1] = y > m[Y1] ? y : m[Y1];
-            m[PIXELS]++, m[NEAR_DOT] += near_a_dot(c, x, y, reach);
-        }
-        for (int id = 1; id <= marks; id++) {
-            int *m = mark + MARK_FIELDS * id;
-            int big = m[Y1] - m[Y0] + 1 >= FAINT_MARK_SHARE * c->h || m[X1] - m[X0] + 1 >= FAINT_MARK_SHARE * c->w;
-            m[KEEP] = big && 2 * m[NEAR_DOT] < m[PIXELS];
-            kept += m[KEEP];
+            const int *b = box + 4 * id;
+            int big = b[3] - b[1] + 1 >= FAINT_MARK_SHARE * c->h || b[2] - b[0] + 1 >= FAINT_MARK_SHARE * c->w;
+            count[3 * id + 2] = big && 2 * count[3 * id + 1] < count[3 * id];
+            kept += count[3 * id + 2];
         }
         for (int p = 0; kept && p < n; p++)
-            c->ink[p] = label[p] && mark[MARK_FIELDS * label[p] + KEEP] ? lifted->ink[p] : 0;
+            c->ink[p] = label[p] && count[3 * label[p] + 2] ? lifted->ink[p] : 0;
     }
-    free(lifted), free(label), free(stack), free(mark);
+    free(lifted), free(label), free(stack), free(box), free(count);
     return kept;
 }

@@ -82,33 +82,33 @@ typedef struct {
     cell_print print;
     cell *cells, spill, own_region, own;
     int *cut;
+    int *faint;              /* per box: -1 ink, 0 blank by rule, N blank with N faint marks lifted */
     float *batch;            /* the model's 28x28 inputs, one per box it reads */
     int *where;              /* the box of each input */
     int n;
 } page_boxes;
 
-/* Lifted, a paper's own pattern (a screen's moire, photographed) shows as parallel stripes across the
- * empty boxes, several to a box, where a faint pen's digit lifts into one mark (on the eval and
- * validation photos, 365 of 374 lifted boxes, and at most 3 boxes of a page with more). Where many
- * boxes lift into several marks, the page's faint marks are its texture: none is lifted. */
-static int faint_marks_are_strokes(const page_boxes *b, int total, double gain)
+/* Raises every box's ink by the page's gain and lifts the faint strokes of those blank by rule
+ * (cell_lift_faint_mark), noting in b->faint what each holds. Lifted, a paper's own pattern (a
+ * screen's moire, photographed) shows as parallel stripes across the empty boxes, several to a box,
+ * where a faint pen's digit lifts into one mark (on the eval and validation photos, 365 of 374 lifted
+ * boxes, and at most 3 boxes of a page with more). Returns whether the lifted marks are strokes: not
+ * where many boxes lift into several, the page's texture. */
+static int lift_faint_boxes(page_boxes *b, int total, double gain)
 {
-    cell *tmp = malloc(sizeof *tmp);
     int lifted = 0, striped = 0;
-    for (int k = 0; tmp && k < total; k++) {
+    for (int k = 0; k < total; k++) {
+        cell *c = &b->cells[k];
+        b->faint[k] = -1;
         if (!b->cut[k])
             continue;
-        *tmp = b->cells[k];
-        cell_apply_gain(tmp, gain);
-        cell_clean_borders(tmp);
-        if (!cell_blank_but_dot_rims(tmp))
-            continue;
-        const int marks = cell_lift_faint_mark(tmp);
-        lifted += marks > 0, striped += marks > 1;
+        cell_apply_gain(c, gain);
+        cell_clean_borders(c);
+        if (cell_blank_but_dot_rims(c))   /* is_blank, and more: rims round the dots are no ink */
+            b->faint[k] = cell_lift_faint_mark(c);
+        lifted += b->faint[k] > 0, striped += b->faint[k] > 1;
     }
-    const int ok = tmp && !(striped >= STRIPED_BOXES && 4 * striped >= lifted);
-    free(tmp);
-    return ok;
+    return !(striped >= STRIPED_BOXES && 4 * striped >= lifted);
 }
 
 /* Reads box k (field k / C1_DIGITS) with the segment reader and queues it for the model; a box that
@@ -123,10 +123,8 @@ static void prepare_box(const c1_form *f, c1_result *r, page_boxes *b, int k, do
         ocr[CLASS_OTHER] = seg[CLASS_OTHER] = 1;   /* off the page: unreadable */
         return;
     }
-    cell_apply_gain(c, gain);
-    cell_clean_borders(c);
-    /* is_blank, and more: rims round the dots are no ink; a stroke too faint for the page's gain is */
-    if (cell_blank_but_dot_rims(c) && !(lift && cell_lift_faint_mark(c) && !cell_blank_but_dot_rims(c))) {
+    /* blank by rule, unless a faint stroke was lifted out of it (and the page's lifts are strokes) */
+    if (b->faint[k] >= 0 && !(lift && b->faint[k] > 0 && !cell_blank_but_dot_rims(c))) {
         classes_blank(ocr), classes_blank(seg);
         return;
     }
@@ -181,6 +179,7 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
     const int total = r->n_fields * C1_DIGITS;
     page_boxes *b = calloc(1, sizeof *b);
     if (!b || !(b->cells = malloc(sizeof *b->cells * (size_t)total)) || !(b->cut = calloc((size_t)total, sizeof(int))) ||
+        !(b->faint = malloc(sizeof(int) * (size_t)total)) ||
         !(b->batch = malloc(sizeof(float) * 784 * (size_t)total)) || !(b->where = malloc(sizeof(int) * (size_t)total))) {
         result_fail(r, C1_ERR_NO_MEMORY, "no memory for the digit boxes");
         goto done;
@@ -193,7 +192,7 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
         b->cut[k] = cell_cut(r->page, f, fd->guided, fr->mm[d][0], fr->mm[d][1], fd->digits[d], &b->print, &b->cells[k]);
     }
     const double gain = fmin(cells_ink_gain(b->cells, b->cut, total), MAX_DIGIT_GAIN);
-    const int lift = faint_marks_are_strokes(b, total, gain);
+    const int lift = lift_faint_boxes(b, total, gain);
     for (int k = 0; k < total; k++)
         prepare_box(f, r, b, k, gain, lift);
     classify_boxes(e, r, b, gain);
@@ -206,7 +205,7 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
     b->batch = NULL;
 done:
     if (b)
-        free(b->cells), free(b->cut), free(b->batch), free(b->where);
+        free(b->cells), free(b->cut), free(b->faint), free(b->batch), free(b->where);
     free(b);
     return r->error;
 }
