@@ -356,7 +356,8 @@ model: data
 	$(PYTHON) tools/fit_ensemble.py models/digits.json $(BUILD)/calib-cells $(CALIB_DIR)
 
 # The tally cell model: the cells of every tally grid of the training photos as the library cuts them
-# (build/tallycells), their stroke counts from the labels; calibrated on the calibration photos.
+# (build/tallycells), their stroke counts from the labels; calibrated on the calibration photos. Two
+# networks trained apart (seeds 1 and 2), whose probabilities the library averages.
 tally-model: data
 	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
 	@$(MAKE) --no-print-directory all $(BUILD)/tallycells
@@ -367,6 +368,7 @@ tally-model: data
 	ls $(TRAIN_DIR)/*-[23].jpg $(TALLY_RUNNING_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/train-tally
 	ls $(CALIB_DIR)/*-[23].jpg | xargs -P 2 -n 40 $(BUILD)/tallycells $(BUILD)/calib-tally
 	$(PYTHON) tools/train_tally.py $(BUILD)/train-tally $(BUILD)/calib-tally $(TRAIN_DIR),$(TALLY_RUNNING_DIR) $(CALIB_DIR) --out models
+	$(PYTHON) tools/train_tally.py $(BUILD)/train-tally $(BUILD)/calib-tally $(TRAIN_DIR),$(TALLY_RUNNING_DIR) $(CALIB_DIR) --out models --seed 2 --name tally-2
 
 # The held-out hand: every page written in the font the model never learned from, beside one it did
 # (make model keeps $(HELD_OUT_FONT) out of its photos); c1score's figures for each.

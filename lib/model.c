@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -126,15 +127,25 @@ c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *m
         }
         cv_dnn_free(net);
     }
-    snprintf(path, sizeof path, "%s/models/tally.onnx", data_dir);
-    m->tally_onnx = model_read_file(path, MAX_NET_BYTES, &m->tally_size);
-    void *net = m->tally_onnx ? cv_dnn_load(m->tally_onnx, m->tally_size) : NULL;
-    if (!net) {
-        if (msg)
-            snprintf(msg, msg_size, "%s: missing or cannot be loaded", path);
-        return C1_ERR_MODEL;
+    for (m->n_tally = 0; m->n_tally < TALLY_MAX_MEMBERS; m->n_tally++) {
+        const int k = m->n_tally;
+        if (k == 0)
+            snprintf(path, sizeof path, "%s/models/tally.onnx", data_dir);
+        else
+            snprintf(path, sizeof path, "%s/models/tally-%d.onnx", data_dir, k + 1);
+        if (k > 0 && access(path, F_OK) != 0)
+            break;   /* the second network is optional: one alone is a whole model */
+        m->tally_onnx[k] = model_read_file(path, MAX_NET_BYTES, &m->tally_size[k]);
+        void *net = m->tally_onnx[k] ? cv_dnn_load(m->tally_onnx[k], m->tally_size[k]) : NULL;
+        if (!net) {
+            free(m->tally_onnx[k]);
+            m->tally_onnx[k] = NULL;
+            if (msg)
+                snprintf(msg, msg_size, "%s: missing or cannot be loaded", path);
+            return C1_ERR_MODEL;
+        }
+        cv_dnn_free(net);
     }
-    cv_dnn_free(net);
     return C1_OK;
 }
 
@@ -142,9 +153,9 @@ void model_release(digit_model *m)
 {
     for (int k = 0; k < m->n; k++)
         free(m->onnx[k]);
-    free(m->tally_onnx);
-    m->tally_onnx = NULL;
-    m->n = 0;
+    for (int k = 0; k < m->n_tally; k++)
+        free(m->tally_onnx[k]), m->tally_onnx[k] = NULL;
+    m->n = m->n_tally = 0;
 }
 
 void *model_nets_create(const digit_model *m)
@@ -158,10 +169,11 @@ void *model_nets_create(const digit_model *m)
             model_nets_free(d);
             return NULL;
         }
-    if (!(d->tally = cv_dnn_load(m->tally_onnx, m->tally_size))) {
-        model_nets_free(d);
-        return NULL;
-    }
+    for (d->n_tally = 0; d->n_tally < m->n_tally; d->n_tally++)
+        if (!(d->tally[d->n_tally] = cv_dnn_load(m->tally_onnx[d->n_tally], m->tally_size[d->n_tally]))) {
+            model_nets_free(d);
+            return NULL;
+        }
     return d;
 }
 
@@ -171,14 +183,16 @@ void model_nets_free(void *nets)
     for (int k = 0; d && k < DIGIT_MAX_MEMBERS; k++)
         if (d->net[k])
             cv_dnn_free(d->net[k]);
-    if (d && d->tally)
-        cv_dnn_free(d->tally);
+    for (int k = 0; d && k < TALLY_MAX_MEMBERS; k++)
+        if (d->tally[k])
+            cv_dnn_free(d->tally[k]);
     free(d);
 }
 
 /* Adds weight * softmax(logits) to p, n classes (at most MAX_CLASSES): the members' calibrated
  * probabilities are averaged. */
 #define MAX_CLASSES (C1_N_CLASSES > TALLY_CLASSES ? C1_N_CLASSES : TALLY_CLASSES)
+#define SECOND_BELOW 0.999    /* a tally cell the first network reads less surely is read by the second too */
 static void add_softmax(const float *logits, int n, double weight, double *p)
 {
     double m = logits[0], sum = 0, q[MAX_CLASSES];
@@ -217,14 +231,49 @@ int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
     return ok;
 }
 
+static double top_of(const double *p, int n)
+{
+    double top = 0;
+    for (int k = 0; k < n; k++)
+        top = fmax(top, p[k]);
+    return top;
+}
+
+/* The second tally network on the cells the first read below SECOND_BELOW, packed into one batch,
+ * each such cell's probabilities made the two networks' average. `logits` holds n cells' worth. */
+static int second_where_unsure(const digit_nets *nets, const float *cells, int n, int h, int w, float *logits, double *p)
+{
+    const size_t cell = (size_t)h * (size_t)w;
+    int *unsure = malloc(sizeof(int) * (size_t)n), n_unsure = 0;
+    float *again = malloc(sizeof(float) * cell * (size_t)n);
+    for (int k = 0; unsure && again && k < n; k++)
+        if (top_of(p + TALLY_CLASSES * k, TALLY_CLASSES) < SECOND_BELOW) {
+            memcpy(again + cell * (size_t)n_unsure, cells + cell * (size_t)k, sizeof(float) * cell);
+            unsure[n_unsure++] = k;
+        }
+    int ok = unsure && again && (n_unsure == 0 || cv_dnn_forward(nets->tally[1], again, n_unsure, h, w, logits, TALLY_CLASSES));
+    for (int j = 0; ok && j < n_unsure; j++) {
+        double *q = p + TALLY_CLASSES * unsure[j];
+        for (int c = 0; c < TALLY_CLASSES; c++)
+            q[c] /= 2;
+        add_softmax(logits + TALLY_CLASSES * j, TALLY_CLASSES, 0.5, q);
+    }
+    free(unsure), free(again);
+    return ok;
+}
+
 int model_count_tally(const digit_nets *nets, const float *cells, int n, int h, int w, double *p)
 {
     float *logits = malloc(sizeof(float) * TALLY_CLASSES * (size_t)(n > 0 ? n : 1));
-    int ok = logits && n > 0 && cv_dnn_forward(nets->tally, cells, n, h, w, logits, TALLY_CLASSES);
+    int ok = logits && n > 0 && nets->n_tally > 0 && cv_dnn_forward(nets->tally[0], cells, n, h, w, logits, TALLY_CLASSES);
     if (ok)
         memset(p, 0, sizeof(double) * TALLY_CLASSES * (size_t)n);
     for (int k = 0; ok && k < n; k++)
         add_softmax(logits + TALLY_CLASSES * k, TALLY_CLASSES, 1, p + TALLY_CLASSES * k);
+    /* Most inked cells are whole groups the first network is sure of (96 % of the calibration
+     * photos'); the second is asked only about the others. */
+    if (ok && nets->n_tally > 1)
+        ok = second_where_unsure(nets, cells, n, h, w, logits, p);
     free(logits);
     return ok;
 }

@@ -11,6 +11,7 @@
 enum { CLASS_EMPTY = 10, CLASS_FILLER, CLASS_STRUCK, CLASS_OTHER, C1_N_CLASSES };
 
 #define DIGIT_MAX_MEMBERS 4
+#define TALLY_MAX_MEMBERS 2
 
 /* The ONNX files' bytes, shared by every set of networks made from them. */
 typedef struct {
@@ -18,8 +19,11 @@ typedef struct {
     size_t size[DIGIT_MAX_MEMBERS];
     int n;
     double temperature;       /* of the members' average, fitted apart ("ensemble_temperature") */
-    uint8_t *tally_onnx;      /* the tally cell model (models/tally.onnx), calibrated in its logits */
-    size_t tally_size;
+    /* The tally cell model (models/tally.onnx, and models/tally-2.onnx where a second network was
+     * trained apart), each calibrated in its logits. */
+    uint8_t *tally_onnx[TALLY_MAX_MEMBERS];
+    size_t tally_size[TALLY_MAX_MEMBERS];
+    int n_tally;
 } digit_model;
 
 /* The tally cell model's classes: 0 .. 9 strokes, and 10 or more. */
@@ -36,7 +40,8 @@ typedef struct {
     void *net[DIGIT_MAX_MEMBERS];
     int n;
     double temperature;
-    void *tally;
+    void *tally[TALLY_MAX_MEMBERS];
+    int n_tally;
 } digit_nets;
 
 const char *model_class_name(int k);       /* "0".."9", "empty", "filler", "struck", "other" */
@@ -51,7 +56,8 @@ void model_nets_free(void *nets);
 /* Class probabilities of n 28x28 cells (the members averaged and calibrated) into p[n][C1_N_CLASSES];
  * 0 when a network fails. */
 int model_classify(const digit_nets *nets, const float *cells, int n, double *p);
-/* Stroke-count probabilities of n tally cells (h x w floats each) into p[n][TALLY_CLASSES]; 0 when the
+/* Stroke-count probabilities of n tally cells (h x w floats each) into p[n][TALLY_CLASSES]: the first
+ * network's, averaged with the second's (where there is one) on cells the first is unsure of; 0 when a
  * network fails. */
 int model_count_tally(const digit_nets *nets, const float *cells, int n, int h, int w, double *p);
 /* A whole file, NUL-terminated so that it can be parsed as text, at most max_size bytes; NULL if it

@@ -22,6 +22,7 @@
 #define MAX_SURE_BLUR_MM 0.55    /* above this blur no count is sure */
 #define MODEL_SPEAKS 0.9         /* the cell model's count this probable is the tally's ... */
 #define MODEL_SURE 0.99          /* ... and this probable, evidence on its own */
+#define MODEL_DISSENTS 0.5       /* another count than the agreeing tracers' this probable: in doubt */
 #define VIEWS_BELOW 0.999        /* a cell read less surely is read again a pixel to either side */
 #define BLANK_CELL_INK 0.15f     /* a cell whose own darkest pixel is lighter (of the grid's darkest ink) holds none */
 #define FLATTEN_MM 3.0           /* paper brightness is taken as the brightest within this: wide enough to
@@ -1124,14 +1125,14 @@ int tally_cell_patches(const ink_area *a, const c1_form_field *fd, const double 
         top--;
     const double scale = 1.0 / (top < 24 ? 24 : top), k = C1_PAGE_PX_PER_MM;
     const double gx[4] = {grid_mm[0], grid_mm[2], grid_mm[4], grid_mm[6]}, gy[4] = {grid_mm[1], grid_mm[3], grid_mm[5], grid_mm[7]};
-    const double span = 1 + 2 * TALLY_PATCH_REACH;
+    const double span_x = 1 + 2 * TALLY_PATCH_REACH_X, span_y = 1 + 2 * TALLY_PATCH_REACH_Y;
     for (int c = 0; c < fd->tally_cols * fd->tally_rows; c++) {
         const int col = c % fd->tally_cols, row = c / fd->tally_cols;
         float *patch = out + (size_t)c * TALLY_PATCH;
         for (int py = 0; py < TALLY_PATCH_H; py++)
             for (int px = 0; px < TALLY_PATCH_W; px++) {
-                double u = (col - TALLY_PATCH_REACH + span * (px + 0.5) / TALLY_PATCH_W) / fd->tally_cols;
-                double v = (row - TALLY_PATCH_REACH + span * (py + 0.5) / TALLY_PATCH_H) / fd->tally_rows;
+                double u = (col - TALLY_PATCH_REACH_X + span_x * (px + 0.5) / TALLY_PATCH_W) / fd->tally_cols;
+                double v = (row - TALLY_PATCH_REACH_Y + span_y * (py + 0.5) / TALLY_PATCH_H) / fd->tally_rows;
                 double x = (bilinear(gx, u, v) - a->x_mm) * k, y = (bilinear(gy, u, v) - a->y_mm) * k;
                 double d = dark_at(a, x, y) * scale;
                 patch[py * TALLY_PATCH_W + px] = (float)(d > 1 ? 1 : d);
@@ -1175,8 +1176,8 @@ static void model_count(const double *p, int n_cells, c1_tally *t)
  * grid's cells are such, and the network is run only on the others, packed into one batch. */
 static int cell_is_blank(const float *patch)
 {
-    const int x0 = (int)(TALLY_PATCH_W * TALLY_PATCH_REACH / (1 + 2 * TALLY_PATCH_REACH));
-    const int y0 = (int)(TALLY_PATCH_H * TALLY_PATCH_REACH / (1 + 2 * TALLY_PATCH_REACH));
+    const int x0 = (int)(TALLY_PATCH_W * TALLY_PATCH_REACH_X / (1 + 2 * TALLY_PATCH_REACH_X));
+    const int y0 = (int)(TALLY_PATCH_H * TALLY_PATCH_REACH_Y / (1 + 2 * TALLY_PATCH_REACH_Y));
     for (int y = y0; y < TALLY_PATCH_H - y0; y++)
         for (int x = x0; x < TALLY_PATCH_W - x0; x++)
             if (patch[y * TALLY_PATCH_W + x] >= BLANK_CELL_INK)
@@ -1250,7 +1251,8 @@ static int classify_inked_cells(const digit_nets *nets, float *patches, int n, d
  * cell's picture, not its paths), and right more often than either (docs/design.md, "Tally cell
  * model"). Where it is surely right its count and cells are the tally's: as sure as before when both
  * tracers agree with it, sure enough to be evidence when one does or it is very sure, in doubt
- * otherwise. Unsure, it leaves the tracers' verdict where they agree. */
+ * otherwise. Unsure, it leaves the tracers' verdict where they agree, in doubt where it finds another
+ * count likelier than not. */
 static void weigh_model(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], const digit_nets *nets,
                         c1_tally *t)
 {
@@ -1279,6 +1281,11 @@ static void weigh_model(const ink_area *a, const c1_form_field *fd, const double
                 t->doubtful[t->n_doubtful++] = c;
             t->cells[c] = best;
         }
+    } else if (t->by_model >= 0 && t->by_model != t->value && t->model_p >= MODEL_DISSENTS) {
+        /* The tracers agree, and the cell model, reading the cells' picture, finds another count
+         * likelier than not: two counters against one is no witness (measured: a single faint stroke
+         * beside the grid's edge traced as 3 by both, written 3 by the officer, the model 1). */
+        t->confidence = fmin(t->confidence, 0.5);
     }
     free(patches), free(p);
 }

@@ -14,12 +14,15 @@ typedef struct {
                                       NULL for areas drawn by hand in tests */
 } ink_area;
 
-/* The tally cell model's input: each cell of a grid with a fifth of a cell round it, resampled to
- * TALLY_PATCH_H x TALLY_PATCH_W, 0 paper to 1 the grid's darkest ink. */
-#define TALLY_PATCH_W 48
+/* The tally cell model's input: each cell of a grid with 0.35 of a cell either side and a fifth above
+ * and below, resampled to TALLY_PATCH_H x TALLY_PATCH_W, 0 paper to 1 the grid's darkest ink. A group
+ * is about 0.6 of a cell wide: one drawn across a cell line (a running row, a spilled group) is seen
+ * whole from both cells, so both can judge on which side its middle lies. */
+#define TALLY_PATCH_W 56
 #define TALLY_PATCH_H 32
 #define TALLY_PATCH (TALLY_PATCH_W * TALLY_PATCH_H)
-#define TALLY_PATCH_REACH 0.2
+#define TALLY_PATCH_REACH_X 0.35
+#define TALLY_PATCH_REACH_Y 0.2
 int tally_cell_patches(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], float *out);
 /* The same from a read page: field i's grid cut as the counter cuts it; 0 when it cannot be cut. */
 int tally_field_patches(const c1_result *r, int i, float *out);

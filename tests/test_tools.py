@@ -796,21 +796,25 @@ class TallyModel(unittest.TestCase):
 
     def test_card_and_network_match_the_library(self):
         import cv2
-        card = json.load(open(os.path.join(ROOT, "models", "tally.json")))
-        self.assertEqual(len(card["classes"]), 11)   # TALLY_CLASSES in lib/model.h
-        path = os.path.join(ROOT, "models", "tally.onnx")
-        self.assertLess(os.path.getsize(path), 2 << 20)
-        net = cv2.dnn.readNetFromONNX(path)
-        # an empty cell, and one with five strokes drawn across it, as lib/tally.c cuts them (48 x 32)
-        cells = np.zeros((2, 1, 32, 48), np.float32)
+        # an empty cell, and one with five strokes drawn across it, as lib/tally.c cuts them (56 x 32,
+        # the cell itself from x 11 to 45)
+        cells = np.zeros((2, 1, 32, 56), np.float32)
         for k in range(4):
-            cells[1, 0, 9:24, 14 + 5 * k:16 + 5 * k] = 1.0
-        cells[1, 0, 15:17, 10:36] = 1.0
-        net.setInput(cells)
-        logits = net.forward()
-        self.assertEqual(logits.shape, (2, 11))
-        self.assertEqual(int(logits[0].argmax()), 0)
-        self.assertEqual(int(logits[1].argmax()), 5)
+            cells[1, 0, 9:24, 18 + 5 * k:20 + 5 * k] = 1.0
+        cells[1, 0, 15:17, 14:40] = 1.0
+        for name in ("tally", "tally-2"):   # the pair lib/model.c averages
+            with self.subTest(name=name):
+                card = json.load(open(os.path.join(ROOT, "models", name + ".json")))
+                self.assertEqual(len(card["classes"]), 11)   # TALLY_CLASSES in lib/model.h
+                self.assertTrue(card["input"].startswith("1x32x56 "))   # TALLY_PATCH_H, TALLY_PATCH_W in lib/tally.h
+                path = os.path.join(ROOT, "models", name + ".onnx")
+                self.assertLess(os.path.getsize(path), 2 << 20)
+                net = cv2.dnn.readNetFromONNX(path)
+                net.setInput(cells)
+                logits = net.forward()
+                self.assertEqual(logits.shape, (2, 11))
+                self.assertEqual(int(logits[0].argmax()), 0)
+                self.assertEqual(int(logits[1].argmax()), 5)
 
 
 class GeneratedSets(unittest.TestCase):

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """train_tally: trains the tally cell model (how many strokes a cell of a tally grid holds, 0-10) on
-the cells lib/tally.c cuts from labelled photos, and exports models/tally.onnx and models/tally.json.
+the cells lib/tally.c cuts from labelled photos, and exports models/tally.onnx and models/tally.json
+(with --name tally-2 --seed 2, the second network, which the library averages with the first).
 
     train_tally.py TRAIN_CELLS CALIB_CELLS TRAIN_LABELS[,DIR...] CALIB_LABELS [--epochs N] [--out models]
+                   [--seed N] [--name NAME]
 
-TRAIN_CELLS holds STEM.FIELD.pgm mosaics from `build/tallycells` (cols x rows cells of 48 x 32);
+TRAIN_CELLS holds STEM.FIELD.pgm mosaics from `build/tallycells` (cols x rows cells of 56 x 32);
 the labels are the photos' JSON (`tally_cells`), looked for in each labels folder given. The calibration photos fit the temperature and say
 how often a cell is misread. Needs torch (python3-torch); the library only reads the ONNX file.
 """
@@ -17,7 +19,7 @@ import time
 
 import numpy as np
 
-PATCH_W, PATCH_H, N_CLASSES = 48, 32, 11
+PATCH_W, PATCH_H, N_CLASSES = 56, 32, 11
 
 
 def load(cells_dir, labels_dirs):
@@ -53,7 +55,7 @@ def net():
         nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(32, 48, 3, padding=1), nn.BatchNorm2d(48), nn.ReLU(), nn.MaxPool2d(2),
-        nn.Flatten(), nn.Linear(48 * 4 * 6, 96), nn.ReLU(), nn.Dropout(0.2), nn.Linear(96, N_CLASSES))
+        nn.Flatten(), nn.Linear(48 * (PATCH_H // 8) * (PATCH_W // 8), 96), nn.ReLU(), nn.Dropout(0.2), nn.Linear(96, N_CLASSES))
 
 
 def augment(rng, x):
@@ -92,6 +94,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--out", default="models")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--name", default="tally", help="files written: NAME.onnx and NAME.json (tally-2: the second network)")
     a = ap.parse_args()
     import torch
     torch.manual_seed(a.seed)
@@ -134,16 +137,16 @@ def main():
 
     from train_digits import Calibrated   # the digit model's: logits divided by the temperature
     os.makedirs(a.out, exist_ok=True)
-    path = os.path.join(a.out, "tally.onnx")
+    path = os.path.join(a.out, a.name + ".onnx")
     torch.onnx.export(Calibrated(model, temperature).eval(), torch.zeros(1, 1, PATCH_H, PATCH_W), path,
                       input_names=["cells"], output_names=["logits"], opset_version=11,
                       dynamic_axes={"cells": {0: "n"}, "logits": {0: "n"}})
-    card = {"input": f"1x{PATCH_H}x{PATCH_W} float, a tally cell and a fifth of a cell round it, 0 paper .. 1 ink",
+    card = {"input": f"1x{PATCH_H}x{PATCH_W} float, a tally cell, 0.35 of a cell either side and a fifth above and below, 0 paper .. 1 ink",
             "classes": [str(k) for k in range(N_CLASSES - 1)] + [f"{N_CLASSES - 1} or more"],
             "temperature": round(temperature, 4), "training_cells": int(len(y)), "epochs": a.epochs,
             "calibration_cells": int(len(yc)), "calibration_misread": int(wrong.sum()),
-            "calibration_misread_at_p99": sure_wrong, "training_seconds": round(time.time() - t0)}
-    with open(os.path.join(a.out, "tally.json"), "w") as fh:
+            "calibration_misread_at_p99": sure_wrong, "seed": a.seed, "training_seconds": round(time.time() - t0)}
+    with open(os.path.join(a.out, a.name + ".json"), "w") as fh:
         json.dump(card, fh, indent=1)
         fh.write("\n")
     print(f"wrote {path}", flush=True)
