@@ -1247,6 +1247,21 @@ static int classify_inked_cells(const digit_nets *nets, float *patches, int n, d
     return ok;
 }
 
+/* The cell model's count of each cell as the tally's cells (p: n cells' distributions), doubtful where
+ * it is unsure or the tracers counted otherwise. */
+static void take_model_cells(const double *p, int n, c1_tally *t)
+{
+    t->n_doubtful = 0;
+    for (int c = 0; c < n; c++) {
+        int best = 0;
+        for (int k = 1; k < TALLY_CLASSES; k++)
+            best = p[c * TALLY_CLASSES + k] > p[c * TALLY_CLASSES + best] ? k : best;
+        if (best != t->cells[c] || p[c * TALLY_CLASSES + best] < MODEL_SPEAKS)
+            t->doubtful[t->n_doubtful++] = c;
+        t->cells[c] = best;
+    }
+}
+
 /* The cell model as a third counter, failing otherwise than the two tracing the strokes (it sees a
  * cell's picture, not its paths), and right more often than either (docs/design.md, "Tally cell
  * model"). Where it is surely right its count and cells are the tally's: as sure as before when both
@@ -1272,20 +1287,16 @@ static void weigh_model(const ink_area *a, const c1_form_field *fd, const double
         if (speaks && backed < 2)
             t->confidence = backed == 1 || t->model_p >= MODEL_SURE ? 0.9 : 0.5;
         t->value = t->by_model;
-        t->n_doubtful = 0;
-        for (int c = 0; c < n; c++) {
-            int best = 0;
-            for (int k = 1; k < TALLY_CLASSES; k++)
-                best = p[c * TALLY_CLASSES + k] > p[c * TALLY_CLASSES + best] ? k : best;
-            if (best != t->cells[c] || p[c * TALLY_CLASSES + best] < MODEL_SPEAKS)
-                t->doubtful[t->n_doubtful++] = c;
-            t->cells[c] = best;
-        }
+        take_model_cells(p, n, t);
     } else if (t->by_model >= 0 && t->by_model != t->value && t->model_p >= MODEL_DISSENTS) {
         /* The tracers agree, and the cell model, reading the cells' picture, finds another count
          * likelier than not: two counters against one is no witness (measured: a single faint stroke
          * beside the grid's edge traced as 3 by both, written 3 by the officer, the model 1). */
         t->confidence = fmin(t->confidence, 0.5);
+        /* Where both traced nothing, the strokes were too faint for them, as they are on a soft photo:
+         * the model's count is the likelier, and the grid is not empty. */
+        if (t->by_strokes == 0 && t->by_groups == 0)
+            take_model_cells(p, n, t), t->value = t->by_model;
     }
     free(patches), free(p);
 }
