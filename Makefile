@@ -357,7 +357,8 @@ model: data
 
 # The tally cell model: the cells of every tally grid of the training photos as the library cuts them
 # (build/tallycells), their stroke counts from the labels; calibrated on the calibration photos. Two
-# networks trained apart (seeds 1 and 2), whose probabilities the library averages.
+# networks trained apart (seeds 1 and 2): the library asks the second about the cells the first is
+# unsure of, and averages the two there.
 tally-model: data
 	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null; }
 	@$(MAKE) --no-print-directory all $(BUILD)/tallycells

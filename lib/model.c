@@ -101,6 +101,21 @@ int model_parse_card(const char *text, char names[DIGIT_MAX_MEMBERS][64], double
     return count;
 }
 
+/* A network's file, kept as bytes (each read's set of networks is made from them) once OpenCV has
+ * loaded it; 0, and *onnx NULL, when it cannot be read or loaded. */
+static int read_network(const char *path, uint8_t **onnx, size_t *size)
+{
+    *onnx = model_read_file(path, MAX_NET_BYTES, size);
+    void *net = *onnx ? cv_dnn_load(*onnx, *size) : NULL;
+    if (!net) {
+        free(*onnx);
+        *onnx = NULL;
+        return 0;
+    }
+    cv_dnn_free(net);
+    return 1;
+}
+
 c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *msg, size_t msg_size)
 {
     char path[700], names[DIGIT_MAX_MEMBERS][64];
@@ -116,16 +131,11 @@ c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *m
     }
     for (m->n = 0; m->n < n; m->n++) {
         snprintf(path, sizeof path, "%s/models/%s", data_dir, names[m->n]);
-        m->onnx[m->n] = model_read_file(path, MAX_NET_BYTES, &m->size[m->n]);
-        void *net = m->onnx[m->n] ? cv_dnn_load(m->onnx[m->n], m->size[m->n]) : NULL;
-        if (!net) {
-            free(m->onnx[m->n]);
-            m->onnx[m->n] = NULL;
+        if (!read_network(path, &m->onnx[m->n], &m->size[m->n])) {
             if (msg)
                 snprintf(msg, msg_size, "%s: cannot load the digit model", path);
             return C1_ERR_MODEL;
         }
-        cv_dnn_free(net);
     }
     for (m->n_tally = 0; m->n_tally < TALLY_MAX_MEMBERS; m->n_tally++) {
         const int k = m->n_tally;
@@ -135,16 +145,11 @@ c1_error model_load(digit_model *m, c1_gate *gate, const char *data_dir, char *m
             snprintf(path, sizeof path, "%s/models/tally-%d.onnx", data_dir, k + 1);
         if (k > 0 && access(path, F_OK) != 0)
             break;   /* the second network is optional: one alone is a whole model */
-        m->tally_onnx[k] = model_read_file(path, MAX_NET_BYTES, &m->tally_size[k]);
-        void *net = m->tally_onnx[k] ? cv_dnn_load(m->tally_onnx[k], m->tally_size[k]) : NULL;
-        if (!net) {
-            free(m->tally_onnx[k]);
-            m->tally_onnx[k] = NULL;
+        if (!read_network(path, &m->tally_onnx[k], &m->tally_size[k])) {
             if (msg)
                 snprintf(msg, msg_size, "%s: missing or cannot be loaded", path);
             return C1_ERR_MODEL;
         }
-        cv_dnn_free(net);
     }
     return C1_OK;
 }
@@ -192,7 +197,6 @@ void model_nets_free(void *nets)
 /* Adds weight * softmax(logits) to p, n classes (at most MAX_CLASSES): the members' calibrated
  * probabilities are averaged. */
 #define MAX_CLASSES (C1_N_CLASSES > TALLY_CLASSES ? C1_N_CLASSES : TALLY_CLASSES)
-#define SECOND_BELOW 0.999    /* a tally cell the first network reads less surely is read by the second too */
 static void add_softmax(const float *logits, int n, double weight, double *p)
 {
     double m = logits[0], sum = 0, q[MAX_CLASSES];
@@ -230,6 +234,8 @@ int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
     free(logits);
     return ok;
 }
+
+#define SECOND_BELOW 0.999    /* a tally cell the first network reads less surely is read by the second too */
 
 static double top_of(const double *p, int n)
 {

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """train_tally: trains the tally cell model (how many strokes a cell of a tally grid holds, 0-10) on
 the cells lib/tally.c cuts from labelled photos, and exports models/tally.onnx and models/tally.json
-(with --name tally-2 --seed 2, the second network, which the library averages with the first).
+(with --name tally-2 --seed 2, the second network, which the library averages with the first on
+the cells the first is unsure of).
 
     train_tally.py TRAIN_CELLS CALIB_CELLS TRAIN_LABELS[,DIR...] CALIB_LABELS [--epochs N] [--out models]
                    [--seed N] [--name NAME]
