@@ -35,6 +35,7 @@
 /* A sum laid on one field's misreading (misread_blamed): the mended value this probable, the
  * officer's wrong sum (which would leave any of the sum's numbers in doubt) is left at most 1 in 100. */
 #define BLAME_SURE 0.99
+#define BLAME_BY_TWO_SUMS 0.5 /* ... or, two sums mended by one term alone, the beam's choice (misread_blamed) */
 #define WITNESS_LANDS 300.0   /* a witness read wrong lands on a given other value about 1 in this */
 #define SUMS_NEED_DIGITS 0.5  /* on a page whose sums mostly fail, a sum backs no value its digits give less */
 #define HIDDEN_DIGIT 0.05     /* a box read without a digit that gives digits 1-9 this much may hide one */
@@ -538,6 +539,29 @@ static int only_field_changed(const c1_form_rule *rule, const int *chosen, const
     return changed;
 }
 
+/* The one field whose chosen value mends a sum that fails as read (-1: none, or several). */
+static int mended_by_field_alone(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written)
+{
+    if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 0 || rule_holds(rule, chosen) != 1 ||
+        rule_holds_read(r, rule, chosen, written))
+        return -1;
+    return only_field_changed(rule, chosen, written);
+}
+
+/* The sums of the page that term i's mended value alone mends; none where i is a sum's total (an
+ * officer may have slipped it). */
+static int sums_mended_by_term(const c1_result *r, int i, const int *chosen, const int *written)
+{
+    int n = 0;
+    for (int q = 0; q < r->form->n_rules; q++) {
+        const c1_form_rule *rule = &r->form->rules[q];
+        if (rule->kind == C1_RULE_SUM && !rule->hint && rule->target == i)
+            return 0;
+        n += mended_by_field_alone(r, rule, chosen, written) == i;
+    }
+    return n;
+}
+
 /* A sum that fails as read, which the form's most probable reading mends by one field alone, the
  * others as read: that field's misreading is likelier than the officer's wrong sum (the beam weighed
  * both), and the field goes to a person with the rule named. The others are not put in doubt by a
@@ -547,13 +571,18 @@ static int only_field_changed(const c1_form_rule *rule, const int *chosen, const
 static int misread_blamed(const c1_result *r, const c1_form_rule *rule, const int *chosen, const int *written,
                           const double *posterior, int familiar_hand)
 {
-    const double bar = posteriors_overconfident(r, familiar_hand) ? 1 - (1 - BLAME_SURE) / 10 : BLAME_SURE;
-    if (rule->kind != C1_RULE_SUM || rule->hint || rule_holds(rule, written) != 0 || rule_holds(rule, chosen) != 1 ||
-        rule_holds_read(r, rule, chosen, written))
+    const int changed = mended_by_field_alone(r, rule, chosen, written);
+    if (changed < 0)
         return -1;
-    const int changed = only_field_changed(rule, chosen, written);
-    return changed >= 0 && posterior[changed] >= bar && reading_allows(&r->fields[changed].ocr, chosen[changed])
-               ? changed : -1;
+    /* Two sums, each failing as read and each mended by this one term's value, a total in neither:
+     * an officer's wrong total breaks the sums it is in and cannot leave both mended by a term, so
+     * the misreading is the failure however sure the model was of its digits, and the posterior's
+     * bar (which bounds the officer's share) has nothing to bound. A total slipped that is a term of
+     * another sum breaks both too, mended by itself alone: that one may be the officer's. */
+    if (posterior[changed] >= BLAME_BY_TWO_SUMS && sums_mended_by_term(r, changed, chosen, written) >= 2)
+        return changed;
+    const double bar = posteriors_overconfident(r, familiar_hand) ? 1 - (1 - BLAME_SURE) / 10 : BLAME_SURE;
+    return posterior[changed] >= bar && reading_allows(&r->fields[changed].ocr, chosen[changed]) ? changed : -1;
 }
 
 /* A sum of the page that cannot be checked because one of its fields reads as none of its readings

@@ -1204,6 +1204,30 @@ static void test_digit_lost_in_term_and_total(const c1_engine *e)
     c1_result_free(p3);
 }
 
+/* Page 1 (the eval's e01048-1, saved at JPEG quality 70): pengguna_dpk_p, written 2, read 7 at 0.99;
+ * the two sums it is a term of (pengguna_dpk_lp, pengguna_sum_p) fail as read and 2 mends both, at a
+ * posterior of 0.91. An officer's slipped total cannot leave two sums mended by one term, so the
+ * failure is laid on it: it goes to a person, and the sums' other fields, read surely, are published
+ * as written. */
+static void test_two_sums_laid_on_one_misread_term(const c1_engine *e)
+{
+    cJSON *label = fixture_label("p1_misread_two_sums"), *json = read_as_json(e, "p1_misread_two_sums");
+    const cJSON *fields = cJSON_GetObjectItem(json, "fields"), *truth = cJSON_GetObjectItem(label, "fields");
+    const cJSON *term = cJSON_GetObjectItem(fields, "pengguna_dpk_p");
+    const cJSON *ocr = cJSON_GetObjectItem(cJSON_GetObjectItem(term, "ocr"), "value");
+    CHECK(cJSON_IsNumber(ocr) && ocr->valueint == 7,
+          "p1_misread_two_sums: pengguna_dpk_p read %d, not 7: the test no longer tests the case", cJSON_IsNumber(ocr) ? ocr->valueint : -1);
+    CHECK(!strcmp(field_status(json, "pengguna_dpk_p"), "review") && has_reason(term, "ocr_disagrees") &&
+              cJSON_GetObjectItem(term, "value")->valueint == 2,
+          "p1_misread_two_sums: the misread term not in review at 2");
+    for (const char *const *id = (const char *const[]){"pengguna_dpk_l", "pengguna_dpk", "pengguna_dpt_p", "pengguna_total_p", NULL};
+         *id; id++)
+        CHECK(!strcmp(field_status(json, *id), "accepted") &&
+                  cJSON_GetObjectItem(cJSON_GetObjectItem(fields, *id), "value")->valueint == cJSON_GetObjectItem(truth, *id)->valueint,
+              "p1_misread_two_sums: %s %s, held by a term's misreading", *id, field_status(json, *id));
+    cJSON_Delete(label), cJSON_Delete(json);
+}
+
 /* Page 3 in a thin pen: its total read right at a posterior under the gate's bar, nothing on the page
  * but its digits and its own sum for it. Page 1's voters, accepted, read the same number: the rule
  * across the pages weighs as a witness (STATION_LR in lib/stages.h, 30; written out here, where only
@@ -1304,6 +1328,7 @@ static void test_station(const c1_engine *e)
     test_station_unsure_page(e);
     test_station_rule_as_witness(e);
     test_digit_lost_in_term_and_total(e);
+    test_two_sums_laid_on_one_misread_term(e);
 
     c1_station_create(e, "twice", &s);
     for (int k = 0; k < 3; k++)
