@@ -197,6 +197,7 @@ void model_nets_free(void *nets)
 /* Adds weight * softmax(logits) to p, n classes (at most MAX_CLASSES): the members' calibrated
  * probabilities are averaged. */
 #define MAX_CLASSES (C1_N_CLASSES > TALLY_CLASSES ? C1_N_CLASSES : TALLY_CLASSES)
+#define DIGIT_OTHERS_BELOW 0.999   /* a cell the first digit network reads less surely is read by the others too */
 static void add_softmax(const float *logits, int n, double weight, double *p)
 {
     double m = logits[0], sum = 0, q[MAX_CLASSES];
@@ -219,19 +220,46 @@ static void calibrate_average(double *p, double temperature)
         p[k] /= sum;
 }
 
+/* The cells the first member reads below DIGIT_OTHERS_BELOW, packed into `again`; their indices in
+ * `unsure`. Returns how many. */
+static int digits_unsure(const double *p, const float *cells, int n, float *again, int *unsure)
+{
+    int n_unsure = 0;
+    for (int k = 0; k < n; k++) {
+        double top = 0;
+        for (int c = 0; c < C1_N_CLASSES; c++)
+            top = fmax(top, p[C1_N_CLASSES * k + c]);
+        if (top < DIGIT_OTHERS_BELOW) {
+            memcpy(again + 784 * (size_t)n_unsure, cells + 784 * (size_t)k, sizeof(float) * 784);
+            unsure[n_unsure++] = k;
+        }
+    }
+    return n_unsure;
+}
+
 int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
 {
     float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)(n > 0 ? n : 1));
-    int ok = logits != NULL;
+    float *again = malloc(sizeof(float) * 784 * (size_t)(n > 0 ? n : 1));
+    int *unsure = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
+    int ok = logits && again && unsure && nets->n > 0;
     memset(p, 0, sizeof(double) * C1_N_CLASSES * (size_t)n);
-    for (int m = 0; ok && m < nets->n; m++) {
-        ok = cv_dnn_forward(nets->net[m], cells, n, 28, 28, logits, C1_N_CLASSES);
-        for (int k = 0; ok && k < n; k++)
-            add_softmax(logits + C1_N_CLASSES * k, C1_N_CLASSES, 1.0 / nets->n, p + C1_N_CLASSES * k);
+    ok = ok && cv_dnn_forward(nets->net[0], cells, n, 28, 28, logits, C1_N_CLASSES);
+    for (int k = 0; ok && k < n; k++)
+        add_softmax(logits + C1_N_CLASSES * k, C1_N_CLASSES, 1, p + C1_N_CLASSES * k);
+    /* The other members are asked only about the cells the first is unsure of, and averaged there. */
+    const int n_unsure = ok && nets->n > 1 ? digits_unsure(p, cells, n, again, unsure) : 0;
+    for (int j = 0; j < n_unsure; j++)
+        for (int c = 0; c < C1_N_CLASSES; c++)
+            p[C1_N_CLASSES * unsure[j] + c] /= nets->n;
+    for (int m = 1; ok && n_unsure > 0 && m < nets->n; m++) {
+        ok = cv_dnn_forward(nets->net[m], again, n_unsure, 28, 28, logits, C1_N_CLASSES);
+        for (int j = 0; ok && j < n_unsure; j++)
+            add_softmax(logits + C1_N_CLASSES * j, C1_N_CLASSES, 1.0 / nets->n, p + C1_N_CLASSES * unsure[j]);
     }
     for (int k = 0; ok && k < n; k++)
         calibrate_average(p + C1_N_CLASSES * k, nets->temperature);
-    free(logits);
+    free(logits), free(again), free(unsure);
     return ok;
 }
 

@@ -152,11 +152,11 @@ static c1_error engine_with_card(const char *members, const char *temperature, c
                                  size_t msg_size)
 {
     const char *dir = test_model_dir();
-    char cwd[512], cmd[2048];
+    char cwd[512], cmd[4096];
     snprintf(cmd, sizeof cmd,
              "rm -rf %s && mkdir -p %s/models && ln -s %s/forms %s/forms && ln -s %s/models/digits.onnx %s/models/digits.onnx"
-             " && ln -s %s/models/tally.onnx %s/models/tally.onnx",
-             dir, dir, getcwd(cwd, sizeof cwd), dir, cwd, dir, cwd, dir);
+             " && ln -s %s/models/digits-2.onnx %s/models/digits-2.onnx && ln -s %s/models/tally.onnx %s/models/tally.onnx",
+             dir, dir, getcwd(cwd, sizeof cwd), dir, cwd, dir, cwd, dir, cwd, dir);
     if (system(cmd) != 0)
         return C1_ERR_IO;
     char *orig = slurp("models/digits.json", NULL);
@@ -208,6 +208,61 @@ static void test_model_members(void)
         CHECK(err == C1_ERR_MODEL && e == NULL && *msg, "members %s: got %s (%s)", bad[k], c1_error_name(err), msg);
         c1_engine_free(e);
     }
+}
+
+/* The model's probabilities of box d of field `id`, from a result's JSON, owned by `j`. */
+static const cJSON *box_ocr_json(const cJSON *j, const char *id, int d)
+{
+    const cJSON *cells = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "fields"), id), "cells");
+    return cJSON_GetObjectItem(cJSON_GetArrayItem(cells, d), "ocr");
+}
+
+static double top_class(const cJSON *ocr)
+{
+    double top = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, ocr)
+        top = fmax(top, c->valuedouble);
+    return top;
+}
+
+/* The digit pair asks its second network only about the boxes the first reads below 0.999: where the
+ * first is sure (two copies of it then give above 0.9998, sharpened by the pair's temperature) the
+ * pair's probabilities are the first's alone, whatever the second says; elsewhere they differ. */
+static void test_digit_pair_asks_second_where_unsure(void)
+{
+    c1_engine *pair = NULL, *copies = NULL;
+    char msg[512] = "";
+    CHECK(engine_with_card("[\"digits.onnx\", \"digits-2.onnx\"]", NULL, &pair, msg, sizeof msg) == C1_OK, "pair: %s", msg);
+    /* the next card rebuilds the directory; the pair's networks are already in memory */
+    CHECK(engine_with_card("[\"digits.onnx\", \"digits.onnx\"]", NULL, &copies, msg, sizeof msg) == C1_OK, "copies: %s", msg);
+    cJSON *a = NULL, *b = NULL;
+    int sure = 0, unsure_differ = 0;
+    c1_result *ra = NULL, *rb = NULL;
+    if (pair && copies && c1_read_file(pair, "fixtures/p1_upright.jpg", &ra) == C1_OK &&
+        c1_read_file(copies, "fixtures/p1_upright.jpg", &rb) == C1_OK) {
+        char *ta = c1_result_to_json(ra, NULL), *tb = c1_result_to_json(rb, NULL);
+        a = cJSON_Parse(ta), b = cJSON_Parse(tb);
+        c1_string_free(ta), c1_string_free(tb);
+        for (int i = 0; i < c1_result_field_count(rb); i++)
+            for (int d = 0; d < 3; d++) {
+                const cJSON *x = box_ocr_json(a, c1_field_id(rb, i), d), *y = box_ocr_json(b, c1_field_id(rb, i), d);
+                if (!x || !y)
+                    continue;
+                if (top_class(y) >= 0.9998) {
+                    sure++;
+                    CHECK(cJSON_Compare(x, y, 1), "field %s box %d: the first network sure, the pair reads it otherwise",
+                          c1_field_id(rb, i), d);
+                } else {
+                    unsure_differ += !cJSON_Compare(x, y, 1);
+                }
+            }
+    } else {
+        CHECK(0, "p1_upright was not read");
+    }
+    CHECK(sure >= 10 && unsure_differ >= 1, "%d sure boxes, %d unsure ones the second network changed", sure, unsure_differ);
+    cJSON_Delete(a), cJSON_Delete(b);
+    c1_result_free(ra), c1_result_free(rb), c1_engine_free(pair), c1_engine_free(copies);
 }
 
 /* Each field's tally object from a result's JSON (NULL where it has none), owned by `j`. */
@@ -1362,6 +1417,7 @@ int main(void)
     test_model_cells(e);
     test_model_members();
     test_tally_pair();
+    test_digit_pair_asks_second_where_unsure();
     test_ensemble_temperature();
     test_known_values(e);
     test_threads(e);

@@ -4,6 +4,7 @@ import copy
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -781,6 +782,20 @@ class DigitModel(unittest.TestCase):
         for member in nets:
             self.assertGreaterEqual((eval_model.run([member], images).argmax(1) == labels).mean(), 0.993, member[0])
         self.assertGreaterEqual((eval_model.run(nets, images).argmax(1) == labels).mean(), 0.993)
+
+    def test_members_combined_as_the_library_does(self):
+        import eval_model
+        src = open(os.path.join(ROOT, "lib", "model.c")).read()
+        m = re.search(r"#define DIGIT_OTHERS_BELOW ([0-9.]+)", src)
+        self.assertIsNotNone(m)
+        self.assertEqual(float(m.group(1)), eval_model.OTHERS_BELOW)
+        nets = eval_model.load_model()
+        images = cells.load_idx("t10k-images-idx3-ubyte")[:300].astype(np.float32) / 255.0
+        first, both = eval_model.average(nets[:1], images), eval_model.average(nets, images)
+        sure = first.max(1) >= eval_model.OTHERS_BELOW
+        self.assertTrue(sure.any() and (~sure).any())
+        np.testing.assert_array_equal(both[sure], first[sure])   # the others not asked where the first is sure
+        self.assertFalse(np.allclose(both[~sure], first[~sure]))
 
     def test_card_matches_the_library(self):
         card = json.load(open(os.path.join(ROOT, "models", "digits.json")))

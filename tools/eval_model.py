@@ -58,9 +58,18 @@ def softmax_of(net, images):
     return softmax(np.concatenate(out))
 
 
+OTHERS_BELOW = 0.999   # lib/model.c DIGIT_OTHERS_BELOW
+
+
 def average(nets, images):
-    """The members' calibrated probabilities averaged, before the average's own temperature."""
-    return sum(softmax_of(net, images) for _, net in nets) / len(nets)
+    """The members' calibrated probabilities as lib/model.c combines them, before the average's own
+    temperature: the first member's, and where it reads a cell below OTHERS_BELOW every member's
+    averaged."""
+    p = softmax_of(nets[0][1], images)
+    unsure = p.max(1) < OTHERS_BELOW
+    if len(nets) > 1 and unsure.any():
+        p[unsure] = sum(softmax_of(net, images[unsure]) for _, net in nets) / len(nets)
+    return p
 
 
 def run(nets, images):

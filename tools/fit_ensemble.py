@@ -8,8 +8,8 @@ calibrated; their average is not: members that agree are right more often than e
 the average is less sure than it is right. This fits one more temperature, p_k ∝ avg_k ** (1 / T), by
 least negative log-likelihood on the calibration photos' cells as the library cuts them
 (`c1scan --cells CELLS PHOTOS`, photos of held-out training digits; any other is refused), with the members
-run as the library runs them (OpenCV dnn), and writes it as the card's "ensemble_temperature"
-(lib/model.c applies it after averaging).
+run and combined as the library does (OpenCV dnn; the others only where the first reads a cell below
+0.999), and writes it as the card's "ensemble_temperature" (lib/model.c applies it after averaging).
 """
 import json
 import os
