@@ -1,8 +1,8 @@
-/* Digits: reads every digit box two independent ways, the handwriting model (its networks averaged,
- * the page's boxes in one batch) and the segment reader, reads corrections, then turns each reader's
- * three cells into a distribution over the field's value under the writing conventions. Reads the
- * page, the located boxes and the model; writes each field's `ocr` and `segments` readings and keeps
- * the cells the model read (c1_field_box_cell). */
+/* Digits: reads every digit box two independent ways, the handwriting model (the page's boxes in one
+ * batch, its second network on those the first is unsure of) and the segment reader, reads
+ * corrections, then turns each reader's three cells into a distribution over the field's value under
+ * the writing conventions. Reads the page, the located boxes and the model; writes each field's `ocr`
+ * and `segments` readings and keeps the cells the model read (c1_field_box_cell). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

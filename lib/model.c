@@ -197,7 +197,6 @@ void model_nets_free(void *nets)
 /* Adds weight * softmax(logits) to p, n classes (at most MAX_CLASSES): the members' calibrated
  * probabilities are averaged. */
 #define MAX_CLASSES (C1_N_CLASSES > TALLY_CLASSES ? C1_N_CLASSES : TALLY_CLASSES)
-#define DIGIT_OTHERS_BELOW 0.999   /* a cell the first digit network reads less surely is read by the others too */
 static void add_softmax(const float *logits, int n, double weight, double *p)
 {
     double m = logits[0], sum = 0, q[MAX_CLASSES];
@@ -219,6 +218,8 @@ static void calibrate_average(double *p, double temperature)
     for (int k = 0; k < C1_N_CLASSES && sum > 0; k++)
         p[k] /= sum;
 }
+
+#define DIGIT_OTHERS_BELOW 0.999   /* a cell the first digit network reads less surely is read by the others too */
 
 /* The cells the first member reads below DIGIT_OTHERS_BELOW, packed into `again`; their indices in
  * `unsure`. Returns how many. */
