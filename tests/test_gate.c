@@ -156,9 +156,9 @@ static void test_sum_laid_on_the_one_misread_field(void)
     free_result(r);
 }
 
-/* suara_sah, written 200, read 208 by both readers, 200 their second reading at p_written: both sums it
- * is in fail as read and 200 mends both. Returns the mended value's posterior; *published, whether the
- * sums' other fields were published. */
+/* suara_sah, written 200, read 208 by both readers at p_misread, 200 their second reading at
+ * p_written: both sums it is in fail as read and 200 mends both. Returns the mended value's posterior;
+ * *published, whether the sums' other fields were published. */
 static double two_sums_mended_read(double blur_mm, double p_misread, double p_written, int *published)
 {
     c1_result *r = agreeing_form();
@@ -202,7 +202,7 @@ static void test_blurred_page_mends_with_more_margin(void)
 }
 
 /* The same two sums, the model sure of what it reads (208 at 0.995, 200 at 0.004): the mended value
- * is at about 0.97, below the bar for one sum. suara_sah is the total of one of them: an officer who
+ * is at about 0.72, below the bar for one sum. suara_sah is the total of one of them: an officer who
  * slipped it breaks both as surely, so two sums mended by it alone are no more than one, and their
  * other fields stay with a person. (Two sums mended by one term, a total in neither, are laid on
  * it at any posterior the beam chooses: p1_misread_two_sums in tests/test_c1.c.) */
