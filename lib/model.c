@@ -219,52 +219,10 @@ static void calibrate_average(double *p, double temperature)
         p[k] /= sum;
 }
 
-#define DIGIT_OTHERS_BELOW 0.999   /* a cell the first digit network reads less surely is read by the others too */
-
-/* The cells the first member reads below DIGIT_OTHERS_BELOW, packed into `again`; their indices in
- * `unsure`. Returns how many. */
-static int digits_unsure(const double *p, const float *cells, int n, float *again, int *unsure)
-{
-    int n_unsure = 0;
-    for (int k = 0; k < n; k++) {
-        double top = 0;
-        for (int c = 0; c < C1_N_CLASSES; c++)
-            top = fmax(top, p[C1_N_CLASSES * k + c]);
-        if (top < DIGIT_OTHERS_BELOW) {
-            memcpy(again + 784 * (size_t)n_unsure, cells + 784 * (size_t)k, sizeof(float) * 784);
-            unsure[n_unsure++] = k;
-        }
-    }
-    return n_unsure;
-}
-
-int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
-{
-    float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)(n > 0 ? n : 1));
-    float *again = malloc(sizeof(float) * 784 * (size_t)(n > 0 ? n : 1));
-    int *unsure = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1));
-    int ok = logits && again && unsure && nets->n > 0;
-    memset(p, 0, sizeof(double) * C1_N_CLASSES * (size_t)n);
-    ok = ok && cv_dnn_forward(nets->net[0], cells, n, 28, 28, logits, C1_N_CLASSES);
-    for (int k = 0; ok && k < n; k++)
-        add_softmax(logits + C1_N_CLASSES * k, C1_N_CLASSES, 1, p + C1_N_CLASSES * k);
-    /* The other members are asked only about the cells the first is unsure of, and averaged there. */
-    const int n_unsure = ok && nets->n > 1 ? digits_unsure(p, cells, n, again, unsure) : 0;
-    for (int j = 0; j < n_unsure; j++)
-        for (int c = 0; c < C1_N_CLASSES; c++)
-            p[C1_N_CLASSES * unsure[j] + c] /= nets->n;
-    for (int m = 1; ok && n_unsure > 0 && m < nets->n; m++) {
-        ok = cv_dnn_forward(nets->net[m], again, n_unsure, 28, 28, logits, C1_N_CLASSES);
-        for (int j = 0; ok && j < n_unsure; j++)
-            add_softmax(logits + C1_N_CLASSES * j, C1_N_CLASSES, 1.0 / nets->n, p + C1_N_CLASSES * unsure[j]);
-    }
-    for (int k = 0; ok && k < n; k++)
-        calibrate_average(p + C1_N_CLASSES * k, nets->temperature);
-    free(logits), free(again), free(unsure);
-    return ok;
-}
-
-#define SECOND_BELOW 0.999    /* a tally cell the first network reads less surely is read by the second too */
+/* A pair's first network is sure of most cells (digit boxes: 62-65 % of those read on the eval and
+ * validation photos; tally cells: 96 % of the calibration photos' inked ones): the others are asked
+ * only about the cells it reads less surely than this, and averaged with it there. */
+#define OTHERS_BELOW 0.999
 
 static double top_of(const double *p, int n)
 {
@@ -274,26 +232,46 @@ static double top_of(const double *p, int n)
     return top;
 }
 
-/* The second tally network on the cells the first read below SECOND_BELOW, packed into one batch,
- * each such cell's probabilities made the two networks' average. `logits` holds n cells' worth. */
-static int second_where_unsure(const digit_nets *nets, const float *cells, int n, int h, int w, float *logits, double *p)
+/* The networks after the first (net[1 .. n_nets - 1]) on the n cells (h x w floats each) whose
+ * probabilities in p, the first's, top below OTHERS_BELOW, packed into one batch; each such cell's
+ * probabilities made all the networks' average. `logits` holds n cells' worth. 0 when one fails. */
+static int others_where_unsure(void *const *net, int n_nets, const float *cells, int n, int h, int w, int n_classes,
+                               float *logits, double *p)
 {
     const size_t cell = (size_t)h * (size_t)w;
-    int *unsure = malloc(sizeof(int) * (size_t)n), n_unsure = 0;
-    float *again = malloc(sizeof(float) * cell * (size_t)n);
+    int *unsure = malloc(sizeof(int) * (size_t)(n > 0 ? n : 1)), n_unsure = 0;
+    float *again = malloc(sizeof(float) * cell * (size_t)(n > 0 ? n : 1));
     for (int k = 0; unsure && again && k < n; k++)
-        if (top_of(p + TALLY_CLASSES * k, TALLY_CLASSES) < SECOND_BELOW) {
+        if (top_of(p + n_classes * k, n_classes) < OTHERS_BELOW) {
             memcpy(again + cell * (size_t)n_unsure, cells + cell * (size_t)k, sizeof(float) * cell);
             unsure[n_unsure++] = k;
         }
-    int ok = unsure && again && (n_unsure == 0 || cv_dnn_forward(nets->tally[1], again, n_unsure, h, w, logits, TALLY_CLASSES));
-    for (int j = 0; ok && j < n_unsure; j++) {
-        double *q = p + TALLY_CLASSES * unsure[j];
-        for (int c = 0; c < TALLY_CLASSES; c++)
-            q[c] /= 2;
-        add_softmax(logits + TALLY_CLASSES * j, TALLY_CLASSES, 0.5, q);
+    int ok = unsure && again;
+    for (int j = 0; ok && j < n_unsure; j++)
+        for (int c = 0; c < n_classes; c++)
+            p[n_classes * unsure[j] + c] /= n_nets;
+    for (int m = 1; ok && n_unsure > 0 && m < n_nets; m++) {
+        ok = cv_dnn_forward(net[m], again, n_unsure, h, w, logits, n_classes);
+        for (int j = 0; ok && j < n_unsure; j++)
+            add_softmax(logits + n_classes * j, n_classes, 1.0 / n_nets, p + n_classes * unsure[j]);
     }
     free(unsure), free(again);
+    return ok;
+}
+
+int model_classify(const digit_nets *nets, const float *cells, int n, double *p)
+{
+    float *logits = malloc(sizeof(float) * C1_N_CLASSES * (size_t)(n > 0 ? n : 1));
+    int ok = logits && nets->n > 0;
+    memset(p, 0, sizeof(double) * C1_N_CLASSES * (size_t)n);
+    ok = ok && cv_dnn_forward(nets->net[0], cells, n, 28, 28, logits, C1_N_CLASSES);
+    for (int k = 0; ok && k < n; k++)
+        add_softmax(logits + C1_N_CLASSES * k, C1_N_CLASSES, 1, p + C1_N_CLASSES * k);
+    if (ok && nets->n > 1)
+        ok = others_where_unsure(nets->net, nets->n, cells, n, 28, 28, C1_N_CLASSES, logits, p);
+    for (int k = 0; ok && k < n; k++)
+        calibrate_average(p + C1_N_CLASSES * k, nets->temperature);
+    free(logits);
     return ok;
 }
 
@@ -305,10 +283,8 @@ int model_count_tally(const digit_nets *nets, const float *cells, int n, int h, 
         memset(p, 0, sizeof(double) * TALLY_CLASSES * (size_t)n);
     for (int k = 0; ok && k < n; k++)
         add_softmax(logits + TALLY_CLASSES * k, TALLY_CLASSES, 1, p + TALLY_CLASSES * k);
-    /* Most inked cells are whole groups the first network is sure of (96 % of the calibration
-     * photos'); the second is asked only about the others. */
     if (ok && nets->n_tally > 1)
-        ok = second_where_unsure(nets, cells, n, h, w, logits, p);
+        ok = others_where_unsure(nets->tally, nets->n_tally, cells, n, h, w, TALLY_CLASSES, logits, p);
     free(logits);
     return ok;
 }

@@ -786,7 +786,7 @@ class DigitModel(unittest.TestCase):
     def test_members_combined_as_the_library_does(self):
         import eval_model
         src = open(os.path.join(ROOT, "lib", "model.c")).read()
-        m = re.search(r"#define DIGIT_OTHERS_BELOW ([0-9.]+)", src)
+        m = re.search(r"#define OTHERS_BELOW ([0-9.]+)", src)
         self.assertIsNotNone(m)
         self.assertEqual(float(m.group(1)), eval_model.OTHERS_BELOW)
         nets = eval_model.load_model()

@@ -58,7 +58,7 @@ def softmax_of(net, images):
     return softmax(np.concatenate(out))
 
 
-OTHERS_BELOW = 0.999   # lib/model.c DIGIT_OTHERS_BELOW
+OTHERS_BELOW = 0.999   # lib/model.c OTHERS_BELOW
 
 
 def average(nets, images):
