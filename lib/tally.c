@@ -1247,18 +1247,57 @@ static int classify_inked_cells(const digit_nets *nets, float *patches, int n, d
     return ok;
 }
 
-/* The cell model's count of each cell as the tally's cells (p: n cells' distributions), doubtful where
- * it is unsure or the tracers counted otherwise. */
+/* Each cell's own likeliest count may add up to another than the grid's likeliest (a shadowed empty
+ * cell read 5 at 0.4 beside groups read surely): the rows are counted from the cells, and must add up
+ * to the count the tally gives. */
+int tally_cells_adding_up_to(const double *p, int n, int count, int *best)
+{
+    enum { TOP = TALLY_CLASSES - 1 };
+    if (n < 0 || n > C1_MAX_TALLY_CELLS || count < 0 || count > n * TOP)
+        return 0;
+    const size_t width = (size_t)count + 1;   /* sums above the count lead nowhere */
+    double *score = malloc(sizeof(double) * (size_t)(n + 1) * width);
+    signed char *took = malloc((size_t)(n + 1) * width);
+    int ok = score && took;
+    for (size_t v = 0; ok && v < width; v++)
+        score[v] = v ? -INFINITY : 0;
+    for (int c = 0; ok && c < n; c++) {
+        double *from = score + (size_t)c * width, *to = from + width, log_p[TALLY_CLASSES];
+        signed char *how = took + (size_t)(c + 1) * width;
+        for (int k = 0; k <= TOP; k++)
+            log_p[k] = p[c * TALLY_CLASSES + k] > 0 ? log(p[c * TALLY_CLASSES + k]) : -INFINITY;
+        for (int v = 0; v <= count; v++) {
+            to[v] = -INFINITY, how[v] = -1;
+            for (int k = 0; k <= TOP && k <= v; k++)
+                if (from[v - k] + log_p[k] > to[v])
+                    to[v] = from[v - k] + log_p[k], how[v] = (signed char)k;
+        }
+    }
+    ok = ok && isfinite(score[(size_t)n * width + (size_t)count]);
+    for (int c = n, v = count; ok && c > 0; c--) {
+        best[c - 1] = took[(size_t)c * width + (size_t)v];
+        v -= best[c - 1];
+    }
+    free(score), free(took);
+    return ok;
+}
+
+/* The cell model's count of each cell as the tally's cells (p: n cells' distributions), adding up
+ * to the tally's value where they can; doubtful where the model is unsure, or the tracers counted
+ * otherwise, or the sum moved the cell off its own likeliest count. */
 static void take_model_cells(const double *p, int n, c1_tally *t)
 {
+    int summed[C1_MAX_TALLY_CELLS];
+    const int adds_up = tally_cells_adding_up_to(p, n, t->value, summed);
     t->n_doubtful = 0;
     for (int c = 0; c < n; c++) {
         int best = 0;
         for (int k = 1; k < TALLY_CLASSES; k++)
             best = p[c * TALLY_CLASSES + k] > p[c * TALLY_CLASSES + best] ? k : best;
-        if (best != t->cells[c] || p[c * TALLY_CLASSES + best] < MODEL_SPEAKS)
+        const int chosen = adds_up ? summed[c] : best;
+        if (chosen != best || chosen != t->cells[c] || p[c * TALLY_CLASSES + chosen] < MODEL_SPEAKS)
             t->doubtful[t->n_doubtful++] = c;
-        t->cells[c] = best;
+        t->cells[c] = chosen;
     }
 }
 
@@ -1296,7 +1335,7 @@ static void weigh_model(const ink_area *a, const c1_form_field *fd, const double
         /* Where both traced nothing, the strokes were too faint for them, as they are on a soft photo:
          * the model's count is the likelier, and the grid is not empty. */
         if (t->by_strokes == 0 && t->by_groups == 0)
-            take_model_cells(p, n, t), t->value = t->by_model;
+            t->value = t->by_model, take_model_cells(p, n, t);
     }
     free(patches), free(p);
 }

@@ -33,6 +33,10 @@ enum { INK = 1, UPRIGHT_CORE = 2, CROSSING_CORE = 4, FAINT = 8 };
  * page mm). */
 void tally_count(const ink_area *a, const c1_form_field *fd, const double grid_mm[8], c1_tally *t);
 
+/* The likeliest counts of n cells (p: each cell's distribution over 0 .. TALLY_CLASSES - 1 strokes)
+ * that add up to `count`, into `cells`; 0 when no such counts have any probability. */
+int tally_cells_adding_up_to(const double *p, int n, int count, int *cells);
+
 /* The blank page as printed under an area w x h pixels from page point (x_mm, y_mm), each pixel taken
  * from where the grid's located corners (grid_mm) say it was printed. */
 c1_pix *tally_blank_under(const c1_form *f, const c1_form_field *fd, const double grid_mm[8], double x_mm, double y_mm,

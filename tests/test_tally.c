@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model.h"
 #include "tally.h"
 #include "check.h"
 
@@ -455,8 +456,29 @@ static void test_blank_follows_the_grid(void)
     pix_destroy(&under), pix_destroy(&f.blank);
 }
 
+/* The cells given with the cell model's count add up to it: a shadowed empty cell the model calls 5 at
+ * 0.4 stays empty when the grid's likeliest count leaves no room for it, and where a stroke must be
+ * taken away it comes off the cell least sure of its own count. */
+static void test_cells_add_up_to_the_count(void)
+{
+    double p[3 * TALLY_CLASSES] = {0};
+    p[0 * TALLY_CLASSES + 5] = 0.98, p[0 * TALLY_CLASSES + 4] = 0.02;
+    p[1 * TALLY_CLASSES + 5] = 0.7, p[1 * TALLY_CLASSES + 4] = 0.3;
+    p[2 * TALLY_CLASSES + 5] = 0.4, p[2 * TALLY_CLASSES + 0] = 0.35, p[2 * TALLY_CLASSES + 1] = 0.25;
+    int cells[3] = {-1, -1, -1};
+    CHECK(tally_cells_adding_up_to(p, 3, 10, cells) && cells[0] == 5 && cells[1] == 5 && cells[2] == 0,
+          "10 as 5 5 0, got %d %d %d", cells[0], cells[1], cells[2]);
+    CHECK(tally_cells_adding_up_to(p, 3, 9, cells) && cells[0] == 5 && cells[1] == 4 && cells[2] == 0,
+          "9 as 5 4 0, got %d %d %d", cells[0], cells[1], cells[2]);
+    CHECK(tally_cells_adding_up_to(p, 3, 15, cells) && cells[2] == 5, "15 as 5 5 5, got %d %d %d", cells[0], cells[1],
+          cells[2]);
+    CHECK(!tally_cells_adding_up_to(p, 3, 2, cells), "2 has no probability: no cells");
+    CHECK(!tally_cells_adding_up_to(p, 3, 3 * (TALLY_CLASSES - 1) + 1, cells), "more than the cells hold: no cells");
+}
+
 int main(void)
 {
+    test_cells_add_up_to_the_count();
     test_groups_and_a_partial_one();
     test_flat_fifth();
     test_broken_stroke();
