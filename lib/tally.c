@@ -400,12 +400,66 @@ static int max_drift(int vertical, int step)
     return vertical ? step / 2 : step;
 }
 
-/* Scratch for longest_path, each of the mark's size. */
+/* Scratch for longest_path, each of the mark's size, kept from one search to the next: taking a
+ * stroke away changes the best paths only to the points downstream of its ink, and only those are
+ * searched again (`stale`), which gives the same paths as searching the whole mark each time. */
 typedef struct {
     double *score;
     int *from;                   /* the previous step of the best path to here (-1: it starts here) */
     int *erased;                 /* how far the best path to here has run over ink taken away */
+    uint8_t *stale;              /* points to search again: all at first, then downstream of a change */
+    int searched;                /* whether the whole mark has been searched once */
+    int *first, *last;           /* along each row, the span across of the points a path reaches:
+                                    only those can be stepped from, and most of a mark is paper */
 } path_scratch;
+
+typedef struct {
+    int vertical, n_along, n_across, max_gap, max_erased;
+    double charge;
+} path_rules;
+
+static path_rules path_rules_for(const mark_img *m, int vertical)
+{
+    return (path_rules){vertical, vertical ? m->h : m->w, vertical ? m->w : m->h,
+                        (int)lround((vertical ? MAX_GAP_MM : MAX_CROSS_GAP_MM) * C1_PAGE_PX_PER_MM),
+                        (int)lround(MAX_CROSSED_MM * C1_PAGE_PX_PER_MM), vertical ? 1.5 : 0.3};
+}
+
+/* The best path to point (t, c) from the points before it; returns whether it differs from the one
+ * found before. */
+static int step_to(const mark_img *m, const mark_img *drawn, const path_rules *r, path_scratch *p, int t, int c)
+{
+    const int at = t * r->n_across + c, fresh = ink_at(m, t, c, r->vertical);
+    const double old_score = p->score[at];
+    const int old_from = p->from[at], old_erased = p->erased[at];
+    p->score[at] = fresh, p->from[at] = -1, p->erased[at] = 0;
+    if (fresh || (r->vertical && ink_at(drawn, t, c, r->vertical)))
+        for (int g = 1; g <= r->max_gap + 1 && t - g >= 0; g++) {
+            int drift = max_drift(r->vertical, g);
+            int d_lo = p->first[t - g] - c > -drift ? p->first[t - g] - c : -drift;
+            int d_hi = p->last[t - g] - c < drift ? p->last[t - g] - c : drift;
+            for (int d = d_lo; d <= d_hi; d++) {
+                int prev = (t - g) * r->n_across + c + d;
+                if (p->score[prev] <= 0)
+                    continue;
+                int erased = fresh ? 0 : p->erased[prev] + g;
+                double s = p->score[prev] + (fresh ? g : 0) - r->charge * abs(d);
+                if (erased <= r->max_erased && s > p->score[at])
+                    p->score[at] = s, p->from[at] = prev, p->erased[at] = erased;
+            }
+        }
+    return p->score[at] != old_score || p->from[at] != old_from || p->erased[at] != old_erased;
+}
+
+/* Marks stale every point a path may step to from (t, c). */
+static void stale_downstream(const path_rules *r, path_scratch *p, int t, int c)
+{
+    for (int g = 1; g <= r->max_gap + 1 && t + g < r->n_along; g++) {
+        int drift = max_drift(r->vertical, g);
+        for (int cc = c - drift > 0 ? c - drift : 0; cc <= c + drift && cc < r->n_across; cc++)
+            p->stale[(t + g) * r->n_across + cc] = 1;
+    }
+}
 
 /* The straightest long path through the ink along rows (`vertical`) or columns, jumping the gaps
  * a dry pen leaves: each step scores the distance it advances less a charge for moving sideways,
@@ -417,44 +471,43 @@ typedef struct {
  * `p->from` links it back to its start from `end`. */
 static int longest_path(const mark_img *m, const mark_img *drawn, int vertical, path_scratch *p, int *end)
 {
-    int n_along = vertical ? m->h : m->w, n_across = vertical ? m->w : m->h;
-    int max_gap = (int)lround((vertical ? MAX_GAP_MM : MAX_CROSS_GAP_MM) * C1_PAGE_PX_PER_MM);
-    int max_erased = (int)lround(MAX_CROSSED_MM * C1_PAGE_PX_PER_MM);
-    double charge = vertical ? 1.5 : 0.3, best = 0;
-    *end = -1;
-    for (int t = 0; t < n_along; t++)
-        for (int c = 0; c < n_across; c++) {
-            int at = t * n_across + c, fresh = ink_at(m, t, c, vertical);
-            p->score[at] = fresh, p->from[at] = -1, p->erased[at] = 0;
-            if (!fresh && !(vertical && ink_at(drawn, t, c, vertical)))
+    const path_rules r = path_rules_for(m, vertical);
+    for (int t = 0; t < r.n_along; t++) {
+        int searched = 0;
+        for (int c = 0; c < r.n_across; c++) {
+            int at = t * r.n_across + c;
+            if (!p->stale[at])
                 continue;
-            for (int g = 1; g <= max_gap + 1 && t - g >= 0; g++) {
-                int drift = max_drift(vertical, g);
-                for (int d = -drift; d <= drift; d++) {
-                    int cc = c + d, prev = (t - g) * n_across + cc;
-                    if (cc < 0 || cc >= n_across || p->score[prev] <= 0)
-                        continue;
-                    int erased = fresh ? 0 : p->erased[prev] + g;
-                    double s = p->score[prev] + (fresh ? g : 0) - charge * abs(d);
-                    if (erased <= max_erased && s > p->score[at])
-                        p->score[at] = s, p->from[at] = prev, p->erased[at] = erased;
-                }
-            }
-            if (p->score[at] > best)
-                best = p->score[at], *end = at;
+            p->stale[at] = 0, searched = 1;
+            if (step_to(m, drawn, &r, p, t, c) && p->searched)
+                stale_downstream(&r, p, t, c);
         }
+        if (searched) {
+            p->first[t] = r.n_across, p->last[t] = -1;
+            for (int c = 0; c < r.n_across; c++)
+                if (p->score[t * r.n_across + c] > 0)
+                    p->first[t] = c < p->first[t] ? c : p->first[t], p->last[t] = c;
+        }
+    }
+    p->searched = 1;
+    double best = 0;
+    *end = -1;
+    for (int at = 0; at < r.n_along * r.n_across; at++)
+        if (p->score[at] > best)
+            best = p->score[at], *end = at;
     if (*end < 0)
         return 0;
     int len = 1;
     for (int at = *end; p->from[at] >= 0; at = p->from[at])
-        if (ink_at(m, at / n_across, at % n_across, vertical))
-            len += at / n_across - p->from[at] / n_across;
+        if (ink_at(m, at / r.n_across, at % r.n_across, vertical))
+            len += at / r.n_across - p->from[at] / r.n_across;
     return len;
 }
 
 /* Takes a traced stroke's ink away, so that the next search finds the next stroke: at every step
- * along it (gaps included), the run of ink across it, up to PEN_MM either side. */
-static void erase_path(mark_img *m, int vertical, const int *from, int end)
+ * along it (gaps included), the run of ink across it, up to PEN_MM either side; the points taken
+ * away are marked `stale`. */
+static void erase_path(mark_img *m, int vertical, const int *from, int end, uint8_t *stale)
 {
     int n_across = vertical ? m->w : m->h, reach = (int)lround(PEN_MM * C1_PAGE_PX_PER_MM);
     for (int at = end; at >= 0 && from[at] >= 0; at = from[at]) {
@@ -470,7 +523,7 @@ static void erase_path(mark_img *m, int vertical, const int *from, int end)
                 hi++;
             for (int cc = lo; cc <= hi; cc++)
                 if (ink_at(m, t, cc, vertical))
-                    m->ink[vertical ? t * m->w + cc : cc * m->w + t] = 0;
+                    m->ink[vertical ? t * m->w + cc : cc * m->w + t] = 0, stale[t * n_across + cc] = 1;
         }
     }
 }
@@ -514,11 +567,13 @@ static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_en
 {
     size_t n = (size_t)mark->w * mark->h;
     mark_img m = {mark->w, mark->h, malloc(n)};
-    path_scratch p = {malloc(sizeof(double) * n), malloc(sizeof(int) * n), malloc(sizeof(int) * n)};
     int count = 0, traced = 0, end, len, n_across = vertical ? m.w : m.h, n_along = vertical ? m.h : m.w;
+    path_scratch p = {calloc(n, sizeof(double)), calloc(n, sizeof(int)), calloc(n, sizeof(int)), malloc(n),
+                      0, malloc(sizeof(int) * (size_t)n_along), malloc(sizeof(int) * (size_t)n_along)};
     int *lies_at = malloc(sizeof(int) * MAX_PATHS * (size_t)n_along);
-    if (m.ink && p.score && p.from && p.erased && lies_at) {
+    if (m.ink && p.score && p.from && p.erased && p.stale && p.first && p.last && lies_at) {
         memcpy(m.ink, mark->ink, n);
+        memset(p.stale, 1, n);
         while (traced < MAX_PATHS && (len = longest_path(&m, mark, vertical, &p, &end)) >= min_px) {
             int start = end;
             while (p.from[start] >= 0)
@@ -527,10 +582,10 @@ static int trace_strokes(const mark_img *mark, int vertical, int min_px, path_en
             if (!is_remnant(lies_at, traced, vertical, n_along, n_across, p.from, end))
                 found[count++] = vertical ? (path_ends){c0, t0, c1, t1, len} : (path_ends){t0, c0, t1, c1, len};
             note_path(lies_at + (size_t)traced++ * n_along, n_along, n_across, p.from, end);
-            erase_path(&m, vertical, p.from, end);
+            erase_path(&m, vertical, p.from, end, p.stale);
         }
     }
-    free(m.ink), free(p.score), free(p.from), free(p.erased), free(lies_at);
+    free(m.ink), free(p.score), free(p.from), free(p.erased), free(p.stale), free(p.first), free(p.last), free(lies_at);
     return count;
 }
 
