@@ -1303,7 +1303,7 @@ static int classify_inked_cells(const digit_nets *nets, float *patches, int n, d
 }
 
 /* Each cell's own likeliest count may add up to another than the grid's likeliest (a shadowed empty
- * cell read 5 at 0.4 beside groups read surely): the rows are counted from the cells, and must add up
+ * cell read 5 at 0.51 beside groups read surely): the rows are counted from the cells, and must add up
  * to the count the tally gives. */
 int tally_cells_adding_up_to(const double *p, int n, int count, int *best)
 {
