@@ -473,16 +473,16 @@ static int longest_path(const mark_img *m, const mark_img *drawn, int vertical, 
 {
     const path_rules r = path_rules_for(m, vertical);
     for (int t = 0; t < r.n_along; t++) {
-        int searched = 0;
+        int row_searched = 0;
         for (int c = 0; c < r.n_across; c++) {
             int at = t * r.n_across + c;
             if (!p->stale[at])
                 continue;
-            p->stale[at] = 0, searched = 1;
+            p->stale[at] = 0, row_searched = 1;
             if (step_to(m, drawn, &r, p, t, c) && p->searched)
                 stale_downstream(&r, p, t, c);
         }
-        if (searched) {
+        if (row_searched) {
             p->first[t] = r.n_across, p->last[t] = -1;
             for (int c = 0; c < r.n_across; c++)
                 if (p->score[t * r.n_across + c] > 0)
