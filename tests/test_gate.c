@@ -889,6 +889,63 @@ static void test_other_ink_settles_the_readers(void)
     }
 }
 
+/* The tracers split (42 and 45) and the cell model, sure, counts the digits' 41 (eval e01053: 58 in
+ * digits, bubbles and cell model, the tracers at 57 and 62): no objection. The model unsure, or
+ * counting 41 under digits that read 44, it still is. */
+static void test_doubtful_tally_on_the_digits(void)
+{
+    const char *const cases[] = {"the model sure of 41", "the model at 0.6", "the digits reading 44"};
+    for (int kind = 0; kind < 3; kind++) {
+        c1_result *r = agreeing_form();
+        c1_field_result *f = field(r, "paslon1");
+        f->tally->by_strokes = 42, f->tally->by_groups = 45, f->tally->value = f->tally->by_model = 41;
+        f->tally->model_p = kind == 1 ? 0.6 : 0.95, f->tally->confidence = 0.5;
+        if (kind == 2) {
+            set_reading(&f->ocr, 44, 0.9999, -1, 0);
+            set_reading(&f->segments, 44, 0.999, -1, 0);
+        }
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(f, why, sizeof why);
+        if (kind == 0)
+            CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 41 && !has_reason(f, "tally_doubtful"), "%s: in review (%s)",
+                  cases[kind], why);
+        else
+            CHECK(f->status == C1_FIELD_REVIEW && has_reason(f, "tally_doubtful"), "%s: the tally not in doubt (%s)",
+                  cases[kind], why);
+        free_result(r);
+    }
+}
+
+/* The digits read 46 (41 at 0.1), and the officer's three other writings of the number say 41: a tally
+ * both counters agree on, the bubbles and the row counts, each unsure as on a blurred page (eval
+ * e01047: 40 read as 46). The row counts on 46, the bubbles left empty, or digits that do not allow
+ * 41 leave it in review. */
+static void test_other_writings_settle_the_digits(void)
+{
+    const char *const cases[] = {"tally, bubbles and row counts on 41", "row counts on 46", "bubbles left empty",
+                                 "digits that do not allow 41"};
+    for (int kind = 0; kind < 4; kind++) {
+        c1_result *r = agreeing_form();
+        c1_field_result *f = field(r, "paslon1");
+        set_reading(&f->ocr, 46, 0.66, kind == 3 ? -1 : 41, 0.1);
+        set_reading(&f->segments, 46, 0.66, kind == 3 ? -1 : 41, 0.1);
+        if (kind != 3)   /* the units box: a 6, or a 1 at 0.1 */
+            f->ocr.cells[2][1] = f->segments.cells[2][1] = 0.1;
+        set_bubbles(f, kind == 2 ? -1 : 41, 0.512);
+        set_rows(f, kind == 1 ? 46 : 41, 0.328);
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(f, why, sizeof why);
+        if (kind == 0)
+            CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 41, "%s: %s %d (%s)", cases[kind],
+                  f->status == C1_FIELD_ACCEPTED ? "accepted" : "review", f->value, why);
+        else
+            CHECK(f->status == C1_FIELD_REVIEW, "%s: published %d", cases[kind], f->value);
+        free_result(r);
+    }
+}
+
 /* A sum that holds only because its terms read 0 is no evidence: faint strokes lost on a soft photo
  * read as 0 in every box, and 0 + 0 + 0 = 0. Nor is a row count that is all blank. */
 static void test_all_zero_sum_is_no_evidence(void)
@@ -1337,6 +1394,8 @@ int main(void)
     test_officers_wrong_sum_is_not_corrected();
     test_handwritten_99_not_44();
     test_other_ink_settles_the_readers();
+    test_other_writings_settle_the_digits();
+    test_doubtful_tally_on_the_digits();
     test_segment_reader_abstains();
     test_segments_missing_a_digit_abstain();
     test_torn_segment_reader_is_no_objection();
