@@ -917,6 +917,33 @@ static void test_doubtful_tally_on_the_digits(void)
     }
 }
 
+/* Digits at 0.5 for 41 (47 at 0.3) that the page's sum cannot settle (its valid votes unsure between
+ * the two sums), a tally the tracers split on counted 41 by the cell model: sure (p 0.95), it weighs
+ * in the posterior and the field is published (eval e01107-2: 38 at 0.96 before); unsure (0.6), the
+ * posterior does not hear it. */
+static void test_sure_cell_model_weighs_in_the_posterior(void)
+{
+    for (int sure = 0; sure <= 1; sure++) {
+        c1_result *r = agreeing_form();
+        c1_field_result *f = field(r, "paslon1");
+        set_reading(&f->ocr, 41, 0.5, 47, 0.3);
+        set_reading(&f->segments, 41, 0.5, 47, 0.3);
+        set_reading(&field(r, "suara_sah")->ocr, 200, 0.5, 206, 0.45);
+        set_reading(&field(r, "suara_sah")->segments, 200, 0.5, 206, 0.45);
+        f->tally->by_strokes = 42, f->tally->by_groups = 45, f->tally->value = f->tally->by_model = 41;
+        f->tally->model_p = sure ? 0.95 : 0.6, f->tally->confidence = 0.5;
+        validate_fields(NULL, r);
+        char why[256];
+        reasons(f, why, sizeof why);
+        if (sure)
+            CHECK(f->status == C1_FIELD_ACCEPTED && f->value == 41, "a sure cell model's 41 unheard: %.4f (%s)", f->confidence, why);
+        else
+            CHECK(f->status == C1_FIELD_REVIEW && f->confidence < 0.995, "an unsure cell model's 41 raised the posterior to %.4f",
+                  f->confidence);
+        free_result(r);
+    }
+}
+
 /* The digits read 46 (41 at 0.1), and the officer's three other writings of the number say 41: a tally
  * both counters agree on, the bubbles and the row counts, each unsure as on a blurred page (eval
  * e01047: 40 read as 46). The row counts on 46, the bubbles left empty, or digits that do not allow
@@ -1396,6 +1423,7 @@ int main(void)
     test_other_ink_settles_the_readers();
     test_other_writings_settle_the_digits();
     test_doubtful_tally_on_the_digits();
+    test_sure_cell_model_weighs_in_the_posterior();
     test_segment_reader_abstains();
     test_segments_missing_a_digit_abstain();
     test_torn_segment_reader_is_no_objection();
