@@ -693,6 +693,28 @@ static int page_sum_backs(const c1_result *r, int i, const int *chosen, const in
     return 0;
 }
 
+/* The digits read field i as another number, and every sum of its page that then fails holds with
+ * its chosen value, i alone changed, which another page of the station writes too (lib/station.c
+ * lent it): the page's other boxes and the other page's, read apart, both land on the value. For it
+ * to be the officer's, the officer would have had to write it off on this page alone, breaking its
+ * sum and the rule across the pages at once, and the digits to favour the written value anyway: the
+ * posterior weighs that (a sum broken on the paper is priced as an officer's slip). */
+static int mended_and_written_elsewhere(const c1_result *r, int i, const int *chosen, const int *written)
+{
+    if (chosen[i] == UNLISTED || r->from_station[i] != chosen[i] + 1 || !reading_allows(&r->fields[i].ocr, chosen[i]))
+        return 0;
+    int mended = 0;
+    for (int q = 0; q < r->form->n_rules; q++) {
+        const c1_form_rule *rule = &r->form->rules[q];
+        if (!rule_involves(rule, i) || rule->hint || rule_holds(rule, written) == 1)
+            continue;
+        if (rule_holds(rule, chosen) != 1 || only_field_changed(rule, chosen, written) != i)
+            return 0;
+        mended += rule->kind == C1_RULE_SUM;
+    }
+    return mended > 0;
+}
+
 static void judge_field(c1_result *r, int i, const int *chosen, const int *written, const rule_blame *blamed,
                         double posterior, int familiar_hand)
 {
@@ -711,7 +733,8 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         f->confidence = posterior;
     }
     const int other_writings_settle = other_writings_settle_digits(f, v);
-    if (f->ocr.value != v && !other_writings_settle)
+    const int mended_elsewhere = mended_and_written_elsewhere(r, i, chosen, written);
+    if (f->ocr.value != v && !other_writings_settle && !mended_elsewhere)
         field_add_reason(f, "ocr_disagrees");
     /* Where the segment reader finds no digit pattern at all, the writer did not join these dots: it
      * abstains, and the field is judged as an ordinary writer's would be. */
@@ -789,7 +812,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
         if (!rule_involves(rule, i) || laid_elsewhere(form, blamed, q, i))
             continue;
         int holds = rule_holds_read(r, rule, chosen, written);
-        if (!holds && !rule->hint)
+        if (!holds && !rule->hint && !mended_elsewhere)
             field_add_reason(f, rule->reason);
         else if (holds && rule->kind != C1_RULE_LE && !all_zero(rule, chosen) && !sum_blind_to_lost_digit(r, rule, chosen, i))
             field_add_evidence(f, rule->evidence), backed_by_hint |= rule->hint;
