@@ -511,8 +511,7 @@ static int tally_one_off_but_agrees(const c1_field_result *f)
  * at p >= 0.9 none was wrong; below, one of 150 was the officer's 98 read as the written 100. */
 static int doubtful_tally_on_digits(const c1_field_result *f, int v)
 {
-    const c1_tally *t = f->tally;
-    return t->valid && t->value == v && f->ocr.value == v && t->by_model == v && t->model_p >= MODEL_ON_DIGITS;
+    return model_counts(f->tally) && f->tally->value == v && f->ocr.value == v;
 }
 
 /* The digits' best reading is another number, but the officer's three other writings of it, read by
