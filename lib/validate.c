@@ -515,15 +515,18 @@ static int doubtful_tally_on_digits(const c1_field_result *f, int v)
 }
 
 /* The digits' best reading is another number, but the officer's three other writings of it, read by
- * three other means, all give the value: a tally both counters agree on, the bubbles and the row
- * counts (each as unsure as a blurred page leaves them). The digits must allow it. An officer's
- * tally off would leave the bubbles, copied from the digits, on another number. Measured on every
- * set (docs/measurements.md, 2026-12-08): never a wrong value. */
+ * three other means, all give the value: the tally, the bubbles and the row counts. Either the tally's
+ * two counters agree (the bubbles and the row counts may be as unsure as a blurred page leaves them),
+ * or, the counters split, the bubbles and the row counts are each sure. The digits must allow it. An
+ * officer's tally off would leave the bubbles, copied from the digits, on another number. Measured on
+ * every set (docs/measurements.md, 2026-12-08): never a wrong value. */
 static int other_writings_settle_digits(const c1_field_result *f, int v)
 {
     const c1_tally *t = f->tally;
-    return f->ocr.value != v && t && t->valid && t->confidence >= TALLY_AGREES && t->value == v && f->bubbles.read &&
-           f->bubbles.value == v && rows_speak(&f->rows) && f->rows.sum == v && reading_allows(&f->ocr, v);
+    if (f->ocr.value == v || !t || !t->valid || t->value != v || !f->bubbles.read || f->bubbles.value != v ||
+        !rows_speak(&f->rows) || f->rows.sum != v || !reading_allows(&f->ocr, v))
+        return 0;
+    return t->confidence >= TALLY_AGREES || (bubbles_agree(f, v) && f->rows.sum_p >= ROWS_VOUCH);
 }
 
 /* A box both readers take for empty was judged once, by one rule on one ink map (lib/digits.c
