@@ -83,7 +83,7 @@ LDLIBS   := -ltesseract -lleptonica -lapriltag -lcjson -lpng \
 LIB_OBJ := $(patsubst lib/%.c,$(BUILD)/obj/%.o,$(wildcard lib/*.c)) $(BUILD)/obj/cv.o
 LIB_H   := $(wildcard lib/*.h) include/c1.h
 CLI_SRC := cli/c1scan.c cli/known.c
-TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/test_match $(BUILD)/cellprep
+TESTS   := $(BUILD)/test_c1 $(BUILD)/test_gate $(BUILD)/test_tally $(BUILD)/test_bubbles $(BUILD)/test_match $(BUILD)/cellprep
 
 .PHONY: all deps data demo test test-c test-py test-install asan valgrind fuzz fuzz-build install uninstall \
         eval eval-model validate eval-known eval-mistakes eval-tally-mistakes eval-station-mistakes eval-hands eval-pens model tally-model score fixtures form clean bench
@@ -178,6 +178,7 @@ test: deps data
 test-c: $(TESTS)
 	$(BUILD)/test_gate
 	$(BUILD)/test_tally
+	$(BUILD)/test_bubbles
 	$(BUILD)/test_match
 	$(BUILD)/test_c1
 
@@ -189,9 +190,10 @@ SAN := -fsanitize=address,undefined -fno-omit-frame-pointer
 SAN_ENV := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 asan: deps data
 	@$(MAKE) --no-print-directory BUILD=build/asan CFLAGS="-O1 -g $(SAN)" CXXFLAGS="-O1 -g $(SAN)" \
-	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/test_gate build/asan/test_tally build/asan/test_match build/asan/c1scan
+	  LDLIBS="-fsanitize=address,undefined $(LDLIBS)" build/asan/test_c1 build/asan/test_gate build/asan/test_tally build/asan/test_bubbles build/asan/test_match build/asan/c1scan
 	$(SAN_ENV) build/asan/test_gate
 	$(SAN_ENV) build/asan/test_tally
+	$(SAN_ENV) build/asan/test_bubbles
 	$(SAN_ENV) build/asan/test_match
 	$(SAN_ENV) build/asan/test_c1
 
@@ -206,6 +208,7 @@ valgrind: deps data
 	@$(MAKE) --no-print-directory $(TESTS)
 	$(VALGRIND) $(BUILD)/test_gate
 	$(VALGRIND) $(BUILD)/test_tally
+	$(VALGRIND) $(BUILD)/test_bubbles
 	$(VALGRIND) $(BUILD)/test_match
 	C1_TEST_FEW_PHOTOS=2 $(VALGRIND) $(BUILD)/test_c1
 

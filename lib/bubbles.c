@@ -10,6 +10,7 @@
 #include "stages.h"
 
 #define FLATTEN_MM 12.0     /* wider than a blackened bubble: the paper level is taken around it, not in it */
+#define LINE_REACH_MM 3.0   /* a crossing line stands above the rows this far round it */
 #define MARGIN_MM 6.0       /* page read round a column for that level */
 #define DISC_SHARE 0.72     /* of the radius: inside the printed ring, the bubble's own area */
 #define RING_IN 1.12        /* of the radius: a circle drawn round a bubble runs between these */
@@ -22,12 +23,16 @@
 #define MIN_INK 15.0
 #define PRINT_EXPLAINS 1.2  /* print taken out with a margin for the blur's estimate and registration */
 #define PRINT_SLACK 12.0
+#define RESIDUE_DISC 0.9    /* of an untouched bubble's inside: the print's residue is under this percentile */
+#define RESIDUE_RING 0.98   /* of the band round it, where one pixel marks a bin */
+#define RESIDUE_MARGIN 5   /* a mark's ink stands this far above the residue (of 255) */
 #define FAINT 0.025         /* a bubble marked less than this is untouched */
 #define MARKED 0.05         /* at least this: meant */
 #define CLEAR_LEAD 3.0      /* the marked bubble this many times the next: the column's one digit */
 #define SEVERAL_SHARE 0.5   /* a second bubble this near the first: both meant */
 #define SHARP_MM 0.5        /* blurred more (page blur, Gaussian sigma): a tick or a thin circle melts into
                                the print, and a verdict is never sure */
+#define NOISY_PAGE 3        /* marks beyond one a column (marks_beyond_one_a_column): a page's verdicts not sure */
 #define BLURRED_P 0.8       /* ... its probability then: neither evidence nor objection */
 
 /* The column's ink with the print taken out: 0..255 below the paper, one byte a page pixel. */
@@ -45,6 +50,43 @@ static int percentile_of(const uint8_t *v, int n, double share)
         if ((acc += hist[k]) >= n * (1 - share))
             return k;
     return 0;
+}
+
+/* A fold's crease or a shadow's edge runs straight across the page: through a bubble it inks the
+ * inside as a tick does. A line a row holds on both sides of the column, in the margins no bubble
+ * reaches, standing above the rows round it (a shadow or a blur raises them all alike, and a faint
+ * pen's mark lies on that), is taken out of the whole row. A mark drawn over a bubble reaches into at
+ * most one side's margin, and into less than half of it. */
+static int small_median(const uint8_t *v, int n)
+{
+    int hist[256], acc = 0, m = 0;
+    memset(hist, 0, sizeof hist);
+    for (int i = 0; i < n; i++)
+        hist[v[i]]++;
+    while (m < 255 && (acc += hist[m]) * 2 < n)
+        m++;
+    return m;
+}
+
+static void take_out_crossing_lines(column_ink *c, int margin, int reach)
+{
+    uint8_t *level = malloc((size_t)c->h), *ridge = malloc((size_t)c->h);
+    for (int y = 0; level && ridge && y < c->h; y++) {
+        const uint8_t *row = c->ink + (size_t)y * c->w;
+        int left = small_median(row, margin), right = small_median(row + c->w - margin, margin);
+        level[y] = (uint8_t)(left < right ? left : right);
+    }
+    for (int y = 0; level && ridge && y < c->h; y++) {
+        int y0 = y - reach < 0 ? 0 : y - reach, y1 = y + reach >= c->h ? c->h - 1 : y + reach;
+        int around = level[y] ? small_median(level + y0, y1 - y0 + 1) : 0;
+        ridge[y] = (uint8_t)(level[y] > around ? level[y] - around : 0);
+    }
+    for (int y = 0; level && ridge && y < c->h; y++) {
+        uint8_t *row = c->ink + (size_t)y * c->w;
+        for (int x = 0; ridge[y] && x < c->w; x++)
+            row[x] = row[x] > ridge[y] ? row[x] - ridge[y] : 0;
+    }
+    free(level), free(ridge);
 }
 
 static int cut_column(const c1_result *r, const c1_form_field *fd, int k, const double at[2], column_ink *c)
@@ -70,6 +112,8 @@ static int cut_column(const c1_result *r, const c1_form_field *fd, int k, const 
             }
     }
     pix_destroy(&crop), pix_destroy(&blank), pix_destroy(&flat), pix_destroy(&soft);
+    if (ok)
+        take_out_crossing_lines(c, (int)(MARGIN_MM * px), (int)(LINE_REACH_MM * px));
     return ok;
 }
 
@@ -102,7 +146,8 @@ static int ring_median(const column_ink *c, double cx, double cy, double R, doub
 
 /* How marked bubble (cx, cy) is, page px: the share of its inside inked, or half the share of a ring
  * drawn round it, whichever is more. Ink nearer a neighbour bubble than RING_IN is the neighbour's. */
-static double bubble_mark(const column_ink *c, double cx, double cy, double R, double pitch_px, int threshold)
+static double bubble_mark(const column_ink *c, double cx, double cy, double R, double pitch_px,
+                          const int threshold[2])
 {
     int inside = 0, inked = 0, bins_seen[RING_BINS] = {0}, bins_inked[RING_BINS] = {0};
     const int reach = (int)ceil(RING_OUT * R);
@@ -113,9 +158,9 @@ static double bubble_mark(const column_ink *c, double cx, double cy, double R, d
             if (x < 0 || y < 0 || x >= c->w || y >= c->h)
                 continue;
             double ox = x + c->x0 + 0.5 - cx, oy = y + c->y0 + 0.5 - cy;
-            int on = c->ink[y * c->w + x] > threshold;
+            int on = c->ink[y * c->w + x] > threshold[1];
             if (ox * ox + oy * oy <= DISC_SHARE * R * DISC_SHARE * R) {
-                on = c->ink[y * c->w + x] - background > threshold;
+                on = c->ink[y * c->w + x] - background > threshold[0];
                 inside++, inked += on;
             } else if (in_ring(ox, oy, R, pitch_px)) {
                 int bin = (int)((atan2(oy, ox) + M_PI) / (2 * M_PI) * RING_BINS) % RING_BINS;
@@ -127,6 +172,39 @@ static double bubble_mark(const column_ink *c, double cx, double cy, double R, d
         seen += bins_seen[b], drawn += bins_inked[b];
     double fill = inside ? (double)inked / inside : 0, ring = seen ? (double)drawn / seen : 0;
     return fmax(fill, ring >= RING_COUNTS ? RING_WEIGHT * ring : 0);
+}
+
+/* The percentile `share` of a histogram of n values. */
+static int histogram_percentile(const int hist[256], int n, double share)
+{
+    int acc = 0, v = 255;
+    while (v > 0 && (acc += hist[v]) < n * (1 - share))
+        v--;
+    return v;
+}
+
+/* What the print leaves of one bubble once it is taken out, where registration or the blur's estimate
+ * misses it by a pixel: the RESIDUE_DISC percentile of its inside above the band's median (as
+ * bubble_mark measures it) and the RESIDUE_RING percentile of the band round it. Every other pixel
+ * of each every other row: a percentile needs no more. */
+static void bubble_residue(const column_ink *c, double cx, double cy, double R, double pitch_px, int residue[2])
+{
+    int disc[256] = {0}, ring[256] = {0}, n_disc = 0, n_ring = 0;
+    const int reach = (int)ceil(RING_OUT * R);
+    for (int dy = -reach; dy <= reach; dy += 2)
+        for (int dx = -reach; dx <= reach; dx += 2) {
+            int x = (int)floor(cx) + dx - c->x0, y = (int)floor(cy) + dy - c->y0;
+            if (x < 0 || y < 0 || x >= c->w || y >= c->h)
+                continue;
+            double ox = x + c->x0 + 0.5 - cx, oy = y + c->y0 + 0.5 - cy;
+            if (ox * ox + oy * oy <= DISC_SHARE * R * DISC_SHARE * R)
+                disc[c->ink[y * c->w + x]]++, n_disc++;
+            else if (in_ring(ox, oy, R, pitch_px))
+                ring[c->ink[y * c->w + x]]++, n_ring++;
+        }
+    int above = histogram_percentile(disc, n_disc, RESIDUE_DISC) - histogram_percentile(ring, n_ring, 0.5);
+    residue[0] = above > 0 ? above : 0;
+    residue[1] = histogram_percentile(ring, n_ring, RESIDUE_RING);
 }
 
 /* One column's verdict from its ten marks. The probabilities are tiers, each measured on the
@@ -187,11 +265,43 @@ static int cut_page(const c1_result *r, column_ink *cols, int *pen)
     return n;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+    return *(const int *)a - *(const int *)b;
+}
+
+/* The page's print residue: the median over its bubbles of each one's residue. Most bubbles of a page
+ * are untouched (one in ten of a column at most is marked), so the median is theirs. */
+static void page_residue(const c1_result *r, const column_ink *cols, int residue[2])
+{
+    const size_t most = sizeof(int) * C1_MAX_FIELDS * C1_DIGITS * 10;
+    int *each[2] = {malloc(most), malloc(most)};
+    int n = 0;
+    residue[0] = residue[1] = 0;
+    for (int i = 0, at = 0; each[0] && each[1] && i < r->n_fields; i++) {
+        const c1_form_field *fd = &r->form->fields[i];
+        const double px = C1_PAGE_PX_PER_MM, R = fd->bubbles.radius * px, pitch = fd->bubbles.pitch * px;
+        for (int k = 0; fd->has_bubbles && k < C1_DIGITS; k++, at++)
+            for (int j = 0; cols[at].ink && j < 10; j++, n++) {
+                int v[2];
+                bubble_residue(&cols[at], r->fields[i].bubbles_mm[k][0] * px, r->fields[i].bubbles_mm[k][1] * px + j * pitch,
+                               R, pitch, v);
+                each[0][n] = v[0], each[1][n] = v[1];
+            }
+    }
+    for (int z = 0; n && z < 2; z++) {
+        qsort(each[z], (size_t)n, sizeof(int), cmp_int);
+        residue[z] = each[z][n / 2];
+    }
+    free(each[0]), free(each[1]);
+}
+
 static void measure_field(const c1_form_field *fd, const c1_field_result *fr, const column_ink *cols, int pen,
-                          c1_bubble_reading *b)
+                          const int residue[2], c1_bubble_reading *b)
 {
     const double px = C1_PAGE_PX_PER_MM, R = fd->bubbles.radius * px, pitch = fd->bubbles.pitch * px;
-    const int threshold = (int)fmax(MIN_INK, PEN_SHARE * pen);
+    const double base = fmax(MIN_INK, PEN_SHARE * pen);
+    const int threshold[2] = {(int)fmax(base, residue[0] + RESIDUE_MARGIN), (int)fmax(base, residue[1] + RESIDUE_MARGIN)};
     b->read = 1;
     for (int k = 0; k < C1_DIGITS; k++)
         for (int j = 0; j < 10; j++)
@@ -201,26 +311,45 @@ static void measure_field(const c1_form_field *fd, const c1_field_result *fr, co
                                 : 0;
 }
 
+/* Marks a page shows beyond the one a column can mean: an officer who blackens two bubbles in a
+ * column corrects one number, rarely more; more such marks are the print's residue or the paper's,
+ * as strong as the pen's own (a thin or faint pen on a soft photo), and no verdict of that page is
+ * sure. */
+static int marks_beyond_one_a_column(const c1_result *r)
+{
+    int extra = 0;
+    for (int i = 0; i < r->n_fields; i++)
+        for (int k = 0; r->form->fields[i].has_bubbles && k < C1_DIGITS; k++) {
+            int marked = 0;
+            for (int j = 0; j < 10; j++)
+                marked += r->fields[i].bubbles.mark[k][j] >= MARKED;
+            extra += marked > 1 ? marked - 1 : 0;
+        }
+    return extra;
+}
+
 c1_error read_bubbles(const c1_engine *e, c1_result *r)
 {
     (void)e;
     column_ink cols[C1_MAX_FIELDS * C1_DIGITS] = {{0}};
-    int pen, n = cut_page(r, cols, &pen), marks_show = 0;
+    int pen, n = cut_page(r, cols, &pen), marks_show = 0, residue[2];
+    page_residue(r, cols, residue);
     for (int i = 0, at = 0; i < r->n_fields; i++)
         if (r->form->fields[i].has_bubbles) {
-            measure_field(&r->form->fields[i], &r->fields[i], cols + at, pen, &r->fields[i].bubbles);
+            measure_field(&r->form->fields[i], &r->fields[i], cols + at, pen, residue, &r->fields[i].bubbles);
             at += C1_DIGITS;
             for (int k = 0; k < C1_DIGITS; k++)
                 for (int j = 0; j < 10; j++)
                     marks_show |= r->fields[i].bubbles.mark[k][j] >= 2 * MARKED;
         }
+    const int noisy = marks_beyond_one_a_column(r) >= NOISY_PAGE;
     for (int i = 0, at = 0; i < r->n_fields; i++)
         if (r->form->fields[i].has_bubbles) {
             c1_bubble_reading *b = &r->fields[i].bubbles;
             for (int k = 0; k < C1_DIGITS; k++, at++)
                 if (cols[at].ink) {
                     judge_column(b->mark[k], marks_show, &b->column[k], &b->column_p[k]);
-                    if (r->blur_mm > SHARP_MM)
+                    if (r->blur_mm > SHARP_MM || noisy)
                         b->column_p[k] = fmin(b->column_p[k], BLURRED_P);
                 } else
                     b->column[k] = BUBBLE_UNCLEAR, b->column_p[k] = 0;   /* off the page */
