@@ -749,7 +749,7 @@ static void judge_field(c1_result *r, int i, const int *chosen, const int *writt
     const int rows_back = rows_agree(f, v);
     if (bubbles_agree(f, v))
         field_add_evidence(f, "bubbles");
-    else if (f->bubbles.read && f->bubbles.value >= 0 && f->bubbles.confidence >= WITNESS_OBJECTS)
+    else if (f->bubbles.read && f->bubbles.value >= 0 && f->bubbles.value != v && f->bubbles.confidence >= WITNESS_OBJECTS)
         field_add_reason(f, "bubbles_disagree");
     if (rows_back)
         field_add_evidence(f, "row_counts");

@@ -12,7 +12,8 @@
 
 #define FAINT_PEN 45    /* a thin, faint pen: this much below the paper (of 255) */
 
-/* Page 2 of the real form as a sharp photo of its blank print (blurred as the reader is told), its bubbles where the form puts them. */
+/* Page 2 of the real form as a sharp photo of its blank print (blurred as the reader is told), its
+ * bubbles where the form puts them. */
 static c1_result *blank_page2(const c1_engine *e)
 {
     c1_result *r = result_create(NULL);
@@ -132,7 +133,8 @@ static void test_marks_all_over_a_page(const c1_engine *e)
     const struct {
         const char *id;
         int box, digit;
-    } blots[] = {{"paslon1", 0, 4}, {"paslon1", 1, 2}, {"paslon2", 1, 1}, {"paslon3", 2, 0}, {"paslon3", 2, 3}, {"paslon3", 2, 6}};
+    } blots[] = {{"paslon1", 0, 4}, {"paslon1", 1, 2}, {"paslon2", 1, 1},
+                 {"paslon3", 2, 0}, {"paslon3", 2, 3}, {"paslon3", 2, 6}};
     for (size_t i = 0; i < sizeof blots / sizeof *blots; i++)
         blot(r, blots[i].id, blots[i].box, blots[i].digit, 1.3);
     CHECK(read_bubbles(NULL, r) == C1_OK, "bubbles not read");

@@ -734,7 +734,8 @@ static void set_rows(c1_field_result *f, int sum, double p)
     f->rows.sum_p = f->rows.p[0] = p;
 }
 
-/* Bubbles read surely as another number: the field goes to a person, however well the rest agrees. */
+/* Bubbles read surely as another number: the field goes to a person, however well the rest agrees.
+ * Bubbles on the value itself never object, however unsure. */
 static void test_bubbles_disagree(void)
 {
     c1_result *r = agreeing_form();
@@ -748,6 +749,13 @@ static void test_bubbles_disagree(void)
     set_bubbles(f, 44, 0.8);
     validate_fields(NULL, r);
     CHECK(f->status == C1_FIELD_ACCEPTED && !has_reason(f, "bubbles_disagree"), "unsure bubbles objected");
+    free_result(r);
+    r = agreeing_form();   /* fairly sure of the same number (0.9-0.99): no evidence, and no objection */
+    f = field(r, "paslon1");
+    set_bubbles(f, 41, 0.95);
+    validate_fields(NULL, r);
+    CHECK(f->status == C1_FIELD_ACCEPTED && !has_reason(f, "bubbles_disagree"),
+          "bubbles on the value at 0.95 objected to it: %s", f->n_reasons ? f->reasons[0] : "-");
     free_result(r);
 }
 
