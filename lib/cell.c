@@ -1,6 +1,7 @@
 /* Cell: cuts a digit box's ink from the rectified page as the handwriting model was trained to see
  * it: the local paper taken out, the printed line and guide dots left aside, strokes that cross the
  * line followed, MNIST framing. Reads the page and the blank page; writes only the cells it is given. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,27 +66,73 @@ static void erase_print_around(cell *c, const c1_pix *blank, int x0, int y0, int
  * PAPER_WINDOW_MM (wider than any pen stroke or guide dot), smoothed: a shadow's edge or a fold's
  * gradient across a box would otherwise stay in the cell as a grey wash, which the handwriting model
  * reads as a digit struck through or scribbled over. */
-/* Takes out of the cell's ink what the blank page prints at the box's place in the template, blurred
- * as this photo blurs and as dark as its print: the box line's blurred inner edge is a ring a reader
- * takes for a 0, and over an X it makes an 8. Ink darker than the print can explain stays. */
-static void subtract_print(cell *c, const c1_form *f, c1_rect box, int margin, const cell_print *print)
+/* The blank crop a cell's print is taken from: the cell's interior grown by `margin`, and by `pad`
+ * for the blur's kernel (blank pixels). */
+static void print_crop_of(const c1_rect box, int margin, int w, int h, int pad, int out[4])
 {
     const double k = C1_PAGE_PX_PER_MM;
-    const int pad = (int)ceil(3 * fmax(print->blur_mm, 0.2) * k) + 1;
     const int tx0 = (int)lround((box.x + INSET_MM) * k) - margin, ty0 = (int)lround((box.y + INSET_MM) * k) - margin;
-    c1_pix *blank = pix_crop(f->blank, tx0 - pad, ty0 - pad, tx0 + c->w + pad, ty0 + c->h + pad);
+    out[0] = tx0 - pad, out[1] = ty0 - pad, out[2] = tx0 + w + pad, out[3] = ty0 + h + pad;
+}
+
+static int blur_pad_px(double blur_mm)
+{
+    return (int)ceil(3 * fmax(blur_mm, 0.2) * C1_PAGE_PX_PER_MM) + 1;
+}
+
+c1_pix *cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, int n, int margin)
+{
+    const double k = C1_PAGE_PX_PER_MM;
+    const int pad = blur_pad_px(print->blur_mm);
+    int u[4] = {INT_MAX, INT_MAX, INT_MIN, INT_MIN};
+    for (int i = 0; i < n; i++) {
+        int at[4];
+        const int w = (int)lround((boxes[i].w - 2 * INSET_MM) * k) + 2 * margin;
+        const int h = (int)lround((boxes[i].h - 2 * INSET_MM) * k) + 2 * margin;
+        print_crop_of(boxes[i], margin, w, h, pad, at);
+        u[0] = at[0] < u[0] ? at[0] : u[0], u[1] = at[1] < u[1] ? at[1] : u[1];
+        u[2] = at[2] > u[2] ? at[2] : u[2], u[3] = at[3] > u[3] ? at[3] : u[3];
+    }
+    u[0] = u[0] < 0 ? 0 : u[0], u[1] = u[1] < 0 ? 0 : u[1];
+    u[2] = u[2] > f->blank->w ? f->blank->w : u[2], u[3] = u[3] > f->blank->h ? f->blank->h : u[3];
+    c1_pix *blank = n > 0 ? pix_crop(f->blank, u[0], u[1], u[2], u[3]) : NULL;
     c1_pix *soft = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * k) : NULL;
-    if (soft && soft->w == c->w + 2 * pad && soft->h == c->h + 2 * pad)
+    pix_destroy(&blank);
+    print->soft = soft, print->soft_x0 = u[0], print->soft_y0 = u[1];
+    return soft;
+}
+
+/* Takes out of the cell's ink what the blank page prints at the box's place in the template, blurred
+ * as this photo blurs and as dark as its print: the box line's blurred inner edge is a ring a reader
+ * takes for a 0, and over an X it makes an 8. Ink darker than the print can explain stays. A crop that
+ * runs off the blank is left as it is. */
+static void subtract_print(cell *c, const c1_form *f, c1_rect box, int margin, const cell_print *print)
+{
+    const int pad = blur_pad_px(print->blur_mm);
+    int at[4];
+    print_crop_of(box, margin, c->w, c->h, pad, at);
+    const int on_blank = at[0] >= 0 && at[1] >= 0 && at[2] <= f->blank->w && at[3] <= f->blank->h;
+    const c1_pix *shared = print->soft;
+    const int in_shared = shared && at[0] >= print->soft_x0 && at[1] >= print->soft_y0 &&
+                          at[2] <= print->soft_x0 + shared->w && at[3] <= print->soft_y0 + shared->h;
+    c1_pix *own = NULL;
+    if (on_blank && !in_shared) {
+        c1_pix *blank = pix_crop(f->blank, at[0], at[1], at[2], at[3]);
+        own = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * C1_PAGE_PX_PER_MM) : NULL;
+        pix_destroy(&blank);
+    }
+    const c1_pix *soft = in_shared ? shared : own;
+    const int sx = in_shared ? at[0] - print->soft_x0 : 0, sy = in_shared ? at[1] - print->soft_y0 : 0;
+    if (on_blank && soft && sx + c->w + 2 * pad <= soft->w && sy + c->h + 2 * pad <= soft->h)
         for (int y = 0; y < c->h; y++) {
-            const uint8_t *row = pix_row(soft, y + pad) + pad;
+            const uint8_t *row = pix_row(soft, sy + y + pad) + sx + pad;
             for (int x = 0; x < c->w; x++) {
                 double printed = (255 - row[x]) * print->black / 255.0;
                 double v = c->ink[y * c->w + x] - PRINT_EXPLAINS * printed - (printed > 4 ? PRINT_SLACK : 0);
                 c->ink[y * c->w + x] = (uint8_t)(v < 0 ? 0 : v);
             }
         }
-    pix_destroy(&blank);
-    pix_destroy(&soft);
+    pix_destroy(&own);
 }
 
 int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_mm, double y_mm, c1_rect box,

@@ -41,16 +41,24 @@ static int cells_wanted(const c1_result *r)
 /* Cuts every row-count cell of the page, in field, row, cell order. */
 static void cut_cells(const c1_result *r, row_cells *b)
 {
-    const cell_print print = {r->blur_mm, r->print_black};
+    cell_print print = {r->blur_mm, r->print_black, NULL, 0, 0};
     for (int i = 0; i < r->n_fields; i++) {
         const c1_form_field *fd = &r->form->fields[i];
         const double *at = r->fields[i].rows_mm;
-        for (int row = 0; fd->has_row_counts && row < fd->row_counts.rows; row++)
-            for (int d = 0; d < fd->row_counts.digits; d++, b->n++) {
-                c1_rect box = row_cell(&fd->row_counts, row, d);
-                b->cut[b->n] = cell_cut(r->page, r->form, 0, box.x + at[0] - fd->row_counts.x,
-                                        box.y + at[1] - fd->row_counts.y, box, &print, &b->cells[b->n]);
-            }
+        if (!fd->has_row_counts)
+            continue;
+        /* the field's cells, one column of rows: the blank blurred once for them all */
+        c1_rect boxes[C1_MAX_ROWS * C1_DIGITS];
+        int n = 0;
+        for (int row = 0; row < fd->row_counts.rows; row++)
+            for (int d = 0; d < fd->row_counts.digits; d++)
+                boxes[n++] = row_cell(&fd->row_counts, row, d);
+        c1_pix *shared = cell_print_share(&print, r->form, boxes, n, 0);
+        for (int k = 0; k < n; k++, b->n++)
+            b->cut[b->n] = cell_cut(r->page, r->form, 0, boxes[k].x + at[0] - fd->row_counts.x,
+                                    boxes[k].y + at[1] - fd->row_counts.y, boxes[k], &print, &b->cells[b->n]);
+        pix_destroy(&shared);
+        print.soft = NULL;
     }
 }
 

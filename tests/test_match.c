@@ -1,12 +1,16 @@
 /* Tests of the template match that places each field's boxes (lib/cv.cpp, cv_match): its fast path
  * (a half-resolution search, then full resolution round the peak) must find what a search of every
  * position finds, on print sharp and soft, faint and busy; of the page's correlation with a blank
- * (lib/pix.c, pix_correlate); and of the page marker's family, whose decoding table an engine's
- * decoders share (lib/identify.c). */
+ * (lib/pix.c, pix_correlate); of the page marker's family, whose decoding table an engine's
+ * decoders share (lib/identify.c); and of the print a digit cell takes out, the blank blurred once for
+ * a field's boxes, which must be what blurring each box's own crop gives (lib/cell.c). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+#include "cell.h"
 #include "cv.h"
 #include "stages.h"
 #include "check.h"
@@ -110,8 +114,50 @@ static void test_marker_family_outlives_its_decoders(void)
     identify_family_free(m);
 }
 
+/* Every field of the real page 1, on a photo that is its blank blurred and ink drawn across its boxes:
+ * each cell cut with the field's shared blur equals the cell cut alone, byte for byte, sharp or
+ * blurred. */
+static void test_shared_print_blur(void)
+{
+    c1_form form;
+    char msg[256];
+    if (form_load("forms", "c-hasil-ppwp-2024/page1", &form, msg, sizeof msg) != C1_OK) {
+        CHECK(0, "page 1's template: %s", msg);
+        return;
+    }
+    const double blurs[] = {0.1, 0.45, 1.2};
+    cell *alone = malloc(sizeof *alone), *shared = malloc(sizeof *shared);
+    int cells = 0, same = 0;
+    for (int b = 0; alone && shared && b < 3; b++) {
+        c1_pix *page = cv_gaussian(form.blank, blurs[b] * C1_PAGE_PX_PER_MM);
+        for (int y = 0; page && y < page->h; y += 7)   /* strokes across every box */
+            for (int x = (y * 3) % 11; x < page->w; x += 11)
+                pix_row(page, y)[x] = 40;
+        cell_print print = {blurs[b], 200, NULL, 0, 0};
+        for (int i = 0; page && i < form.n_fields; i++) {
+            const c1_form_field *fd = &form.fields[i];
+            c1_pix *soft = cell_print_share(&print, &form, fd->digits, C1_DIGITS, 0);
+            for (int d = 0; soft && d < C1_DIGITS; d++) {
+                cell_print own = {blurs[b], 200, NULL, 0, 0};
+                int a = cell_cut(page, &form, fd->guided, fd->digits[d].x, fd->digits[d].y, fd->digits[d], &own, alone);
+                int s = cell_cut(page, &form, fd->guided, fd->digits[d].x, fd->digits[d].y, fd->digits[d], &print, shared);
+                cells++;
+                same += a == s && (!a || (alone->w == shared->w && alone->h == shared->h &&
+                                          !memcmp(alone->ink, shared->ink, (size_t)alone->w * alone->h)));
+            }
+            pix_destroy(&soft);
+            print.soft = NULL;
+        }
+        pix_destroy(&page);
+    }
+    CHECK(cells >= 3 * 3 * 20 && same == cells, "cells cut with a shared blur: %d of %d as cut alone", same, cells);
+    free(alone), free(shared);
+    form_release(&form);
+}
+
 int main(void)
 {
+    test_shared_print_blur();
     test_correlate();
     test_marker_family_outlives_its_decoders();
     /* A field group's size at 5 px/mm (three boxes and margins, 320 x 110 px) in its search area. */
