@@ -26,7 +26,7 @@
 #define PRINT_SLACK 12.0
 #define RESIDUE_DISC 0.9    /* of an untouched bubble's inside: the print's residue is under this percentile */
 #define RESIDUE_RING 0.98   /* of the band round it, where one pixel marks a bin */
-#define RESIDUE_MARGIN 5   /* a mark's ink stands this far above the residue (of 255) */
+#define RESIDUE_MARGIN 5    /* a mark's ink stands this far above the residue (of 255) */
 #define FAINT 0.025         /* a bubble marked less than this is untouched */
 #define MARKED 0.05         /* at least this: meant */
 #define CLEAR_LEAD 3.0      /* the marked bubble this many times the next: the column's one digit */
@@ -53,11 +53,7 @@ static int percentile_of(const uint8_t *v, int n, double share)
     return 0;
 }
 
-/* A fold's crease or a shadow's edge runs straight across the page: through a bubble it inks the
- * inside as a tick does. A line a row holds on both sides of the column, in the margins no bubble
- * reaches, standing above the rows round it (a shadow or a blur raises them all alike, and a faint
- * pen's mark lies on that), is taken out of the whole row. A mark drawn over a bubble reaches into at
- * most one side's margin, and into less than half of it. */
+/* The lower median of a few values: a histogram read from the bottom, where they mostly lie. */
 static int small_median(const uint8_t *v, int n)
 {
     int hist[256], acc = 0, m = 0;
@@ -69,6 +65,11 @@ static int small_median(const uint8_t *v, int n)
     return m;
 }
 
+/* A fold's crease or a shadow's edge runs straight across the page: through a bubble it inks the
+ * inside as a tick does. A line a row holds on both sides of the column, in the margins no bubble
+ * reaches, standing above the rows round it (a shadow or a blur raises them all alike, and a faint
+ * pen's mark lies on that), is taken out of the whole row. A mark drawn over a bubble reaches into at
+ * most one side's margin, and into less than half of it. */
 static void take_out_crossing_lines(column_ink *c, int margin, int reach)
 {
     uint8_t *level = malloc((size_t)c->h), *ridge = malloc((size_t)c->h);
@@ -123,6 +124,13 @@ static column_cut column_cut_of(const c1_form_field *fd, int k, const double at[
                         (int)floor((printed.x - MARGIN_MM) * px), (int)floor((printed.y - MARGIN_MM) * px)};
 }
 
+/* Grows `box` (x0, y0, x1, y1) to take in the w x h rectangle at (x, y). */
+static void take_in(int box[4], int x, int y, int w, int h)
+{
+    box[0] = x < box[0] ? x : box[0], box[1] = y < box[1] ? y : box[1];
+    box[2] = x + w > box[2] ? x + w : box[2], box[3] = y + h > box[3] ? y + h : box[3];
+}
+
 /* Columns k0..k1 of field i cut from one crop of the page and one of the blank, flattened and blurred
  * once: OpenCV's filters cost about the same on a field's three columns as on one. Returns 0 when that
  * crop is not wholly on the page (the caller then cuts the columns one by one, and those off it are
@@ -132,19 +140,18 @@ static int cut_columns(const c1_result *r, int i, int k0, int k1, const print_ta
     const c1_form_field *fd = &r->form->fields[i];
     const double px = C1_PAGE_PX_PER_MM;
     column_cut cut[C1_DIGITS];
-    int X0 = INT_MAX, Y0 = INT_MAX, X1 = INT_MIN, Y1 = INT_MIN, B0 = INT_MAX, C0 = INT_MAX, B1 = INT_MIN, C1 = INT_MIN;
+    int on_page[4] = {INT_MAX, INT_MAX, INT_MIN, INT_MIN}, on_blank[4] = {INT_MAX, INT_MAX, INT_MIN, INT_MIN};
     for (int k = k0; k <= k1; k++) {
         cut[k] = column_cut_of(fd, k, r->fields[i].bubbles_mm[k]);
-        const column_cut *c = &cut[k];
-        X0 = c->x0 < X0 ? c->x0 : X0, Y0 = c->y0 < Y0 ? c->y0 : Y0;
-        X1 = c->x0 + c->w > X1 ? c->x0 + c->w : X1, Y1 = c->y0 + c->h > Y1 ? c->y0 + c->h : Y1;
-        B0 = c->bx0 < B0 ? c->bx0 : B0, C0 = c->by0 < C0 ? c->by0 : C0;
-        B1 = c->bx0 + c->w > B1 ? c->bx0 + c->w : B1, C1 = c->by0 + c->h > C1 ? c->by0 + c->h : C1;
+        take_in(on_page, cut[k].x0, cut[k].y0, cut[k].w, cut[k].h);
+        take_in(on_blank, cut[k].bx0, cut[k].by0, cut[k].w, cut[k].h);
     }
-    c1_pix *crop = pix_crop(r->page, X0, Y0, X1, Y1), *blank = pix_crop(r->form->blank, B0, C0, B1, C1);
+    c1_pix *crop = pix_crop(r->page, on_page[0], on_page[1], on_page[2], on_page[3]);
+    c1_pix *blank = pix_crop(r->form->blank, on_blank[0], on_blank[1], on_blank[2], on_blank[3]);
     c1_pix *flat = crop ? cv_flatten(crop, (int)(FLATTEN_MM * px)) : NULL;
     c1_pix *soft = blank ? cv_gaussian(blank, fmax(r->blur_mm, 0.2) * px) : NULL;
-    int ok = flat && soft && flat->w == X1 - X0 && flat->h == Y1 - Y0 && soft->w == B1 - B0 && soft->h == C1 - C0;
+    int ok = flat && soft && flat->w == on_page[2] - on_page[0] && flat->h == on_page[3] - on_page[1] &&
+             soft->w == on_blank[2] - on_blank[0] && soft->h == on_blank[3] - on_blank[1];
     for (int k = k0; ok && k <= k1; k++) {
         column_ink *c = &cols[k - k0];
         const column_cut *at = &cut[k];
@@ -152,8 +159,8 @@ static int cut_columns(const c1_result *r, int i, int k0, int k1, const print_ta
             continue;
         c->w = at->w, c->h = at->h, c->x0 = at->x0, c->y0 = at->y0;
         for (int y = 0; y < c->h; y++) {
-            const uint8_t *f = pix_row(flat, at->y0 - Y0 + y) + (at->x0 - X0);
-            const uint8_t *b = pix_row(soft, at->by0 - C0 + y) + (at->bx0 - B0);
+            const uint8_t *f = pix_row(flat, at->y0 - on_page[1] + y) + (at->x0 - on_page[0]);
+            const uint8_t *b = pix_row(soft, at->by0 - on_blank[1] + y) + (at->bx0 - on_blank[0]);
             uint8_t *out = c->ink + (size_t)y * c->w;
             for (int x = 0; x < c->w; x++)
                 out[x] = t->ink[f[x]][b[x]];
@@ -340,8 +347,8 @@ static void page_residue(const c1_result *r, const column_ink *cols, int residue
         for (int k = 0; fd->has_bubbles && k < C1_DIGITS; k++, at++)
             for (int j = 0; cols[at].ink && j < 10; j++, n++) {
                 int v[2];
-                bubble_residue(&cols[at], r->fields[i].bubbles_mm[k][0] * px, r->fields[i].bubbles_mm[k][1] * px + j * pitch,
-                               R, pitch, v);
+                const double *centre = r->fields[i].bubbles_mm[k];
+                bubble_residue(&cols[at], centre[0] * px, centre[1] * px + j * pitch, R, pitch, v);
                 each[0][n] = v[0], each[1][n] = v[1];
             }
     }
@@ -357,7 +364,8 @@ static void measure_field(const c1_form_field *fd, const c1_field_result *fr, co
 {
     const double px = C1_PAGE_PX_PER_MM, R = fd->bubbles.radius * px, pitch = fd->bubbles.pitch * px;
     const double base = fmax(MIN_INK, PEN_SHARE * pen);
-    const int threshold[2] = {(int)fmax(base, residue[0] + RESIDUE_MARGIN), (int)fmax(base, residue[1] + RESIDUE_MARGIN)};
+    const int threshold[2] = {(int)fmax(base, residue[0] + RESIDUE_MARGIN),   /* inside, round */
+                              (int)fmax(base, residue[1] + RESIDUE_MARGIN)};
     b->read = 1;
     for (int k = 0; k < C1_DIGITS; k++)
         for (int j = 0; j < 10; j++)
