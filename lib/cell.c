@@ -80,7 +80,7 @@ static int blur_pad_px(double blur_mm)
     return (int)ceil(3 * fmax(blur_mm, 0.2) * C1_PAGE_PX_PER_MM) + 1;
 }
 
-c1_pix *cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, int n, int margin)
+int cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, int n, int margin)
 {
     const double k = C1_PAGE_PX_PER_MM;
     const int pad = blur_pad_px(print->blur_mm);
@@ -96,10 +96,16 @@ c1_pix *cell_print_share(cell_print *print, const c1_form *f, const c1_rect *box
     u[0] = u[0] < 0 ? 0 : u[0], u[1] = u[1] < 0 ? 0 : u[1];
     u[2] = u[2] > f->blank->w ? f->blank->w : u[2], u[3] = u[3] > f->blank->h ? f->blank->h : u[3];
     c1_pix *blank = n > 0 ? pix_crop(f->blank, u[0], u[1], u[2], u[3]) : NULL;
-    c1_pix *soft = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * k) : NULL;
+    cell_print_unshare(print);
+    print->soft = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * k) : NULL;
+    print->soft_x0 = u[0], print->soft_y0 = u[1];
     pix_destroy(&blank);
-    print->soft = soft, print->soft_x0 = u[0], print->soft_y0 = u[1];
-    return soft;
+    return print->soft != NULL;
+}
+
+void cell_print_unshare(cell_print *print)
+{
+    pix_destroy(&print->soft);
 }
 
 /* Takes out of the cell's ink what the blank page prints at the box's place in the template, blurred

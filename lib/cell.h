@@ -29,14 +29,16 @@ typedef struct {
 typedef struct {
     double blur_mm;
     double black;           /* the print's black, 0..255 on the cell's ink scale */
-    const c1_pix *soft;     /* optional: the blank blurred as the photo is over a region of several boxes */
-    int soft_x0, soft_y0;   /* ... whose [0, 0] is this blank pixel (cell_print_share) */
+    c1_pix *soft;           /* optional, owned: the blank blurred as the photo is over several boxes */
+    int soft_x0, soft_y0;   /* ... whose [0, 0] is this blank pixel */
 } cell_print;
 
 /* Blurs the blank once over the boxes given (template mm, interiors grown by `margin` px): the cells
  * cut from them then read it instead of blurring their own crop, with the same values (each crop
- * reaches past its cell by the kernel's radius). Returns the region, owned by the caller, or NULL. */
-c1_pix *cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, int n, int margin);
+ * reaches past its cell by the kernel's radius). Returns 0 when it could not (each cell then blurs
+ * its own). cell_print_unshare frees it; the print is then as before. */
+int cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, int n, int margin);
+void cell_print_unshare(cell_print *print);
 
 /* The box `box` (template mm) found at (x_mm, y_mm) on the page, its interior grown by `margin` px on
  * every side, as ink, with the form's guide dots where `guided`; what the blank page prints there is

@@ -188,12 +188,11 @@ c1_error read_digits(const c1_engine *e, c1_result *r)
     for (int i = 0; i < r->n_fields; i++) {
         /* a field's boxes side by side: the blank blurred once for the three */
         const c1_form_field *fd = &f->fields[i];
-        c1_pix *shared = cell_print_share(&b->print, f, fd->digits, C1_DIGITS, 0);
+        cell_print_share(&b->print, f, fd->digits, C1_DIGITS, 0);
         for (int d = 0, k = i * C1_DIGITS; d < C1_DIGITS; d++, k++)
             b->cut[k] = cell_cut(r->page, f, fd->guided, r->fields[i].mm[d][0], r->fields[i].mm[d][1], fd->digits[d],
                                  &b->print, &b->cells[k]);
-        pix_destroy(&shared);
-        b->print.soft = NULL;
+        cell_print_unshare(&b->print);
     }
     const double gain = fmin(cells_ink_gain(b->cells, b->cut, total), MAX_DIGIT_GAIN);
     const int lift = lift_faint_boxes(b, total, gain);

@@ -53,12 +53,11 @@ static void cut_cells(const c1_result *r, row_cells *b)
         for (int row = 0; row < fd->row_counts.rows; row++)
             for (int d = 0; d < fd->row_counts.digits; d++)
                 boxes[n++] = row_cell(&fd->row_counts, row, d);
-        c1_pix *shared = cell_print_share(&print, r->form, boxes, n, 0);
+        cell_print_share(&print, r->form, boxes, n, 0);
         for (int k = 0; k < n; k++, b->n++)
             b->cut[b->n] = cell_cut(r->page, r->form, 0, boxes[k].x + at[0] - fd->row_counts.x,
                                     boxes[k].y + at[1] - fd->row_counts.y, boxes[k], &print, &b->cells[b->n]);
-        pix_destroy(&shared);
-        print.soft = NULL;
+        cell_print_unshare(&print);
     }
 }
 
