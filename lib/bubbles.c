@@ -42,15 +42,21 @@ typedef struct {
     int w, h, x0, y0;       /* page pixel of ink[0] */
 } column_ink;
 
+/* The percentile `share` of a histogram of n values: the value a (1 - share) of them reach. */
+static int histogram_percentile(const int hist[256], int n, double share)
+{
+    int acc = 0, v = 255;
+    while (v > 0 && (acc += hist[v]) < n * (1 - share))
+        v--;
+    return v;
+}
+
 static int percentile_of(const uint8_t *v, int n, double share)
 {
-    int hist[256] = {0}, acc = 0;
+    int hist[256] = {0};
     for (int i = 0; i < n; i++)
         hist[v[i]]++;
-    for (int k = 255; k >= 0; k--)
-        if ((acc += hist[k]) >= n * (1 - share))
-            return k;
-    return 0;
+    return histogram_percentile(hist, n, share);
 }
 
 /* The lower median of a few values: a histogram read from the bottom, where they mostly lie. */
@@ -228,15 +234,6 @@ static double bubble_mark(const column_ink *c, double cx, double cy, double R, d
     return fmax(fill, ring >= RING_COUNTS ? RING_WEIGHT * ring : 0);
 }
 
-/* The percentile `share` of a histogram of n values. */
-static int histogram_percentile(const int hist[256], int n, double share)
-{
-    int acc = 0, v = 255;
-    while (v > 0 && (acc += hist[v]) < n * (1 - share))
-        v--;
-    return v;
-}
-
 /* What the print leaves of one bubble once it is taken out, where registration or the blur's estimate
  * misses it by a pixel: the RESIDUE_DISC percentile of its inside above the band's median (as
  * bubble_mark measures it) and the RESIDUE_RING percentile of the band round it. Every other pixel
@@ -328,20 +325,12 @@ static int cut_page(const c1_result *r, column_ink *cols, int *pen)
     return n;
 }
 
-static int cmp_int(const void *a, const void *b)
-{
-    return *(const int *)a - *(const int *)b;
-}
-
 /* The page's print residue: the median over its bubbles of each one's residue. Most bubbles of a page
  * are untouched (one in ten of a column at most is marked), so the median is theirs. */
 static void page_residue(const c1_result *r, const column_ink *cols, int residue[2])
 {
-    const size_t most = sizeof(int) * C1_MAX_FIELDS * C1_DIGITS * 10;
-    int *each[2] = {malloc(most), malloc(most)};
-    int n = 0;
-    residue[0] = residue[1] = 0;
-    for (int i = 0, at = 0; each[0] && each[1] && i < r->n_fields; i++) {
+    int hist[2][256] = {{0}}, n = 0;
+    for (int i = 0, at = 0; i < r->n_fields; i++) {
         const c1_form_field *fd = &r->form->fields[i];
         const double px = C1_PAGE_PX_PER_MM, R = fd->bubbles.radius * px, pitch = fd->bubbles.pitch * px;
         for (int k = 0; fd->has_bubbles && k < C1_DIGITS; k++, at++)
@@ -349,14 +338,11 @@ static void page_residue(const c1_result *r, const column_ink *cols, int residue
                 int v[2];
                 const double *centre = r->fields[i].bubbles_mm[k];
                 bubble_residue(&cols[at], centre[0] * px, centre[1] * px + j * pitch, R, pitch, v);
-                each[0][n] = v[0], each[1][n] = v[1];
+                hist[0][v[0]]++, hist[1][v[1]]++;
             }
     }
-    for (int z = 0; n && z < 2; z++) {
-        qsort(each[z], (size_t)n, sizeof(int), cmp_int);
-        residue[z] = each[z][n / 2];
-    }
-    free(each[0]), free(each[1]);
+    for (int z = 0; z < 2; z++)
+        residue[z] = n ? histogram_percentile(hist[z], n, 0.5) : 0;
 }
 
 static void measure_field(const c1_form_field *fd, const c1_field_result *fr, const column_ink *cols, int pen,

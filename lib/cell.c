@@ -75,20 +75,32 @@ static void print_crop_of(const c1_rect box, int margin, int w, int h, int pad, 
     out[0] = tx0 - pad, out[1] = ty0 - pad, out[2] = tx0 + w + pad, out[3] = ty0 + h + pad;
 }
 
+/* The blank is blurred as the photo is, never less than 0.2 mm; a crop reaches past its cell by the
+ * kernel's radius (about 3 sigma) and a pixel. */
+static double print_sigma_px(double blur_mm)
+{
+    return fmax(blur_mm, 0.2) * C1_PAGE_PX_PER_MM;
+}
+
 static int blur_pad_px(double blur_mm)
 {
-    return (int)ceil(3 * fmax(blur_mm, 0.2) * C1_PAGE_PX_PER_MM) + 1;
+    return (int)ceil(3 * print_sigma_px(blur_mm)) + 1;
+}
+
+/* A cell's size in page pixels: the box's interior grown by `margin` on every side. */
+static void cell_size_px(c1_rect box, int margin, int *w, int *h)
+{
+    *w = (int)lround((box.w - 2 * INSET_MM) * C1_PAGE_PX_PER_MM) + 2 * margin;
+    *h = (int)lround((box.h - 2 * INSET_MM) * C1_PAGE_PX_PER_MM) + 2 * margin;
 }
 
 int cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, int n, int margin)
 {
-    const double k = C1_PAGE_PX_PER_MM;
     const int pad = blur_pad_px(print->blur_mm);
     int u[4] = {INT_MAX, INT_MAX, INT_MIN, INT_MIN};
     for (int i = 0; i < n; i++) {
-        int at[4];
-        const int w = (int)lround((boxes[i].w - 2 * INSET_MM) * k) + 2 * margin;
-        const int h = (int)lround((boxes[i].h - 2 * INSET_MM) * k) + 2 * margin;
+        int at[4], w, h;
+        cell_size_px(boxes[i], margin, &w, &h);
         print_crop_of(boxes[i], margin, w, h, pad, at);
         u[0] = at[0] < u[0] ? at[0] : u[0], u[1] = at[1] < u[1] ? at[1] : u[1];
         u[2] = at[2] > u[2] ? at[2] : u[2], u[3] = at[3] > u[3] ? at[3] : u[3];
@@ -97,7 +109,7 @@ int cell_print_share(cell_print *print, const c1_form *f, const c1_rect *boxes, 
     u[2] = u[2] > f->blank->w ? f->blank->w : u[2], u[3] = u[3] > f->blank->h ? f->blank->h : u[3];
     c1_pix *blank = n > 0 ? pix_crop(f->blank, u[0], u[1], u[2], u[3]) : NULL;
     cell_print_unshare(print);
-    print->soft = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * k) : NULL;
+    print->soft = blank ? cv_gaussian(blank, print_sigma_px(print->blur_mm)) : NULL;
     print->soft_x0 = u[0], print->soft_y0 = u[1];
     pix_destroy(&blank);
     return print->soft != NULL;
@@ -124,7 +136,7 @@ static void subtract_print(cell *c, const c1_form *f, c1_rect box, int margin, c
     c1_pix *own = NULL;
     if (on_blank && !in_shared) {
         c1_pix *blank = pix_crop(f->blank, at[0], at[1], at[2], at[3]);
-        own = blank ? cv_gaussian(blank, fmax(print->blur_mm, 0.2) * C1_PAGE_PX_PER_MM) : NULL;
+        own = blank ? cv_gaussian(blank, print_sigma_px(print->blur_mm)) : NULL;
         pix_destroy(&blank);
     }
     const c1_pix *soft = in_shared ? shared : own;
@@ -146,8 +158,7 @@ int cell_cut_region(const c1_pix *page, const c1_form *f, int guided, double x_m
 {
     const double k = C1_PAGE_PX_PER_MM;
     int x0 = (int)lround((x_mm + INSET_MM) * k) - margin, y0 = (int)lround((y_mm + INSET_MM) * k) - margin;
-    c->w = (int)lround((box.w - 2 * INSET_MM) * k) + 2 * margin;
-    c->h = (int)lround((box.h - 2 * INSET_MM) * k) + 2 * margin;
+    cell_size_px(box, margin, &c->w, &c->h);
     if (c->w < 8 || c->h < 8 || c->w > MAX_CELL_PX || c->h > MAX_CELL_PX || x0 < 0 || y0 < 0 ||
         x0 + c->w > page->w || y0 + c->h > page->h)
         return 0;
